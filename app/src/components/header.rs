@@ -1,0 +1,28 @@
+//! The page header: brand, the four views, the language switch.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::lang::LangSwitch;
+use crate::i18n::*;
+
+#[component]
+pub fn AppHeader() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <a class="skip-link" href="#content">{t!(i18n, skip_to_content)}</a>
+        <header class="app-header">
+            <A href="/" attr:class="brand">
+                <span class="brand__mark" aria-hidden="true">"安"</span>
+                <span class="brand__name">{t!(i18n, brand)}</span>
+            </A>
+            <nav class="app-nav" aria-label=move || t_string!(i18n, nav.main)>
+                <A href="/customer">{t!(i18n, nav.customer)}</A>
+                <A href="/guardian">{t!(i18n, nav.guardian)}</A>
+                <A href="/staff">{t!(i18n, nav.staff)}</A>
+                <A href="/atm">{t!(i18n, nav.atm)}</A>
+            </nav>
+            <LangSwitch />
+        </header>
+    }
+}

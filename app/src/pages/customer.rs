@@ -1,0 +1,71 @@
+//! The customer view (mobile-first): accounts, approvals, activity.
+
+use leptos::prelude::*;
+
+use crate::components::{
+    empty_state::EmptyState,
+    page_title::use_page_title,
+    view_shell::{Section, ViewShell},
+};
+use crate::i18n::*;
+
+#[component]
+pub fn CustomerShell() -> impl IntoView {
+    let i18n = use_i18n();
+    use_page_title(move || Some(t_string!(i18n, customer.title)));
+    let sections = vec![
+        Section {
+            href: "/customer",
+            label: t!(i18n, customer.accounts).into_any(),
+        },
+        Section {
+            href: "/customer/approvals",
+            label: t!(i18n, customer.approvals).into_any(),
+        },
+        Section {
+            href: "/customer/activity",
+            label: t!(i18n, customer.activity).into_any(),
+        },
+    ];
+    view! {
+        <ViewShell
+            kind="customer"
+            title=t!(i18n, customer.title).into_any()
+            nav_label=Signal::derive(move || t_string!(i18n, customer.title).to_string())
+            sections
+        />
+    }
+}
+
+#[component]
+pub fn Accounts() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <EmptyState
+            title=t!(i18n, customer.accounts_empty_title).into_any()
+            body=t!(i18n, customer.accounts_empty_body).into_any()
+        />
+    }
+}
+
+#[component]
+pub fn Approvals() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <EmptyState
+            title=t!(i18n, customer.approvals_empty_title).into_any()
+            body=t!(i18n, customer.approvals_empty_body).into_any()
+        />
+    }
+}
+
+#[component]
+pub fn Activity() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <EmptyState
+            title=t!(i18n, customer.activity_empty_title).into_any()
+            body=t!(i18n, customer.activity_empty_body).into_any()
+        />
+    }
+}

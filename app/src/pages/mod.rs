@@ -1,0 +1,8 @@
+//! One module per view; each holds the view's shell and its sections.
+
+pub mod atm;
+pub mod customer;
+pub mod guardian;
+pub mod landing;
+pub mod not_found;
+pub mod staff;

@@ -1,0 +1,41 @@
+//! The app's root: translations, routes and the layout each route lives in.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+use crate::i18n::I18nContextProvider;
+use crate::pages::{atm, customer, guardian, landing, not_found, staff};
+
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        // Remembers the chosen language in a cookie, follows the browser's
+        // languages otherwise, and keeps <html lang> in step.
+        <I18nContextProvider cookie_name="anshin_lang">
+            <Router>
+                <Routes fallback=not_found::NotFound>
+                    <Route path=path!("/") view=landing::Landing />
+                    <ParentRoute path=path!("/customer") view=customer::CustomerShell>
+                        <Route path=path!("") view=customer::Accounts />
+                        <Route path=path!("approvals") view=customer::Approvals />
+                        <Route path=path!("activity") view=customer::Activity />
+                    </ParentRoute>
+                    <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>
+                        <Route path=path!("") view=guardian::Wards />
+                        <Route path=path!("purchases") view=guardian::Purchases />
+                        <Route path=path!("rules") view=guardian::Rules />
+                    </ParentRoute>
+                    <ParentRoute path=path!("/staff") view=staff::StaffShell>
+                        <Route path=path!("") view=staff::Consultations />
+                        <Route path=path!("atms") view=staff::Atms />
+                        <Route path=path!("audit") view=staff::Audit />
+                    </ParentRoute>
+                    <Route path=path!("/atm") view=atm::Kiosk />
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}

@@ -1,0 +1,35 @@
+// Japanese and English: follows the browser, switchable, remembered.
+import { test, expect } from '../support/fixtures';
+
+test.describe('in a Japanese browser', () => {
+  test.use({ locale: 'ja-JP' });
+
+  test('speaks Japanese, switches to English and remembers it', async ({ page }) => {
+    await page.goto('/customer');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+    await expect(page.getByRole('heading', { level: 1, name: 'お客さま' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: '口座はまだありません' })).toBeVisible();
+    await expect(page).toHaveTitle('お客さま · 安心');
+
+    await page.getByRole('combobox', { name: '言語' }).selectOption('en');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await expect(page.getByRole('heading', { level: 1, name: 'Customer' })).toBeVisible();
+
+    await page.reload();
+    await expect(page.getByRole('heading', { level: 1, name: 'Customer' })).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  });
+
+  test('the landing status is translated too', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByRole('status').filter({ hasText: '接続しました' })).toContainText('データベース：sqlite');
+  });
+});
+
+test('an English browser gets English and can pick Japanese', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('ja');
+  await expect(page.getByRole('heading', { level: 1, name: '安心' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+});

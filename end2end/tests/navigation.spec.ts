@@ -1,0 +1,32 @@
+// Moving around without reloads, with a working back button and keyboard.
+import { test, expect } from '../support/fixtures';
+
+test('links navigate client-side and back returns', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  // A marker on window survives only if no full page load happens.
+  await page.evaluate(() => ((window as unknown as { spaMarker: number }).spaMarker = 42));
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customer' }).click();
+  await expect(page).toHaveURL('/customer');
+  await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Approvals' }).click();
+  await expect(page).toHaveURL('/customer/approvals');
+  await expect(page.getByRole('heading', { name: 'Nothing to approve' })).toBeVisible();
+
+  await page.goBack();
+  await expect(page).toHaveURL('/customer');
+  await expect(page.getByRole('heading', { name: 'No accounts yet' })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL('/');
+  expect(await page.evaluate(() => (window as unknown as { spaMarker?: number }).spaMarker)).toBe(42);
+});
+
+test('keyboard users can skip to the content', async ({ page }) => {
+  await page.goto('/guardian');
+  await expect(page.getByRole('heading', { level: 1, name: 'Guardian' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to content' });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#content')).toBeFocused();
+});

@@ -1,0 +1,67 @@
+// Each view loads on its own address and shows its real shell.
+import { test, expect } from '../support/fixtures';
+
+test('landing explains Anshin and reports the live service status', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1, name: 'Anshin' })).toBeVisible();
+  await expect(page.getByText('Safe money movement when the person')).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Connected to Anshin' })).toContainText(
+    /Connected to Anshin \d+\.\d+\.\d+, database sqlite\./,
+  );
+  for (const view of ['Customer', 'Guardian', 'Staff', 'ATM']) {
+    await expect(page.getByRole('main').getByRole('link', { name: new RegExp(`^${view}`) })).toBeVisible();
+  }
+  await expect(page).toHaveTitle('Anshin');
+});
+
+const shells = [
+  { path: '/customer', title: 'Customer', tabs: ['Accounts', 'Approvals', 'Activity'], empty: 'No accounts yet' },
+  { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'No one linked yet' },
+  { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'Audit trail'], empty: 'No one is waiting' },
+];
+
+for (const shell of shells) {
+  test(`${shell.title} view has its header, sections and empty state`, async ({ page }) => {
+    await page.goto(shell.path);
+    await expect(page.getByRole('heading', { level: 1, name: shell.title })).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    const sections = page.getByRole('navigation', { name: shell.title });
+    for (const tab of shell.tabs) await expect(sections.getByRole('link', { name: tab })).toBeVisible();
+    await expect(sections.getByRole('link', { name: shell.tabs[0] })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('heading', { name: shell.empty })).toBeVisible();
+    await expect(page).toHaveTitle(`${shell.title} · Anshin`);
+  });
+}
+
+test('ATM view is a full-screen kiosk without site navigation', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/atm');
+  await expect(page.getByRole('heading', { name: 'Welcome' })).toBeVisible();
+  await expect(page.getByText('This kiosk is not enrolled as an ATM yet.')).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+  const box = await page.locator('.kiosk').boundingBox();
+  expect(box).toEqual({ x: 0, y: 0, width: 1280, height: 800 });
+});
+
+test('a deep link opens the right section', async ({ page }) => {
+  await page.goto('/staff/audit');
+  const sections = page.getByRole('navigation', { name: 'Staff' });
+  await expect(sections.getByRole('link', { name: 'Audit trail' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { name: 'No audit entries' })).toBeVisible();
+});
+
+test('an unknown address shows the not-found page with a way back', async ({ page }) => {
+  await page.goto('/no/such/page');
+  await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Back to the start' }).click();
+  await expect(page).toHaveURL('/');
+  await expect(page.getByRole('heading', { level: 1, name: 'Anshin' })).toBeVisible();
+});
+
+test('customer view fits a phone screen', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto('/customer');
+  await expect(page.getByRole('heading', { name: 'No accounts yet' })).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

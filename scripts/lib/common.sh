@@ -1,0 +1,94 @@
+# Shared by scripts/run and scripts/test: where build outputs live, and the
+# idempotent installers for every tool the build needs. Each installer checks
+# first and installs only what is missing or at the wrong version, so a warm
+# machine skips straight to the build.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+# Build outputs outside the clone, so a fresh clone (CI) reuses them.
+CACHE="${ANSHIN_CACHE:-$HOME/.cache/anshin}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+TOOLS="$CACHE/tools"
+export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-auto}"
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+elapsed() { printf '    (%ss)\n' "$SECONDS"; }
+
+need_root_for_apt() {
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then echo sudo; else
+      echo "need root (or sudo) to install: $*" >&2; exit 1
+    fi
+  fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "Installing Debian packages: ${missing[*]}"
+  local sudo; sudo="$(need_root_for_apt "${missing[*]}")"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || { step "Adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+}
+
+ensure_trunk() {
+  if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+    step "Installing trunk $TRUNK_VERSION (several minutes, once)"
+    cargo install --locked "trunk@$TRUNK_VERSION"
+  fi
+}
+
+# wasm-bindgen-cli must equal the wasm-bindgen library in Cargo.lock.
+# Without --locked: a locked transitive version is missing from the registry.
+ensure_wasm_bindgen() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    step "Installing wasm-bindgen-cli $want"
+    cargo install --force "wasm-bindgen-cli@$want"
+  fi
+}
+
+# Debian's binaryen builds a wasm that fails at run time; npm's 132 works.
+ensure_wasm_opt() {
+  if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    step "Installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
+    mkdir -p "$TOOLS"
+    [ -f "$TOOLS/package.json" ] || echo '{"name":"anshin-tools","private":true}' >"$TOOLS/package.json"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+ensure_build_tools() {
+  apt_install pkg-config libssl-dev
+  ensure_wasm_target
+  ensure_trunk
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}
+
+# The browser app, size-tuned (profile wasm-release + wasm-opt -Oz), into dist/.
+build_client() {
+  step "Building the browser app (trunk, release)"
+  trunk build --release --cargo-profile wasm-release --offline --skip-version-check
+}
+
+build_server() {
+  step "Building the server"
+  cargo build -p server --bin anshin
+}

@@ -1,0 +1,58 @@
+//! Command line and environment: what `anshin` can be asked to do, and with which settings.
+
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+
+/// Default database: a SQLite file beside wherever the server is started.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/anshin.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "anshin",
+    version,
+    about = "Anshin: safe money movement across people, places and devices"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings for `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the app and its API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "ANSHIN_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// Trunk's output directory with the built browser app.
+    #[arg(long, env = "ANSHIN_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Seed demo personas and data; refused when `--production` is set.
+    #[arg(long, env = "ANSHIN_DEMO")]
+    pub demo: bool,
+    /// Marks a real deployment: demo mode cannot be turned on.
+    #[arg(long, env = "ANSHIN_PRODUCTION")]
+    pub production: bool,
+    /// Extra origins (scheme://host:port) allowed to call state-changing endpoints,
+    /// besides the one the request was addressed to. Comma-separated.
+    #[arg(long, env = "ANSHIN_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+}

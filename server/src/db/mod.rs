@@ -1,0 +1,99 @@
+//! The database: one pool for SQLite or PostgreSQL, chosen by `DATABASE_URL`.
+//!
+//! Domain code is written once against sqlx's `Any` driver with `$1`-style
+//! placeholders, which both engines accept; each engine keeps its own
+//! migrations because their DDL differs. SQLite runs in WAL mode with
+//! `synchronous=FULL`, so a commit the server has acknowledged is on disk.
+
+use shared::system::DbEngine;
+use sqlx::{
+    any::{install_default_drivers, AnyPoolOptions},
+    migrate::Migrator,
+    AnyPool, Executor,
+};
+use std::time::Duration;
+
+use crate::error::StartupError;
+
+mod url;
+
+pub use url::redact;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Per-connection SQLite settings; `busy_timeout` lets writers queue rather than fail.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+/// A connection pool plus the engine behind it.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: DbEngine,
+}
+
+impl Db {
+    /// Opens the pool (creating a SQLite file and its directory if needed).
+    pub async fn connect(url: &str) -> Result<Db, StartupError> {
+        let engine = url::engine_of(url)?;
+        if engine == DbEngine::Sqlite {
+            url::ensure_sqlite_dir(url).map_err(|e| StartupError::Database {
+                url: redact(url),
+                cause: e.to_string(),
+            })?;
+        }
+        install_default_drivers();
+        let mut options = AnyPoolOptions::new()
+            .max_connections(match engine {
+                DbEngine::Sqlite => 8,
+                DbEngine::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(5));
+        if engine == DbEngine::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(SQLITE_PRAGMAS).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options
+            .connect(url)
+            .await
+            .map_err(|e| StartupError::Database {
+                url: redact(url),
+                cause: e.to_string(),
+            })?;
+        Ok(Db { pool, engine })
+    }
+
+    /// Applies the engine's pending migrations; a no-op when up to date.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let migrator = match self.engine {
+            DbEngine::Sqlite => &SQLITE_MIGRATIONS,
+            DbEngine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn engine(&self) -> DbEngine {
+        self.engine
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

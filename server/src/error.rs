@@ -1,0 +1,49 @@
+//! Error policy of the server.
+//!
+//! - Start-up problems are [`StartupError`]: one line each, printed by `main`
+//!   before it exits with status 1 — never a panic.
+//! - Failures while answering a request become a [`shared::AppError`]. An
+//!   unexpected cause goes through [`internal`], which logs it with a fresh
+//!   reference and returns only that reference, so no SQL text, path or
+//!   stack reaches a browser.
+
+use shared::AppError;
+use std::{fmt::Display, net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("DATABASE_URL {url:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedDatabaseUrl { url: String },
+    #[error("cannot open the database at {url}: {cause}")]
+    Database { url: String, cause: String },
+    #[error("cannot migrate the database at {url}: {cause}")]
+    Migrate { url: String, cause: String },
+    #[error("cannot listen on {addr}: {cause}")]
+    Listen { addr: SocketAddr, cause: String },
+    #[error("no built app at {path}: run `trunk build` first or pass --dist DIR (expected {path}/index.html)")]
+    MissingDist { path: PathBuf },
+    #[error("demo mode cannot be turned on in production (--demo together with --production)")]
+    DemoInProduction,
+    #[error("server failed: {0}")]
+    Serve(String),
+}
+
+/// Logs an unexpected failure with a reference and returns the safe error for the caller.
+pub fn internal(context: &'static str, cause: impl Display) -> AppError {
+    let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    tracing::error!(%reference, context, error = %cause, "internal error");
+    AppError::Internal { reference }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_the_cause_out_of_the_answer() {
+        let err = internal("test", "syntax error at or near \"SELEC\"");
+        let json = serde_json::to_string(&err).unwrap();
+        assert!(!json.contains("SELEC"), "{json}");
+        assert!(matches!(err, AppError::Internal { reference } if reference.len() == 12));
+    }
+}

@@ -1,0 +1,65 @@
+//! The HTTP layer: routes and middleware, kept thin. Handlers unpack the
+//! request and hand it to a service; no business rule lives here.
+
+mod health;
+mod origin;
+mod server_fns;
+mod static_files;
+
+use axum::{middleware, routing::get, Router};
+use http::{header, HeaderValue};
+use std::{path::Path, sync::Arc, time::Duration};
+use tower_http::{
+    compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::system::SystemService;
+
+/// Everything a request handler may need; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Version, health and mode of this instance.
+    pub system: Arc<SystemService>,
+    /// Origins besides the request's own that may send state-changing requests.
+    pub allowed_origins: Arc<Vec<String>>,
+}
+
+/// Longest a request may take before the client gets a 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router(state: AppState, dist: &Path) -> Router {
+    server_fns::register();
+    let api = Router::new()
+        .route(
+            "/api/{*fn_name}",
+            get(server_fns::handle).post(server_fns::handle),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::require_same_origin,
+        ));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .merge(api)
+        .fallback_service(static_files::service(dist))
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+}

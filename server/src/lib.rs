@@ -1,0 +1,12 @@
+//! Anshin's server: configuration, database, HTTP layer and the domain services.
+//!
+//! `main.rs` is only the command line; everything it runs lives here so the
+//! integration tests can start the very same server on a random port.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod system;
+pub mod telemetry;

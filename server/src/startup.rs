@@ -1,0 +1,112 @@
+//! Bringing the server up and down: database, migrations, services, listener,
+//! graceful shutdown. Used by `main` and by the integration tests alike.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::{
+    config::ServeArgs,
+    db::Db,
+    error::StartupError,
+    http::{self, AppState},
+    system::SystemService,
+};
+
+/// Opens the database and applies migrations (what `anshin migrate` does).
+pub async fn open_database(url: &str) -> Result<Db, StartupError> {
+    let db = Db::connect(url).await?;
+    db.migrate().await.map_err(|e| StartupError::Migrate {
+        url: crate::db::redact(url),
+        cause: e.to_string(),
+    })?;
+    Ok(db)
+}
+
+/// A server answering on `addr` until [`Running::shutdown`] or the task ends.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub db: Db,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, then closes the pool.
+    pub async fn shutdown(mut self) -> Result<(), StartupError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits for the server to end (after a shutdown signal).
+    pub async fn wait(&mut self) -> Result<(), StartupError> {
+        let result = (&mut self.task)
+            .await
+            .map_err(|e| StartupError::Serve(e.to_string()))?
+            .map_err(|e| StartupError::Serve(e.to_string()));
+        self.db.close().await;
+        result
+    }
+
+    /// A sender that starts the graceful shutdown when used.
+    pub fn take_stop(&mut self) -> Option<oneshot::Sender<()>> {
+        self.stop.take()
+    }
+}
+
+/// Checks the settings, opens everything and starts serving in the background.
+pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
+    if args.demo && args.production {
+        return Err(StartupError::DemoInProduction);
+    }
+    require_dist(&args.dist)?;
+    let db = open_database(&args.database.database_url).await?;
+    let system = SystemService::new(db.clone(), args.demo);
+    system
+        .record_installation()
+        .await
+        .map_err(|e| StartupError::Database {
+            url: crate::db::redact(&args.database.database_url),
+            cause: e.to_string(),
+        })?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| StartupError::Listen {
+            addr: args.listen,
+            cause: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| StartupError::Listen {
+        addr: args.listen,
+        cause: e.to_string(),
+    })?;
+    let state = AppState {
+        system: Arc::new(system),
+        allowed_origins: Arc::new(args.allowed_origins.clone()),
+    };
+    let router = http::router(state, &args.dist);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, engine = db.engine().name(), demo = args.demo, "anshin listening");
+    Ok(Running {
+        addr,
+        db,
+        stop: Some(stop),
+        task,
+    })
+}
+
+fn require_dist(dist: &PathBuf) -> Result<(), StartupError> {
+    if dist.join("index.html").is_file() {
+        Ok(())
+    } else {
+        Err(StartupError::MissingDist { path: dist.clone() })
+    }
+}

@@ -1,0 +1,210 @@
+//! Test harness: fresh databases on both engines and a running server per test.
+
+use server::{
+    config::{DatabaseArgs, ServeArgs},
+    startup::{self, Running},
+};
+use std::{net::SocketAddr, path::PathBuf};
+use tempfile::TempDir;
+
+pub use shared::system::DbEngine;
+
+/// Where the PostgreSQL server for tests is; each test creates its own database in it.
+fn pg_admin_url() -> String {
+    std::env::var("ANSHIN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    /// A fresh database, or `None` (said loudly) when PostgreSQL is unreachable outside CI.
+    pub async fn new(engine: DbEngine) -> Option<TestDb> {
+        match engine {
+            DbEngine::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            DbEngine::Postgres => Self::new_postgres().await,
+        }
+    }
+
+    async fn new_postgres() -> Option<TestDb> {
+        use sqlx::{Connection, Executor, PgConnection};
+        let admin = pg_admin_url();
+        let mut conn = match PgConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) if !in_ci() => {
+                eprintln!(
+                    "\n*** SKIPPED: PostgreSQL test — no server at {admin} ({e}). \
+                     Set ANSHIN_TEST_PG_URL or start PostgreSQL; in CI this fails. ***\n"
+                );
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL is required in CI but {admin} is unreachable: {e}"),
+        };
+        let name = format!("anshin_test_{}", uuid::Uuid::new_v4().simple());
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        Some(TestDb {
+            url: format!("{base}/{name}"),
+            _dir: None,
+            pg_name: Some(name),
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread removes the database.
+        let admin = pg_admin_url();
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                use sqlx::{Connection, Executor, PgConnection};
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .map_err(std::io::Error::other)?;
+                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop a test database: {dropped:?}");
+        }
+    }
+}
+
+/// A minimal built app, standing in for Trunk's output where the test is about the server.
+pub fn fake_dist() -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><html><head><title>Anshin</title></head><body>anshin-spa</body></html>",
+    )
+    .expect("write index");
+    std::fs::write(
+        dir.path().join("app-0123456789abcdef.js"),
+        "console.log('x');".repeat(200),
+    )
+    .expect("write asset");
+    dir
+}
+
+pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
+    ServeArgs {
+        database: DatabaseArgs {
+            database_url: db.url.clone(),
+        },
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        dist,
+        demo: false,
+        production: false,
+        allowed_origins: vec![],
+    }
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub engine: DbEngine,
+    running: Option<Running>,
+    _dist: TempDir,
+    // Declared last: dropped after the server, so PostgreSQL can remove it.
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: DbEngine) -> Option<TestApp> {
+        let db = TestDb::new(engine).await?;
+        let dist = fake_dist();
+        let running = startup::start(serve_args(&db, dist.path().to_path_buf()))
+            .await
+            .expect("server starts");
+        Some(TestApp {
+            addr: running.addr,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            engine,
+            running: Some(running),
+            _dist: dist,
+            _db: db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The origin a page served by this instance would send.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn db(&self) -> &server::db::Db {
+        &self.running.as_ref().expect("running").db
+    }
+
+    /// Stops the server gracefully (closing its pool) before the database is dropped.
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// Runs an async test body once per engine: `fn sqlite()` and `fn postgres()`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::helpers::run_with(shared::system::DbEngine::Sqlite, $body).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::helpers::run_with(shared::system::DbEngine::Postgres, $body).await;
+            }
+        }
+    };
+}
+
+pub async fn run_with(engine: DbEngine, body: impl AsyncFnOnce(&TestApp)) {
+    let Some(app) = TestApp::spawn(engine).await else {
+        return;
+    };
+    body(&app).await;
+    app.stop().await;
+}

@@ -1,0 +1,16 @@
+//! Anshin's typed contract, shared by the browser app and the server.
+//!
+//! Everything here compiles to wasm32 and does no I/O: money, identifiers,
+//! the models the views exchange with the server, the error that crosses the
+//! wire, and the service ports the server implements.
+
+pub mod error;
+pub mod ids;
+pub mod lang;
+pub mod money;
+pub mod ports;
+pub mod system;
+
+pub use error::{AppError, ErrorCode};
+pub use lang::Lang;
+pub use money::{Currency, Money, MoneyError};

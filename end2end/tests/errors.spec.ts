@@ -2,8 +2,8 @@
 import { test, expect } from '../support/fixtures';
 
 test('an unreachable server shows a clear error and retry recovers', async ({ page, failures }) => {
-  failures.allow(/system\/status/);
-  failures.allow(/request failed/i);
+  failures.allow(/request failed: POST .*\/api\/system\/status/);
+  failures.allow(/console error: Failed to load resource: net::ERR_CONNECTION_REFUSED/);
   let block = true;
   await page.route('**/api/system/status', (route) => (block ? route.abort('connectionrefused') : route.continue()));
   await page.goto('/');
@@ -15,8 +15,8 @@ test('an unreachable server shows a clear error and retry recovers', async ({ pa
 });
 
 test('a server error shows only its reference, never its cause', async ({ page, failures }) => {
-  failures.allow(/HTTP 500/);
-  failures.allow(/500/);
+  failures.allow(/HTTP 500: POST .*\/api\/system\/status/);
+  failures.allow(/console error: Failed to load resource: .* status of 500/);
   await page.route('**/api/system/status', (route) =>
     route.fulfill({
       status: 500,

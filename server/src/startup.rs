@@ -1,7 +1,7 @@
 //! Bringing the server up and down: database, migrations, services, listener,
 //! graceful shutdown. Used by `main` and by the integration tests alike.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
@@ -103,10 +103,12 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     })
 }
 
-fn require_dist(dist: &PathBuf) -> Result<(), StartupError> {
+fn require_dist(dist: &Path) -> Result<(), StartupError> {
     if dist.join("index.html").is_file() {
         Ok(())
     } else {
-        Err(StartupError::MissingDist { path: dist.clone() })
+        Err(StartupError::MissingDist {
+            path: dist.to_path_buf(),
+        })
     }
 }

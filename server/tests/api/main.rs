@@ -1,6 +1,9 @@
 //! Integration tests: each starts the real server on a random port with a
 //! fresh database, on SQLite and on PostgreSQL, and talks to it over HTTP.
 
+// Test helpers unwrap too: a panic is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
 mod cli;

@@ -1,5 +1,6 @@
 // Playwright drives Debian's Chromium (no browser download) against the real
-// `anshin` server, started here on a free port with a fresh SQLite file.
+// `anshin` server, started here on a free port with a fresh SQLite file, in
+// demo mode (the seeded customer's accounts are what the customer view shows).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
-    command: `"${bin}" serve --listen 127.0.0.1:${port} --dist "${join(root, 'dist')}" --database-url "${dbUrl}"`,
+    command: `"${bin}" serve --listen 127.0.0.1:${port} --dist "${join(root, 'dist')}" --database-url "${dbUrl}" --demo`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -7,7 +7,7 @@ use leptos_router::{
 };
 
 use crate::i18n::I18nContextProvider;
-use crate::pages::{atm, customer, guardian, landing, not_found, staff};
+use crate::pages::{accounts, atm, customer, guardian, landing, not_found, staff};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,7 +19,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=not_found::NotFound>
                     <Route path=path!("/") view=landing::Landing />
                     <ParentRoute path=path!("/customer") view=customer::CustomerShell>
-                        <Route path=path!("") view=customer::Accounts />
+                        <Route path=path!("") view=accounts::Accounts />
+                        <Route path=path!("accounts/:id") view=accounts::Statement />
                         <Route path=path!("approvals") view=customer::Approvals />
                         <Route path=path!("activity") view=customer::Activity />
                     </ParentRoute>

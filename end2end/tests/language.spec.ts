@@ -8,7 +8,7 @@ test.describe('in a Japanese browser', () => {
     await page.goto('/customer');
     await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
     await expect(page.getByRole('heading', { level: 1, name: 'お客さま' })).toBeVisible();
-    await expect(page.getByRole('heading', { name: '口座はまだありません' })).toBeVisible();
+    await expect(page.getByText('お引き出し可能額').first()).toBeVisible();
     await expect(page).toHaveTitle('お客さま · 安心');
 
     await page.getByRole('combobox', { name: '言語' }).selectOption('en');

@@ -15,7 +15,7 @@ test('links navigate client-side and back returns', async ({ page }) => {
 
   await page.goBack();
   await expect(page).toHaveURL('/customer');
-  await expect(page.getByRole('heading', { name: 'No accounts yet' })).toBeVisible();
+  await expect(page.getByRole('article', { name: 'Savings' })).toBeVisible();
   await page.goBack();
   await expect(page).toHaveURL('/');
   expect(await page.evaluate(() => (window as unknown as { spaMarker?: number }).spaMarker)).toBe(42);

@@ -15,7 +15,7 @@ test('landing explains Anshin and reports the live service status', async ({ pag
 });
 
 const shells = [
-  { path: '/customer', title: 'Customer', tabs: ['Accounts', 'Approvals', 'Activity'], empty: 'No accounts yet' },
+  { path: '/customer/activity', title: 'Customer', tabs: ['Activity', 'Accounts', 'Approvals'], empty: 'No activity yet' },
   { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'No one linked yet' },
   { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'Audit trail'], empty: 'No one is waiting' },
 ];
@@ -61,7 +61,7 @@ test('an unknown address shows the not-found page with a way back', async ({ pag
 test('customer view fits a phone screen', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto('/customer');
-  await expect(page.getByRole('heading', { name: 'No accounts yet' })).toBeVisible();
+  await expect(page.getByRole('article', { name: 'Ordinary account' })).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });

@@ -26,6 +26,38 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Check the ledger's invariants: prints `ledger ok …`, or each violation and exits 1.
+    CheckLedger(DatabaseArgs),
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Transfers per second and latency through the ledger service.
+    Ledger(LedgerBenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LedgerBenchArgs {
+    /// A scratch database: the benchmark opens accounts and moves money in it.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/bench.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Concurrent clients, each sending one transfer at a time.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Accounts to move money between (Zipf-skewed: a few are hot).
+    #[arg(long, default_value_t = 1000)]
+    pub accounts: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -55,4 +87,7 @@ pub struct ServeArgs {
     /// besides the one the request was addressed to. Comma-separated.
     #[arg(long, env = "ANSHIN_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// How often expired holds are released, in milliseconds.
+    #[arg(long, env = "ANSHIN_EXPIRY_SWEEP_MS", default_value_t = 1000)]
+    pub expiry_sweep_ms: u64,
 }

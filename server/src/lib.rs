@@ -3,10 +3,14 @@
 //! `main.rs` is only the command line; everything it runs lives here so the
 //! integration tests can start the very same server on a random port.
 
+pub mod accounts;
+pub mod bench;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod http;
+pub mod ledger;
 pub mod startup;
 pub mod system;
 pub mod telemetry;

@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use server::{
-    config::{Cli, Command},
+    config::{Bench, Cli, Command},
     error::StartupError,
     startup, telemetry,
 };
@@ -16,6 +16,20 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Migrate(db)) => migrate(&db.database_url).await,
+        Some(Command::CheckLedger(db)) => match check_ledger(&db.database_url).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
+        Some(Command::Bench {
+            what: Bench::Ledger(args),
+        }) => match server::bench::ledger(args).await {
+            Ok(line) => {
+                println!("{line}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(cli.serve).await,
     };
@@ -33,6 +47,21 @@ async fn migrate(url: &str) -> Result<(), StartupError> {
     println!("database at {} is up to date", server::db::redact(url));
     db.close().await;
     Ok(())
+}
+
+/// Prints the checker's report; `Ok(false)` when the ledger is broken.
+async fn check_ledger(url: &str) -> Result<bool, StartupError> {
+    let db = startup::open_database(url).await?;
+    let report =
+        server::ledger::check::check(db.pool())
+            .await
+            .map_err(|e| StartupError::Database {
+                url: server::db::redact(url),
+                cause: e.to_string(),
+            })?;
+    println!("{report}");
+    db.close().await;
+    Ok(report.is_ok())
 }
 
 async fn serve(args: server::config::ServeArgs) -> Result<(), StartupError> {

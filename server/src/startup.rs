@@ -1,14 +1,17 @@
 //! Bringing the server up and down: database, migrations, services, listener,
 //! graceful shutdown. Used by `main` and by the integration tests alike.
 
-use std::{net::SocketAddr, path::Path, sync::Arc};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
+    accounts::AccountsService,
     config::ServeArgs,
     db::Db,
+    demo,
     error::StartupError,
     http::{self, AppState},
+    ledger::Ledger,
     system::SystemService,
 };
 
@@ -27,6 +30,8 @@ pub async fn open_database(url: &str) -> Result<Db, StartupError> {
 pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
+    pub ledger: Ledger,
+    sweeper: JoinHandle<()>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -46,6 +51,7 @@ impl Running {
             .await
             .map_err(|e| StartupError::Serve(e.to_string()))?
             .map_err(|e| StartupError::Serve(e.to_string()));
+        self.sweeper.abort();
         self.db.close().await;
         result
     }
@@ -71,6 +77,15 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             url: crate::db::redact(&args.database.database_url),
             cause: e.to_string(),
         })?;
+    let ledger = Ledger::start(db.clone());
+    if args.demo {
+        demo::seed(&db, &ledger)
+            .await
+            .map_err(|e| StartupError::Database {
+                url: crate::db::redact(&args.database.database_url),
+                cause: format!("seeding demo data: {e}"),
+            })?;
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| StartupError::Listen {
@@ -81,8 +96,11 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         addr: args.listen,
         cause: e.to_string(),
     })?;
+    let sweeper = ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10)));
     let state = AppState {
         system: Arc::new(system),
+        accounts: Arc::new(AccountsService::new(ledger.clone())),
+        demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
     };
     let router = http::router(state, &args.dist);
@@ -98,6 +116,8 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     Ok(Running {
         addr,
         db,
+        ledger,
+        sweeper,
         stop: Some(stop),
         task,
     })

@@ -26,3 +26,7 @@ define_id!(
     /// A ledger account.
     AccountId
 );
+define_id!(
+    /// A ledger transfer (also a hold, or a hold's settlement).
+    TransferId
+);

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod ids;
 pub mod lang;
+pub mod ledger;
 pub mod money;
 pub mod ports;
 pub mod system;

@@ -6,10 +6,35 @@
 
 use async_trait::async_trait;
 
-use crate::{system::ServiceStatus, AppError};
+use crate::{
+    ids::{AccountId, TransferId},
+    ledger::{AccountBalance, StatementPage},
+    system::ServiceStatus,
+    AppError,
+};
+
+/// Who is asking, as far as the server could tell from the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    /// Someone who holds accounts, by their holder reference (`user:42`).
+    Holder(String),
+}
 
 /// Facts about the running service.
 #[async_trait]
 pub trait SystemPort: Send + Sync {
     async fn service_status(&self) -> Result<ServiceStatus, AppError>;
+}
+
+/// The caller's own accounts: balances and statements.
+#[async_trait]
+pub trait AccountsPort: Send + Sync {
+    async fn my_accounts(&self, caller: &Caller) -> Result<Vec<AccountBalance>, AppError>;
+    async fn my_statement(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+        before: Option<TransferId>,
+    ) -> Result<StatementPage, AppError>;
 }

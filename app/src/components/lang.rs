@@ -1,8 +1,18 @@
-//! The language switch in the header (and on the ATM kiosk).
+//! The language switch, and the current language as the shared `Lang`.
 
 use leptos::prelude::*;
+use shared::Lang;
 
 use crate::i18n::*;
+
+/// The current language, for formatting that lives outside the translation files.
+pub fn use_lang() -> impl Fn() -> Lang + Copy + 'static {
+    let i18n = use_i18n();
+    move || match i18n.get_locale() {
+        Locale::ja => Lang::Ja,
+        Locale::en => Lang::En,
+    }
+}
 
 /// A labelled select; each language is named in itself, as people look for their own.
 #[component]

@@ -1,8 +1,9 @@
-//! Building blocks shared by the views: page chrome, notices, language.
+//! Building blocks shared by the views: page chrome, notices, money, language.
 
 pub mod empty_state;
 pub mod error_notice;
 pub mod header;
 pub mod lang;
+pub mod money;
 pub mod page_title;
 pub mod view_shell;

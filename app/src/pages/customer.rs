@@ -38,17 +38,6 @@ pub fn CustomerShell() -> impl IntoView {
 }
 
 #[component]
-pub fn Accounts() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <EmptyState
-            title=t!(i18n, customer.accounts_empty_title).into_any()
-            body=t!(i18n, customer.accounts_empty_body).into_any()
-        />
-    }
-}
-
-#[component]
 pub fn Approvals() -> impl IntoView {
     let i18n = use_i18n();
     view! {

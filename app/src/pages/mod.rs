@@ -1,5 +1,6 @@
 //! One module per view; each holds the view's shell and its sections.
 
+pub mod accounts;
 pub mod atm;
 pub mod customer;
 pub mod guardian;

@@ -14,13 +14,17 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::system::SystemService;
+use crate::{accounts::AccountsService, system::SystemService};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Version, health and mode of this instance.
     pub system: Arc<SystemService>,
+    /// The caller's accounts and statements.
+    pub accounts: Arc<AccountsService>,
+    /// Demo mode: until sign-in exists, callers act as the demo customer.
+    pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.
     pub allowed_origins: Arc<Vec<String>>,
 }

@@ -4,10 +4,14 @@
 use axum::{
     body::Body,
     extract::{Request, State},
-    response::IntoResponse,
+    http::StatusCode,
+    response::{IntoResponse, Response},
 };
 use leptos::prelude::provide_context;
-use shared::ports::SystemPort;
+use shared::{
+    ports::{AccountsPort, Caller, SystemPort},
+    AppError,
+};
 use std::sync::Arc;
 
 use super::AppState;
@@ -18,15 +22,45 @@ use super::AppState;
 pub fn register() {
     use leptos::server_fn::axum::register_explicit;
     register_explicit::<app::api::FetchServiceStatus>();
+    register_explicit::<app::api::FetchMyAccounts>();
+    register_explicit::<app::api::FetchStatement>();
 }
 
-pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     let system: Arc<dyn SystemPort> = state.system.clone();
-    leptos_axum::handle_server_fns_with_context(
+    let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
+    // Sign-in does not exist yet: in demo mode every caller is the demo customer.
+    let caller = if state.demo {
+        Caller::Holder(crate::demo::DEMO_CUSTOMER.to_string())
+    } else {
+        Caller::Anonymous
+    };
+    let response = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(system.clone());
+            provide_context(accounts.clone());
+            provide_context(caller.clone());
         },
         req,
     )
     .await
+    .into_response();
+    with_error_status(response).await
+}
+
+/// Server functions answer every error with 500; this gives an `AppError`
+/// answer the status that fits it (401, 404, 422…), so clients, logs and
+/// monitoring see what happened. Bodies are small JSON errors.
+async fn with_error_status(response: Response) -> Response {
+    if !response.status().is_server_error() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.http_status()).unwrap_or(parts.status);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -125,6 +125,8 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         demo: false,
         production: false,
         allowed_origins: vec![],
+        // Tests expire holds themselves unless they are about the sweeper.
+        expiry_sweep_ms: 3_600_000,
     }
 }
 
@@ -166,6 +168,10 @@ impl TestApp {
     /// The origin a page served by this instance would send.
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn ledger(&self) -> &server::ledger::Ledger {
+        &self.running.as_ref().expect("running").ledger
     }
 
     pub fn db(&self) -> &server::db::Db {

@@ -7,8 +7,13 @@
 mod helpers;
 
 mod cli;
+mod customer_api;
 mod database;
 mod health;
+mod ledger_model;
+mod ledger_restart;
+mod ledger_rules;
+mod ledger_stress;
 mod server_fns;
 mod startup_errors;
 mod static_files;

@@ -1,0 +1,164 @@
+//! Demo data, seeded only when the server runs with `--demo`: Hanako's
+//! accounts with a realistic history, every yen of it moved by real ledger
+//! transfers from the platform's funding account.
+//!
+//! Seeding is idempotent: every transfer has a fixed key, and a setting
+//! records that it is done, so a restart neither repeats nor duplicates it.
+
+use shared::{
+    ids::AccountId,
+    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
+    money::{Currency, Money},
+};
+
+use crate::{
+    db::Db,
+    ledger::{Ledger, LedgerError, NewAccount},
+    system::now_ms,
+};
+
+/// Hanako, the demo customer, as the ledger knows her until sign-in exists.
+pub const DEMO_CUSTOMER: &str = "demo:hanako";
+const SCOPE: &str = "demo-seed";
+const DONE: &str = "demo_seeded_at_ms";
+
+/// Shops Hanako paid, with amounts: small everyday spending.
+const PAYMENTS: [(&str, i64); 20] = [
+    ("Lawson Shibuya", 864),
+    ("JR East Suica charge", 5_000),
+    ("Tokyo Gas", 6_420),
+    ("Uniqlo Shinjuku", 12_900),
+    ("Tsutaya Books", 2_310),
+    ("Matsuya", 780),
+    ("Docomo", 7_150),
+    ("Amazon.co.jp", 18_640),
+    ("Seijo Ishii", 4_268),
+    ("Tokyo Electric Power", 9_870),
+    ("Starbucks Omotesando", 1_320),
+    ("Bic Camera", 39_800),
+    ("FamilyMart", 598),
+    ("Tokyo Metro", 3_000),
+    ("Ichiran Ramen", 1_180),
+    ("Muji Yurakucho", 8_990),
+    ("Aeon", 15_402),
+    ("Toho Cinemas", 2_000),
+    ("Sushiro", 3_520),
+    ("7-Eleven", 1_012),
+];
+
+pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
+    let seeded = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(DONE)
+        .fetch_optional(db.pool())
+        .await?;
+    if seeded.is_some() {
+        return Ok(());
+    }
+    if !ledger.accounts_of(DEMO_CUSTOMER).await?.is_empty() {
+        // An earlier seeding stopped half-way; leave its data as it is.
+        tracing::warn!("demo accounts exist but seeding never finished; not seeding again");
+        return Ok(());
+    }
+    let open = |a: NewAccount| ledger.open_account(a);
+    let funding = open(NewAccount::platform(
+        AccountKind::Funding,
+        Currency::Jpy,
+        "Anshin funding",
+    ))
+    .await?;
+    let shops = open(NewAccount::platform(
+        AccountKind::MerchantSettlement,
+        Currency::Jpy,
+        "Card and QR shops",
+    ))
+    .await?;
+    let main = open(NewAccount::held_by(
+        DEMO_CUSTOMER,
+        AccountKind::CustomerMain,
+        Currency::Jpy,
+        "Ordinary account",
+    ))
+    .await?;
+    let savings = open(NewAccount::held_by(
+        DEMO_CUSTOMER,
+        AccountKind::CustomerMain,
+        Currency::Jpy,
+        "Savings",
+    ))
+    .await?;
+
+    let mut n = 0;
+    let mut single =
+        |debit: AccountId, credit: AccountId, yen: i64, code: TransferCode, reference: &str| {
+            n += 1;
+            (
+                key(n),
+                TransferRequest::Single {
+                    debit,
+                    credit,
+                    amount: Money::jpy(yen),
+                    code,
+                    reference: reference.into(),
+                },
+            )
+        };
+    let spent: i64 = PAYMENTS.iter().map(|(_, y)| y).sum();
+    // Salaries and spending that leave exactly ¥500,000 in the ordinary account.
+    let mut steps = vec![
+        single(
+            funding,
+            main,
+            280_000,
+            TransferCode::Deposit,
+            "Salary, Shibuya Design Co.",
+        ),
+        single(
+            funding,
+            savings,
+            1_200_000,
+            TransferCode::Deposit,
+            "Opening deposit",
+        ),
+        single(
+            funding,
+            main,
+            220_000 + spent,
+            TransferCode::Deposit,
+            "Salary, Shibuya Design Co.",
+        ),
+    ];
+    for (shop, yen) in PAYMENTS {
+        steps.push(single(main, shops, yen, TransferCode::Payment, shop));
+    }
+    for (key, request) in steps {
+        ledger.transfer(SCOPE, &key, request).await?;
+    }
+    // A hotel's deposit hold, still pending: shows available below posted.
+    let hold = TransferRequest::Pending {
+        debit: main,
+        credit: shops,
+        amount: Money::jpy(8_000),
+        code: TransferCode::Payment,
+        reference: "Hotel Gracery, deposit hold".into(),
+        timeout_ms: 7 * 24 * 3600 * 1000,
+    };
+    ledger.transfer(SCOPE, &key(1000), hold).await?;
+
+    sqlx::query("INSERT INTO settings (key, value, updated_at_ms) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
+        .bind(DONE)
+        .bind(now_ms().to_string())
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    let main_balance = ledger.balance(main).await?;
+    tracing::info!(
+        customer = DEMO_CUSTOMER,
+        posted = main_balance.posted().amount_minor,
+        "demo data seeded"
+    );
+    Ok(())
+}
+
+fn key(n: u32) -> IdempotencyKey {
+    IdempotencyKey::parse(&format!("demo-{n}")).expect("demo keys are valid")
+}

@@ -1,0 +1,221 @@
+//! The ledger service: double-entry accounts, single and two-phase
+//! transfers, linked groups, idempotency and expiry. Every money movement in
+//! Anshin goes through [`Ledger`]; nothing else writes its tables.
+//!
+//! Writes are queued to the writers in [`writer`] (group commit); reads go
+//! straight to the pool. See `shared::ledger` for the vocabulary and
+//! `check` for the invariants that must hold at any time.
+
+mod accounts;
+mod apply;
+pub mod check;
+mod error;
+mod transfers;
+mod writer;
+
+pub use accounts::NewAccount;
+pub use apply::{MAX_AMOUNT_MINOR, MAX_REFERENCE_CHARS, MAX_TIMEOUT_MS};
+pub use error::LedgerError;
+
+use shared::{
+    ids::{AccountId, TransferId},
+    ledger::{
+        AccountBalance, IdempotencyKey, StatementLine, StatementPage, Transfer, TransferKind,
+        TransferRequest,
+    },
+    money::Money,
+};
+use std::time::Duration;
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+};
+
+use crate::{db::Db, system::now_ms};
+use apply::Op;
+use writer::Job;
+
+/// Scope of the ledger's own requests (expiry), apart from any caller's keys.
+const SYSTEM_SCOPE: &str = "system";
+/// Longest statement page a caller may ask for.
+pub const MAX_PAGE: i64 = 100;
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    db: Db,
+    queue: mpsc::Sender<Job>,
+}
+
+impl Ledger {
+    /// Starts the writers for `db`.
+    pub fn start(db: Db) -> Ledger {
+        let queue = writer::spawn(db.clone());
+        Ledger { db, queue }
+    }
+
+    pub async fn open_account(&self, account: NewAccount) -> Result<AccountId, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(accounts::insert(&mut conn, &account, now_ms()).await?)
+    }
+
+    /// Moves money, or reserves and settles it. A repeat with the same key
+    /// and request returns the first result; with another request, a conflict.
+    pub async fn transfer(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+        request: TransferRequest,
+    ) -> Result<Transfer, LedgerError> {
+        let mut done = self
+            .submit(scope, vec![(key.as_str().to_string(), Op::Client(request))])
+            .await?;
+        done.pop().ok_or(LedgerError::ShuttingDown)
+    }
+
+    /// Several transfers that commit together or not at all (a withdrawal and its fee).
+    pub async fn transfer_linked(
+        &self,
+        scope: &str,
+        items: Vec<(IdempotencyKey, TransferRequest)>,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let items = items
+            .into_iter()
+            .map(|(k, r)| (k.as_str().to_string(), Op::Client(r)))
+            .collect();
+        self.submit(scope, items).await
+    }
+
+    async fn submit(
+        &self,
+        scope: &str,
+        items: Vec<(String, Op)>,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            scope: scope.to_string(),
+            items,
+            reply,
+        };
+        self.queue
+            .send(job)
+            .await
+            .map_err(|_| LedgerError::ShuttingDown)?;
+        answer.await.map_err(|_| LedgerError::ShuttingDown)?
+    }
+
+    /// Releases every hold whose timeout has passed; returns how many.
+    pub async fn expire_due(&self) -> Result<usize, LedgerError> {
+        let mut expired = 0;
+        loop {
+            let due = {
+                let mut conn = self.db.pool().acquire().await?;
+                transfers::due_holds(&mut conn, now_ms(), 256).await?
+            };
+            if due.is_empty() {
+                return Ok(expired);
+            }
+            let jobs = due.iter().map(|id| async move {
+                let key = format!("expire:{id}");
+                self.submit(SYSTEM_SCOPE, vec![(key, Op::Expire { expire: *id })])
+                    .await
+            });
+            for result in futures::future::join_all(jobs).await {
+                match result {
+                    Ok(_) => expired += 1,
+                    // Posted or voided just before its deadline: nothing to release.
+                    Err(LedgerError::HoldNotPending { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// Expires due holds now and then every `every`, so a hold whose deadline
+    /// passed while the server was down is released as soon as it is back.
+    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
+        let ledger = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match ledger.expire_due().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(expired = n, "released expired holds"),
+                    Err(e) => tracing::error!(error = %e, "expiring holds failed; will retry"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
+    /// The accounts belonging to `holder`.
+    pub async fn accounts_of(&self, holder: &str) -> Result<Vec<AccountBalance>, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(accounts::of_holder(&mut conn, holder).await?)
+    }
+
+    /// Who holds `id`; `None` for platform accounts and unknown ids.
+    pub async fn holder_of(&self, id: AccountId) -> Result<Option<String>, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(accounts::holder(&mut conn, id).await?)
+    }
+
+    pub async fn balance(&self, id: AccountId) -> Result<AccountBalance, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        accounts::balance(&mut conn, id)
+            .await?
+            .ok_or(LedgerError::UnknownAccount(id))
+    }
+
+    /// Newest first; pass the page's `next` to continue.
+    pub async fn statement(
+        &self,
+        id: AccountId,
+        before: Option<TransferId>,
+        limit: i64,
+    ) -> Result<StatementPage, LedgerError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut conn = self.db.pool().acquire().await?;
+        let mut rows = transfers::statement(&mut conn, id, before, limit + 1).await?;
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|t| t.id)
+        } else {
+            None
+        };
+        let lines = rows.into_iter().map(|t| line_for(id, t)).collect();
+        Ok(StatementPage { lines, next })
+    }
+
+    pub async fn transfer_by_id(&self, id: TransferId) -> Result<Option<Transfer>, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(transfers::by_id(&mut conn, id).await?)
+    }
+
+    pub async fn transfer_by_key(
+        &self,
+        scope: &str,
+        key: &IdempotencyKey,
+    ) -> Result<Option<Transfer>, LedgerError> {
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(transfers::by_key(&mut conn, scope, key.as_str())
+            .await?
+            .map(|(t, _)| t))
+    }
+
+    pub async fn check(&self) -> Result<check::Report, LedgerError> {
+        Ok(check::check(self.db.pool()).await?)
+    }
+}
+
+/// The effect of `t` on the posted balance of `account`: + in, − out, 0 for holds.
+fn line_for(account: AccountId, t: Transfer) -> StatementLine {
+    let moves = matches!(t.kind, TransferKind::Single | TransferKind::PostPending);
+    let amount = match (moves, t.credit == account) {
+        (false, _) => 0,
+        (true, true) => t.amount.amount_minor,
+        (true, false) => -t.amount.amount_minor,
+    };
+    StatementLine {
+        signed_amount: Money::new(amount, t.amount.currency),
+        transfer: t,
+    }
+}

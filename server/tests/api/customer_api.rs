@@ -1,0 +1,96 @@
+//! The customer view's server functions: only one's own accounts, with the
+//! right HTTP status when not.
+
+use crate::helpers::{fake_dist, serve_args, DbEngine, TestDb};
+use server::startup;
+use shared::{
+    ledger::{AccountBalance, StatementPage},
+    AppError,
+};
+
+async fn post(client: &reqwest::Client, base: &str, path: &str, body: &str) -> reqwest::Response {
+    client
+        .post(format!("{base}{path}"))
+        .header("origin", base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn customer_sees_only_own_accounts(engine: DbEngine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let dist = fake_dist();
+    let client = reqwest::Client::new();
+
+    // Without demo mode (and before sign-in exists) nobody is a customer.
+    let anonymous = startup::start(serve_args(&db, dist.path().to_path_buf()))
+        .await
+        .unwrap();
+    let base = format!("http://{}", anonymous.addr);
+    let res = post(&client, &base, "/api/accounts/mine", "").await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        res.json::<AppError>().await.unwrap(),
+        AppError::Unauthenticated
+    );
+    anonymous.shutdown().await.unwrap();
+
+    let mut args = serve_args(&db, dist.path().to_path_buf());
+    args.demo = true;
+    let demo = startup::start(args).await.unwrap();
+    let base = format!("http://{}", demo.addr);
+    let res = post(&client, &base, "/api/accounts/mine", "").await;
+    assert_eq!(res.status(), 200);
+    let accounts: Vec<AccountBalance> = res.json().await.unwrap();
+    assert_eq!(
+        accounts
+            .iter()
+            .map(|a| a.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Ordinary account", "Savings"]
+    );
+
+    let main = accounts[0].id;
+    let res = post(
+        &client,
+        &base,
+        "/api/accounts/statement",
+        &format!("account={main}"),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let page: StatementPage = res.json().await.unwrap();
+    assert_eq!(page.lines.len(), 20);
+    let next = page.next.expect("a second page");
+    let res = post(
+        &client,
+        &base,
+        "/api/accounts/statement",
+        &format!("account={main}&before={next}"),
+    )
+    .await;
+    let page: StatementPage = res.json().await.unwrap();
+    assert_eq!(page.lines.len(), 3);
+    assert_eq!(page.next, None);
+
+    // The funding account (id 1) is not the customer's: it does not exist for them.
+    let res = post(&client, &base, "/api/accounts/statement", "account=1").await;
+    assert_eq!(res.status(), 404);
+    let res = post(&client, &base, "/api/accounts/statement", "account=abc").await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    demo.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn customer_sees_only_own_accounts_sqlite() {
+    customer_sees_only_own_accounts(DbEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn customer_sees_only_own_accounts_postgres() {
+    customer_sees_only_own_accounts(DbEngine::Postgres).await;
+}

@@ -58,6 +58,9 @@ pub struct LedgerBenchArgs {
     /// Accounts to move money between (Zipf-skewed: a few are hot).
     #[arg(long, default_value_t = 1000)]
     pub accounts: usize,
+    /// Most transfers committed per transaction; 1 measures commit-per-transfer.
+    #[arg(long, default_value_t = crate::ledger::MAX_BATCH)]
+    pub max_batch: usize,
 }
 
 #[derive(Debug, Clone, Args)]

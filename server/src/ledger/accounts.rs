@@ -150,19 +150,21 @@ pub(super) struct Delta {
     pub credits_pending: i64,
 }
 
-/// Applies `delta` if the account's balance rule still holds afterwards and
-/// no sum overflows; the check and the write are one statement, so
-/// concurrent writers can neither overdraw nor lose an update.
+/// Applies `delta` if the account exists in `currency`, its balance rule
+/// still holds afterwards and no sum overflows. The checks and the write are
+/// one statement, so concurrent writers can neither overdraw nor lose an
+/// update; only a refusal costs a second read, to say why.
 pub(super) async fn apply(
     conn: &mut AnyConnection,
-    account: &AccountBalance,
+    id: AccountId,
+    currency: Currency,
     delta: Delta,
 ) -> Result<(), LedgerError> {
     let done = sqlx::query(
         "UPDATE ledger_accounts SET \
            debits_posted = debits_posted + $2, credits_posted = credits_posted + $3, \
            debits_pending = debits_pending + $4, credits_pending = credits_pending + $5 \
-         WHERE id = $1 \
+         WHERE id = $1 AND currency = $10 \
            AND debits_posted <= 9223372036854775807 - $6 AND credits_posted <= 9223372036854775807 - $7 \
            AND debits_pending <= 9223372036854775807 - $8 AND credits_pending <= 9223372036854775807 - $9 \
            AND (balance_rule = 'unlimited' \
@@ -171,7 +173,7 @@ pub(super) async fn apply(
              OR (balance_rule = 'credits_within_debits' \
                  AND credits_posted + $3 + credits_pending + $5 <= debits_posted + $2))",
     )
-    .bind(account.id.0)
+    .bind(id.0)
     .bind(delta.debits_posted)
     .bind(delta.credits_posted)
     .bind(delta.debits_pending)
@@ -181,15 +183,22 @@ pub(super) async fn apply(
     .bind(delta.credits_posted.max(0))
     .bind(delta.debits_pending.max(0))
     .bind(delta.credits_pending.max(0))
+    .bind(currency.code())
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 1 {
         return Ok(());
     }
-    // Refused: say why, from the row as it is now.
-    let now = balance(conn, account.id)
+    let now = balance(conn, id)
         .await?
-        .ok_or(LedgerError::UnknownAccount(account.id))?;
+        .ok_or(LedgerError::UnknownAccount(id))?;
+    if now.currency != currency {
+        return Err(LedgerError::CurrencyMismatch {
+            account: id,
+            account_currency: now.currency,
+            amount: currency,
+        });
+    }
     let over = |a: i64, b: i64| a.checked_add(b).is_none();
     if over(now.debits_posted, delta.debits_posted)
         || over(now.credits_posted, delta.credits_posted)
@@ -198,8 +207,8 @@ pub(super) async fn apply(
     {
         return Err(LedgerError::Overflow);
     }
-    Err(match account.kind.rule() {
-        BalanceRule::CreditsWithinDebits => LedgerError::InsufficientCash(account.id),
-        _ => LedgerError::InsufficientFunds(account.id),
+    Err(match now.kind.rule() {
+        BalanceRule::CreditsWithinDebits => LedgerError::InsufficientCash(id),
+        _ => LedgerError::InsufficientFunds(id),
     })
 }

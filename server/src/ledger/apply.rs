@@ -7,9 +7,7 @@
 use serde::Serialize;
 use shared::{
     ids::TransferId,
-    ledger::{
-        AccountBalance, Transfer, TransferCode, TransferKind, TransferRequest, TransferState,
-    },
+    ledger::{Transfer, TransferCode, TransferKind, TransferRequest, TransferState},
     money::Money,
 };
 use sqlx::AnyConnection;
@@ -144,27 +142,6 @@ fn check_amount(amount: Money) -> Result<(), LedgerError> {
     }
 }
 
-fn check_currency(account: &AccountBalance, amount: Money) -> Result<(), LedgerError> {
-    if account.currency == amount.currency {
-        Ok(())
-    } else {
-        Err(LedgerError::CurrencyMismatch {
-            account: account.id,
-            account_currency: account.currency,
-            amount: amount.currency,
-        })
-    }
-}
-
-async fn account(
-    conn: &mut AnyConnection,
-    id: shared::ids::AccountId,
-) -> Result<AccountBalance, LedgerError> {
-    accounts::balance(conn, id)
-        .await?
-        .ok_or(LedgerError::UnknownAccount(id))
-}
-
 /// A single transfer (posted now) or a hold (`timeout_at_ms` set).
 async fn move_money(
     conn: &mut AnyConnection,
@@ -181,10 +158,6 @@ async fn move_money(
             max: MAX_REFERENCE_CHARS,
         });
     }
-    let debit = account(conn, m.debit).await?;
-    let credit = account(conn, m.credit).await?;
-    check_currency(&debit, m.amount)?;
-    check_currency(&credit, m.amount)?;
     let a = m.amount.amount_minor;
     let (kind, state, debit_delta, credit_delta) = match timeout_at_ms {
         None => (
@@ -212,8 +185,9 @@ async fn move_money(
             },
         ),
     };
-    accounts::apply(conn, &debit, debit_delta).await?;
-    accounts::apply(conn, &credit, credit_delta).await?;
+    // Existence, currency and balance rule are checked by the updates themselves.
+    accounts::apply(conn, m.debit, m.amount.currency, debit_delta).await?;
+    accounts::apply(conn, m.credit, m.amount.currency, credit_delta).await?;
     let row = NewTransfer {
         scope: record.scope,
         key: record.key,
@@ -284,11 +258,11 @@ async fn settle(
         }
         Settle::Void | Settle::Expire => 0,
     };
-    let debit = account(conn, hold.debit).await?;
-    let credit = account(conn, hold.credit).await?;
+    let currency = hold.amount.currency;
     accounts::apply(
         conn,
-        &debit,
+        hold.debit,
+        currency,
         Delta {
             debits_posted: posted,
             debits_pending: -held,
@@ -298,7 +272,8 @@ async fn settle(
     .await?;
     accounts::apply(
         conn,
-        &credit,
+        hold.credit,
+        currency,
         Delta {
             credits_posted: posted,
             credits_pending: -held,

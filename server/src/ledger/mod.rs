@@ -16,6 +16,7 @@ mod writer;
 pub use accounts::NewAccount;
 pub use apply::{MAX_AMOUNT_MINOR, MAX_REFERENCE_CHARS, MAX_TIMEOUT_MS};
 pub use error::LedgerError;
+pub use writer::MAX_BATCH;
 
 use shared::{
     ids::{AccountId, TransferId},
@@ -49,7 +50,13 @@ pub struct Ledger {
 impl Ledger {
     /// Starts the writers for `db`.
     pub fn start(db: Db) -> Ledger {
-        let queue = writer::spawn(db.clone());
+        Self::start_with_batch(db, writer::MAX_BATCH)
+    }
+
+    /// As [`Ledger::start`], committing at most `max_batch` requests per
+    /// transaction; 1 turns group commit off (for measuring what it buys).
+    pub fn start_with_batch(db: Db, max_batch: usize) -> Ledger {
+        let queue = writer::spawn(db.clone(), max_batch.clamp(1, writer::MAX_BATCH));
         Ledger { db, queue }
     }
 

@@ -42,14 +42,15 @@ pub fn writers_for(engine: DbEngine) -> usize {
     }
 }
 
-/// Starts the writers; they stop when every sender is gone.
-pub fn spawn(db: Db) -> mpsc::Sender<Job> {
+/// Starts the writers, each committing up to `max_batch` jobs at a time;
+/// they stop when every sender is gone.
+pub fn spawn(db: Db, max_batch: usize) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let rx = Arc::new(Mutex::new(rx));
     for _ in 0..writers_for(db.engine()) {
         let (db, rx) = (db.clone(), rx.clone());
         tokio::spawn(async move {
-            while let Some(jobs) = next_batch(&rx).await {
+            while let Some(jobs) = next_batch(&rx, max_batch).await {
                 commit_batch(&db, jobs).await;
             }
         });
@@ -58,11 +59,11 @@ pub fn spawn(db: Db) -> mpsc::Sender<Job> {
 }
 
 /// Waits for one job, then takes whatever else is already queued.
-async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>, max_batch: usize) -> Option<Vec<Job>> {
     let mut rx = rx.lock().await;
     let first = rx.recv().await?;
     let mut jobs = vec![first];
-    while jobs.len() < MAX_BATCH {
+    while jobs.len() < max_batch {
         match rx.try_recv() {
             Ok(job) => jobs.push(job),
             Err(_) => break,

@@ -87,9 +87,6 @@ impl Model {
         if d == c {
             return Err("same_account");
         }
-        if d == 5 || c == 5 {
-            return Err("unknown_account");
-        }
         let (mut sd, mut sc) = (self.sums[d], self.sums[c]);
         if pending {
             sd.dq += a;
@@ -98,7 +95,11 @@ impl Model {
             sd.dp += a;
             sc.cp += a;
         }
+        // The debit side is checked in full before the credit side.
         for (i, s) in [(d, sd), (c, sc)] {
+            if i == 5 {
+                return Err("unknown_account");
+            }
             if !self.fits(i, s) {
                 return Err(match self.rules[i] {
                     BalanceRule::CreditsWithinDebits => "insufficient_cash",

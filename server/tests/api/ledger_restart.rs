@@ -4,9 +4,9 @@
 
 use crate::{
     helpers::{fake_dist, serve_args, DbEngine, TestDb},
-    ledger_rules::{hold, key, single},
+    ledger_rules::{hold, key, open, single},
 };
-use server::{ledger::NewAccount, startup};
+use server::startup;
 use shared::{
     ledger::{AccountKind, TransferState},
     money::Currency,
@@ -21,9 +21,8 @@ async fn restart_releases_overdue_holds(engine: DbEngine) {
     let args = serve_args(&db, dist.path().to_path_buf());
     let first = startup::start(args.clone()).await.unwrap();
     let l = first.ledger.clone();
-    let open = |kind, label: &str| l.open_account(NewAccount::platform(kind, Currency::Jpy, label));
-    let funding = open(AccountKind::Funding, "f").await.unwrap();
-    let alice = open(AccountKind::CustomerMain, "a").await.unwrap();
+    let funding = open(&l, AccountKind::Funding, Currency::Jpy, "f").await;
+    let alice = open(&l, AccountKind::CustomerMain, Currency::Jpy, "a").await;
     l.transfer("t", &key("fund"), single(funding, alice, 1_000))
         .await
         .unwrap();

@@ -38,6 +38,19 @@ pub fn hold(debit: AccountId, credit: AccountId, yen: i64, timeout_ms: i64) -> T
     }
 }
 
+/// Opens one of the platform's own accounts.
+pub async fn open(
+    ledger: &Ledger,
+    kind: AccountKind,
+    currency: Currency,
+    label: &str,
+) -> AccountId {
+    ledger
+        .open_account(NewAccount::platform(kind, currency, label))
+        .await
+        .unwrap()
+}
+
 /// A funding account, two customers with `yen` each, and an ATM with `cash` yen.
 pub struct Fixture {
     pub ledger: Ledger,
@@ -49,12 +62,10 @@ pub struct Fixture {
 
 pub async fn fixture(app: &TestApp, yen: i64, cash: i64) -> Fixture {
     let ledger = app.ledger().clone();
-    let open =
-        |kind, label: &str| ledger.open_account(NewAccount::platform(kind, Currency::Jpy, label));
-    let funding = open(AccountKind::Funding, "funding").await.unwrap();
-    let alice = open(AccountKind::CustomerMain, "alice").await.unwrap();
-    let bob = open(AccountKind::CustomerMain, "bob").await.unwrap();
-    let atm = open(AccountKind::AtmCassette, "atm").await.unwrap();
+    let funding = open(&ledger, AccountKind::Funding, Currency::Jpy, "funding").await;
+    let alice = open(&ledger, AccountKind::CustomerMain, Currency::Jpy, "alice").await;
+    let bob = open(&ledger, AccountKind::CustomerMain, Currency::Jpy, "bob").await;
+    let atm = open(&ledger, AccountKind::AtmCassette, Currency::Jpy, "atm").await;
     for (i, to) in [alice, bob].into_iter().enumerate() {
         ledger
             .transfer("t", &key(&format!("fund-{i}")), single(funding, to, yen))
@@ -118,15 +129,7 @@ on_both_engines!(
     bad_input_is_refused_and_nothing_is_written,
     async |app: &TestApp| {
         let f = fixture(app, 10_000, 5_000).await;
-        let usd = f
-            .ledger
-            .open_account(NewAccount::platform(
-                AccountKind::CustomerMain,
-                Currency::Usd,
-                "usd",
-            ))
-            .await
-            .unwrap();
+        let usd = open(&f.ledger, AccountKind::CustomerMain, Currency::Usd, "usd").await;
         let before = f.ledger.check().await.unwrap();
         let cases: Vec<(TransferRequest, &str)> = vec![
             (single(f.alice, f.bob, 0), "amount_not_positive"),
@@ -349,15 +352,7 @@ on_both_engines!(
     linked_transfers_commit_together_or_not_at_all,
     async |app: &TestApp| {
         let f = fixture(app, 10_000, 0).await;
-        let fees = f
-            .ledger
-            .open_account(NewAccount::platform(
-                AccountKind::FeeIncome,
-                Currency::Jpy,
-                "fees",
-            ))
-            .await
-            .unwrap();
+        let fees = open(&f.ledger, AccountKind::FeeIncome, Currency::Jpy, "fees").await;
         // ¥9,900 plus a ¥110 fee is more than ¥10,000: neither may happen.
         let err = f
             .ledger

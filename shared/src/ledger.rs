@@ -332,3 +332,92 @@ pub struct StatementPage {
     pub lines: Vec<StatementLine>,
     pub next: Option<TransferId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn balance(kind: AccountKind, dp: i64, cp: i64, dq: i64, cq: i64) -> AccountBalance {
+        AccountBalance {
+            id: AccountId(1),
+            kind,
+            currency: Currency::Jpy,
+            label: "a".into(),
+            debits_posted: dp,
+            credits_posted: cp,
+            debits_pending: dq,
+            credits_pending: cq,
+        }
+    }
+
+    #[test]
+    fn a_customer_account_counts_up_with_credits_and_holds_reduce_what_is_available() {
+        let b = balance(AccountKind::CustomerMain, 300, 1_000, 200, 50);
+        assert_eq!(b.posted(), Money::jpy(700));
+        assert_eq!(b.available(), Money::jpy(500));
+        assert_eq!(b.pending(), (Money::jpy(50), Money::jpy(200)));
+    }
+
+    #[test]
+    fn an_atm_cassette_counts_cash_in_as_debits() {
+        // ¥100,000 loaded, ¥30,000 dispensed, ¥10,000 reserved for a withdrawal.
+        let b = balance(AccountKind::AtmCassette, 100_000, 30_000, 0, 10_000);
+        assert_eq!(b.posted(), Money::jpy(70_000));
+        assert_eq!(b.available(), Money::jpy(60_000));
+        assert_eq!(b.pending(), (Money::jpy(0), Money::jpy(10_000)));
+    }
+
+    #[test]
+    fn balance_rules_follow_the_kind() {
+        assert_eq!(
+            AccountKind::CustomerMain.rule(),
+            BalanceRule::DebitsWithinCredits
+        );
+        assert_eq!(
+            AccountKind::WithdrawalSub.rule(),
+            BalanceRule::DebitsWithinCredits
+        );
+        assert_eq!(
+            AccountKind::AtmCassette.rule(),
+            BalanceRule::CreditsWithinDebits
+        );
+        assert_eq!(AccountKind::Funding.rule(), BalanceRule::Unlimited);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in AccountKind::ALL {
+            assert_eq!(AccountKind::parse(k.as_str()), Some(k));
+        }
+        for c in TransferCode::ALL {
+            assert_eq!(TransferCode::parse(c.as_str()), Some(c));
+        }
+        for k in TransferKind::ALL {
+            assert_eq!(TransferKind::parse(k.as_str()), Some(k));
+        }
+        for s in TransferState::ALL {
+            assert_eq!(TransferState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AccountKind::parse("checking"), None);
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_visible_ascii() {
+        assert!(IdempotencyKey::parse("order-42/attempt-1").is_ok());
+        assert_eq!(IdempotencyKey::parse(""), Err("empty"));
+        assert_eq!(IdempotencyKey::parse(&"k".repeat(129)), Err("too_long"));
+        assert_eq!(IdempotencyKey::parse("has space"), Err("bad_characters"));
+        assert_eq!(IdempotencyKey::parse("キー"), Err("bad_characters"));
+    }
+
+    #[test]
+    fn requests_serialize_with_a_kind_tag() {
+        let r = TransferRequest::VoidPending {
+            pending_id: TransferId(7),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"kind":"void_pending","pending_id":7}"#
+        );
+    }
+}

@@ -82,10 +82,26 @@ ensure_build_tools() {
   ensure_wasm_opt
 }
 
+# A digest of everything the browser app is built from.
+client_inputs() {
+  find app shared style public index.html Trunk.toml Cargo.toml Cargo.lock -type f -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+}
+
 # The browser app, size-tuned (profile wasm-release + wasm-opt -Oz), into dist/.
+# Trunk reruns wasm-bindgen and wasm-opt even when nothing changed, so an
+# unchanged app (same inputs, same checkout) is not rebuilt.
 build_client() {
+  local stamp inputs
+  stamp="$CACHE/client-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16).stamp"
+  inputs="$(client_inputs)"
+  if [ -f dist/index.html ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+    step "Browser app is up to date (dist/)"
+    return 0
+  fi
   step "Building the browser app (trunk, release)"
   trunk build --release --cargo-profile wasm-release --offline --skip-version-check
+  mkdir -p "$CACHE" && printf '%s' "$inputs" >"$stamp"
 }
 
 build_server() {

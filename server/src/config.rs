@@ -28,6 +28,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Check the ledger's invariants: prints `ledger ok …`, or each violation and exits 1.
     CheckLedger(DatabaseArgs),
+    /// Walk the audit trail's hash chain: prints `audit ok entries=N`, or the first broken entry and exits 1.
+    VerifyAudit(DatabaseArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]

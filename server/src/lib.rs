@@ -4,6 +4,7 @@
 //! integration tests can start the very same server on a random port.
 
 pub mod accounts;
+pub mod audit;
 pub mod bench;
 pub mod config;
 pub mod db;

@@ -21,6 +21,11 @@ async fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(e) => Err(e),
         },
+        Some(Command::VerifyAudit(db)) => match verify_audit(&db.database_url).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Some(Command::Bench {
             what: Bench::Ledger(args),
         }) => match server::bench::ledger(args).await {
@@ -62,6 +67,20 @@ async fn check_ledger(url: &str) -> Result<bool, StartupError> {
     println!("{report}");
     db.close().await;
     Ok(report.is_ok())
+}
+
+/// Prints the audit chain's verdict; `Ok(false)` when it is broken.
+async fn verify_audit(url: &str) -> Result<bool, StartupError> {
+    let db = startup::open_database(url).await?;
+    let verdict = server::audit::verify(db.pool())
+        .await
+        .map_err(|e| StartupError::Database {
+            url: server::db::redact(url),
+            cause: e.to_string(),
+        })?;
+    println!("{verdict}");
+    db.close().await;
+    Ok(matches!(verdict, server::audit::Verdict::Ok { .. }))
 }
 
 async fn serve(args: server::config::ServeArgs) -> Result<(), StartupError> {

@@ -44,17 +44,27 @@ impl Op {
     }
 }
 
+/// A transfer the operation produced; `fresh` is false for a replay.
+#[derive(Debug)]
+pub struct Applied {
+    pub transfer: Transfer,
+    pub fresh: bool,
+}
+
 pub async fn apply(
     conn: &mut AnyConnection,
     scope: &str,
     key: &str,
     op: &Op,
     now_ms: i64,
-) -> Result<Transfer, LedgerError> {
+) -> Result<Applied, LedgerError> {
     let request_json = serde_json::to_string(op).map_err(|e| sqlx::Error::Decode(e.into()))?;
     if let Some((first, first_json)) = transfers::by_key(conn, scope, key).await? {
         return if first_json == request_json {
-            Ok(first)
+            Ok(Applied {
+                transfer: first,
+                fresh: false,
+            })
         } else {
             Err(LedgerError::IdempotencyConflict)
         };
@@ -65,7 +75,7 @@ pub async fn apply(
         request_json: &request_json,
         now_ms,
     };
-    match op {
+    let transfer = match op {
         Op::Client(TransferRequest::Single {
             debit,
             credit,
@@ -111,7 +121,11 @@ pub async fn apply(
             settle(conn, &record, *pending_id, Settle::Void).await
         }
         Op::Expire { expire } => settle(conn, &record, *expire, Settle::Expire).await,
-    }
+    }?;
+    Ok(Applied {
+        transfer,
+        fresh: true,
+    })
 }
 
 /// How the transfer record is keyed and stamped.

@@ -11,6 +11,9 @@
 //! PostgreSQL has several, and possibly several servers: each batch first
 //! locks every account it will touch in ascending id order, so two batches
 //! never wait on each other in a cycle.
+//!
+//! Every new transfer is also appended to the audit trail in the same
+//! transaction, so the ledger and its audit record commit or fail together.
 
 use shared::{ids::AccountId, ledger::Transfer, ledger::TransferRequest, system::DbEngine};
 use std::{collections::BTreeSet, sync::Arc};
@@ -20,7 +23,7 @@ use super::{
     apply::{apply, Op},
     error::LedgerError,
 };
-use crate::{db::Db, system::now_ms};
+use crate::{audit, db::Db, system::now_ms};
 
 /// Most jobs committed in one transaction; bounds the latency a batch adds.
 pub const MAX_BATCH: usize = 512;
@@ -132,13 +135,20 @@ async fn run_jobs(
     }
     let now = now_ms();
     let mut results = Vec::with_capacity(jobs.len());
+    let mut audited = Vec::new();
     for job in jobs {
         sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
         let mut done = Vec::with_capacity(job.items.len());
+        let mut fresh = Vec::new();
         let mut failed = None;
         for (index, (key, op)) in job.items.iter().enumerate() {
             match apply(conn, &job.scope, key, op, now).await {
-                Ok(t) => done.push(t),
+                Ok(applied) => {
+                    if applied.fresh {
+                        fresh.push(audit_event(&job.scope, &applied.transfer));
+                    }
+                    done.push(applied.transfer);
+                }
                 Err(cause) => {
                     failed = Some(if job.items.len() > 1 {
                         LedgerError::LinkedFailed {
@@ -157,6 +167,7 @@ async fn run_jobs(
                 sqlx::query("RELEASE SAVEPOINT job")
                     .execute(&mut *conn)
                     .await?;
+                audited.append(&mut fresh);
                 results.push(Ok(done));
             }
             Some(e) => {
@@ -170,7 +181,17 @@ async fn run_jobs(
             }
         }
     }
+    audit::append(conn, &audited, now).await?;
     Ok(results)
+}
+
+fn audit_event(scope: &str, t: &Transfer) -> audit::Event {
+    audit::Event {
+        actor: scope.to_string(),
+        action: format!("ledger.{}", t.kind.as_str()),
+        subject: format!("transfer:{}", t.id),
+        detail: serde_json::to_string(t).unwrap_or_default(),
+    }
 }
 
 /// Locks, in ascending id order, every account the batch may change.

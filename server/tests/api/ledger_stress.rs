@@ -102,6 +102,14 @@ on_both_engines!(
 
         let report = ledger.check().await.unwrap();
         assert!(report.is_ok(), "{report}");
+        // Every new transfer, and no replay, is in the audit trail.
+        let audit = server::audit::verify(app.db().pool()).await.unwrap();
+        assert_eq!(
+            audit,
+            server::audit::Verdict::Ok {
+                entries: report.transfers
+            }
+        );
         let acks = std::mem::take(&mut *acks.lock().unwrap());
         assert!(
             acks.replays > 0 && acks.conflicts > 0,

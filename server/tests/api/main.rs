@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod audit;
 mod cli;
 mod customer_api;
 mod database;

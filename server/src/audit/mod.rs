@@ -1,0 +1,206 @@
+//! The audit trail: an append-only, hash-chained log of sign-ins, staff
+//! actions, approval decisions and every money movement.
+//!
+//! Each entry carries the SHA-256 of the one before it (see [`chain`]), so
+//! changing, removing or reordering any entry breaks every hash after it;
+//! `anshin verify-audit` walks the chain. Appending takes the chain's head
+//! row first (`UPDATE audit_head … RETURNING`), which serialises appenders
+//! across connections and servers until their transaction commits, and
+//! happens in the same transaction as the change it records.
+
+pub mod chain;
+
+use serde::Serialize;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+/// Something that happened, before it is given its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Who did it: `user:42`, `staff:7`, a ledger caller's scope, `system`.
+    pub actor: String,
+    /// What happened, dotted: `ledger.transfer.single`, `auth.sign_in`.
+    pub action: String,
+    /// What it happened to: `transfer:17`, `approval:3`.
+    pub subject: String,
+    /// The particulars, as JSON.
+    pub detail: String,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub seq: i64,
+    pub at_ms: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Appends `events` in order, inside the caller's transaction.
+pub async fn append(
+    conn: &mut AnyConnection,
+    events: &[Event],
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last_seq: i64 = head.try_get(0)?;
+    let mut prev: String = head.try_get(1)?;
+    for (i, e) in events.iter().enumerate() {
+        let seq = last_seq - n + 1 + i as i64;
+        let fields = chain::Fields {
+            seq,
+            at_ms: now_ms,
+            actor: &e.actor,
+            action: &e.action,
+            subject: &e.subject,
+            detail: &e.detail,
+        };
+        let hash = chain::hash(&prev, &fields);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(now_ms)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.subject)
+        .bind(&e.detail)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// What walking the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Ok {
+        entries: i64,
+    },
+    /// The first entry whose link or hash does not hold, and why.
+    Broken {
+        seq: i64,
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Verdict::Ok { entries } => write!(f, "audit ok entries={entries}"),
+            Verdict::Broken { seq, reason } => write!(f, "audit BROKEN at entry {seq}: {reason}"),
+        }
+    }
+}
+
+/// Rows read per round trip while verifying.
+const VERIFY_PAGE: i64 = 5_000;
+
+/// Walks the whole chain from the first entry, then checks the head.
+pub async fn verify(pool: &AnyPool) -> Result<Verdict, sqlx::Error> {
+    let mut prev = chain::GENESIS.to_string();
+    let mut expected_seq = 1;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit_log \
+             WHERE seq >= $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(expected_seq)
+        .bind(VERIFY_PAGE)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let e = entry(r)?;
+            let broken = |reason: String| Ok(Verdict::Broken { seq: e.seq, reason });
+            if e.seq != expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: expected_seq,
+                    reason: format!("missing; next is {}", e.seq),
+                });
+            }
+            if e.prev_hash != prev {
+                return broken("its previous-hash does not match the entry before it".into());
+            }
+            let fields = chain::Fields {
+                seq: e.seq,
+                at_ms: e.at_ms,
+                actor: &e.actor,
+                action: &e.action,
+                subject: &e.subject,
+                detail: &e.detail,
+            };
+            if chain::hash(&prev, &fields) != e.hash {
+                return broken("its content does not match its hash".into());
+            }
+            prev = e.hash;
+            expected_seq += 1;
+        }
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    if head_seq != expected_seq - 1 || head_hash != prev {
+        return Ok(Verdict::Broken {
+            seq: expected_seq,
+            reason: format!(
+                "entries after {} are missing (the head says {head_seq})",
+                expected_seq - 1
+            ),
+        });
+    }
+    Ok(Verdict::Ok {
+        entries: expected_seq - 1,
+    })
+}
+
+fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        seq: r.try_get(0)?,
+        at_ms: r.try_get(1)?,
+        actor: r.try_get(2)?,
+        action: r.try_get(3)?,
+        subject: r.try_get(4)?,
+        detail: r.try_get(5)?,
+        prev_hash: r.try_get(6)?,
+        hash: r.try_get(7)?,
+    })
+}
+
+/// Newest first, older than `before`, for staff to browse.
+pub async fn page(
+    pool: &AnyPool,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit_log \
+         WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+    )
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit.clamp(1, 200))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(entry).collect()
+}

@@ -2,7 +2,11 @@
 import { test, expect } from '../support/fixtures';
 
 test('landing explains Anshin and reports the live service status', async ({ page }) => {
-  await page.goto('/');
+  const response = await page.goto('/');
+  // The app runs under a strict policy (any violation would fail the test as a console error).
+  const csp = response!.headers()['content-security-policy'];
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval' 'sha256-");
+  expect(csp).not.toContain('unsafe-inline');
   await expect(page.getByRole('heading', { level: 1, name: 'Anshin' })).toBeVisible();
   await expect(page.getByText('Safe money movement when the person')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'Connected to Anshin' })).toContainText(

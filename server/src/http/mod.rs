@@ -1,6 +1,7 @@
 //! The HTTP layer: routes and middleware, kept thin. Handlers unpack the
 //! request and hand it to a service; no business rule lives here.
 
+mod csp;
 mod health;
 mod origin;
 mod server_fns;
@@ -34,6 +35,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState, dist: &Path) -> Router {
     server_fns::register();
+    // The page is read once here; start-up already checked that it exists.
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
+    let csp = HeaderValue::from_str(&csp::policy(&index))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let api = Router::new()
         .route(
             "/api/{*fn_name}",
@@ -55,6 +60,10 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,

@@ -104,7 +104,8 @@ pub fn fake_dist() -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         dir.path().join("index.html"),
-        "<!DOCTYPE html><html><head><title>Anshin</title></head><body>anshin-spa</body></html>",
+        "<!DOCTYPE html><html><head><title>Anshin</title>\
+         <script type=\"module\">start();</script></head><body>anshin-spa</body></html>",
     )
     .expect("write index");
     std::fs::write(

@@ -4,11 +4,13 @@
 //! the models the views exchange with the server, the error that crosses the
 //! wire, and the service ports the server implements.
 
+pub mod age;
 pub mod error;
 pub mod ids;
 pub mod lang;
 pub mod ledger;
 pub mod money;
+pub mod nickname;
 pub mod ports;
 pub mod system;
 

@@ -7,6 +7,7 @@
 
 use leptos::prelude::*;
 use shared::{
+    identity::{Ceremony, Me, SignUpForm},
     ids::{AccountId, TransferId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
@@ -38,6 +39,68 @@ pub async fn fetch_statement(
     port::<dyn shared::ports::AccountsPort>()?
         .my_statement(&caller(), account, before)
         .await
+}
+
+/// Starts a sign-up: checks the profile and returns the passkey options.
+#[server(prefix = "/api", endpoint = "identity/sign-up/begin")]
+pub async fn begin_sign_up(form: SignUpForm) -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .begin_sign_up(form)
+        .await
+}
+
+/// Finishes a sign-up with the new passkey; the caller is then signed in.
+#[server(prefix = "/api", endpoint = "identity/sign-up/finish")]
+pub async fn finish_sign_up(ceremony: String, credential: String) -> Result<Me, AppError> {
+    let signed_in = port::<dyn shared::ports::IdentityPort>()?
+        .finish_sign_up(&ceremony, &credential)
+        .await?;
+    set_cookie(&signed_in.set_cookie);
+    Ok(signed_in.me)
+}
+
+/// Starts a sign-in with any passkey registered here.
+#[server(prefix = "/api", endpoint = "identity/sign-in/begin")]
+pub async fn begin_sign_in() -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .begin_sign_in()
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "identity/sign-in/finish")]
+pub async fn finish_sign_in(ceremony: String, credential: String) -> Result<Me, AppError> {
+    let signed_in = port::<dyn shared::ports::IdentityPort>()?
+        .finish_sign_in(&ceremony, &credential)
+        .await?;
+    set_cookie(&signed_in.set_cookie);
+    Ok(signed_in.me)
+}
+
+#[server(prefix = "/api", endpoint = "identity/sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let cleared = port::<dyn shared::ports::IdentityPort>()?
+        .sign_out(&caller())
+        .await?;
+    set_cookie(&cleared);
+    Ok(())
+}
+
+/// The signed-in person, or `None`.
+#[server(prefix = "/api", endpoint = "identity/me")]
+pub async fn fetch_me() -> Result<Option<Me>, AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .me(&caller())
+        .await
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
 }
 
 #[cfg(feature = "ssr")]

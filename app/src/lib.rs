@@ -16,6 +16,10 @@ mod components;
 mod pages;
 #[cfg(feature = "csr")]
 mod root;
+#[cfg(feature = "csr")]
+mod session;
+#[cfg(feature = "csr")]
+mod webauthn;
 
 #[cfg(feature = "csr")]
 pub use root::App;

@@ -7,10 +7,12 @@ use leptos_router::{
 };
 
 use crate::i18n::I18nContextProvider;
-use crate::pages::{accounts, atm, customer, guardian, landing, not_found, staff};
+use crate::pages::{accounts, atm, customer, guardian, landing, not_found, sign_in, staff};
+use crate::session::provide_session;
 
 #[component]
 pub fn App() -> impl IntoView {
+    provide_session();
     view! {
         // Remembers the chosen language in a cookie, follows the browser's
         // languages otherwise, and keeps <html lang> in step.
@@ -18,6 +20,7 @@ pub fn App() -> impl IntoView {
             <Router>
                 <Routes fallback=not_found::NotFound>
                     <Route path=path!("/") view=landing::Landing />
+                    <Route path=path!("/signin") view=sign_in::SignIn />
                     <ParentRoute path=path!("/customer") view=customer::CustomerShell>
                         <Route path=path!("") view=accounts::Accounts />
                         <Route path=path!("accounts/:id") view=accounts::Statement />

@@ -25,9 +25,10 @@ impl AccountsService {
     }
 }
 
-fn holder(caller: &Caller) -> Result<&str, AppError> {
+fn holder(caller: &Caller) -> Result<String, AppError> {
     match caller {
-        Caller::Holder(h) => Ok(h),
+        Caller::User { id, .. } => Ok(crate::identity::holder(*id)),
+        Caller::Holder(h) => Ok(h.clone()),
         Caller::Anonymous => Err(AppError::Unauthenticated),
     }
 }
@@ -35,7 +36,7 @@ fn holder(caller: &Caller) -> Result<&str, AppError> {
 #[async_trait]
 impl AccountsPort for AccountsService {
     async fn my_accounts(&self, caller: &Caller) -> Result<Vec<AccountBalance>, AppError> {
-        Ok(self.ledger.accounts_of(holder(caller)?).await?)
+        Ok(self.ledger.accounts_of(&holder(caller)?).await?)
     }
 
     async fn my_statement(
@@ -46,7 +47,7 @@ impl AccountsPort for AccountsService {
     ) -> Result<StatementPage, AppError> {
         let me = holder(caller)?;
         // Someone else's account answers as if it did not exist.
-        if self.ledger.holder_of(account).await?.as_deref() != Some(me) {
+        if self.ledger.holder_of(account).await?.as_deref() != Some(me.as_str()) {
             return Err(AppError::NotFound);
         }
         Ok(self

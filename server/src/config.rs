@@ -92,6 +92,12 @@ pub struct ServeArgs {
     /// besides the one the request was addressed to. Comma-separated.
     #[arg(long, env = "ANSHIN_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// The passkey relying-party id: the site's domain.
+    #[arg(long, env = "ANSHIN_RP_ID", default_value = "localhost")]
+    pub rp_id: String,
+    /// The exact origin pages are served from; default `http://<rp-id>:<port>`.
+    #[arg(long, env = "ANSHIN_ORIGIN")]
+    pub origin: Option<String>,
     /// How often expired holds are released, in milliseconds.
     #[arg(long, env = "ANSHIN_EXPIRY_SWEEP_MS", default_value_t = 1000)]
     pub expiry_sweep_ms: u64,

@@ -24,6 +24,8 @@ pub enum StartupError {
     MissingDist { path: PathBuf },
     #[error("demo mode cannot be turned on in production (--demo together with --production)")]
     DemoInProduction,
+    #[error("passkey settings: {0}")]
+    Passkeys(String),
     #[error("server failed: {0}")]
     Serve(String),
 }

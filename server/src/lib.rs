@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod ledger;
 pub mod startup;
 pub mod system;

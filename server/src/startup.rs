@@ -11,6 +11,7 @@ use crate::{
     demo,
     error::StartupError,
     http::{self, AppState},
+    identity::Identity,
     ledger::Ledger,
     system::SystemService,
 };
@@ -96,10 +97,25 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         addr: args.listen,
         cause: e.to_string(),
     })?;
+    let origin = match &args.origin {
+        Some(o) => o.clone(),
+        None => format!("http://{}:{}", args.rp_id, addr.port()),
+    };
+    let origin = url::Url::parse(&origin)
+        .map_err(|e| StartupError::Passkeys(format!("origin {origin:?}: {e}")))?;
+    let identity = Identity::new(
+        db.clone(),
+        ledger.clone(),
+        &args.rp_id,
+        &origin,
+        origin.scheme() == "https",
+    )
+    .map_err(StartupError::Passkeys)?;
     let sweeper = ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10)));
     let state = AppState {
         system: Arc::new(system),
         accounts: Arc::new(AccountsService::new(ledger.clone())),
+        identity: Arc::new(identity),
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
     };

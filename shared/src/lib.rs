@@ -6,6 +6,7 @@
 
 pub mod age;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod lang;
 pub mod ledger;

@@ -7,7 +7,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    ids::{AccountId, TransferId},
+    identity::{Ceremony, Me, SignUpForm, SignedIn},
+    ids::{AccountId, TransferId, UserId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -17,8 +18,13 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    /// Someone who holds accounts, by their holder reference (`user:42`).
+    /// Demo mode's stand-in customer, by holder reference (`demo:hanako`).
     Holder(String),
+    /// A signed-in person and the (hashed) session they came with.
+    User {
+        id: UserId,
+        session: String,
+    },
 }
 
 /// Facts about the running service.
@@ -37,4 +43,25 @@ pub trait AccountsPort: Send + Sync {
         account: AccountId,
         before: Option<TransferId>,
     ) -> Result<StatementPage, AppError>;
+}
+
+/// Passkey sign-up and sign-in, and the session that follows.
+#[async_trait]
+pub trait IdentityPort: Send + Sync {
+    async fn begin_sign_up(&self, form: SignUpForm) -> Result<Ceremony, AppError>;
+    async fn finish_sign_up(
+        &self,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<SignedIn, AppError>;
+    async fn begin_sign_in(&self) -> Result<Ceremony, AppError>;
+    async fn finish_sign_in(
+        &self,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<SignedIn, AppError>;
+    /// The signed-in person, or `None`.
+    async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError>;
+    /// Ends the caller's session; returns the `Set-Cookie` value that clears it.
+    async fn sign_out(&self, caller: &Caller) -> Result<String, AppError>;
 }

@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::lang::LangSwitch;
 use crate::i18n::*;
+use crate::{api::sign_out, session::use_session};
 
 /// Moves focus to the page's main region. Done by hand because the router
 /// takes over in-page links and would only change the URL.
@@ -16,6 +17,42 @@ fn focus_main(ev: leptos::ev::MouseEvent) {
         .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
     {
         let _ = main.focus();
+    }
+}
+
+/// "Sign in", or who is signed in with a way to sign out.
+#[component]
+fn SessionControls() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = leptos_router::hooks::use_navigate();
+    let leave = move |_| {
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match sign_out().await {
+                Ok(()) => {
+                    session.me.set(None);
+                    navigate("/", Default::default());
+                }
+                Err(e) => leptos::logging::warn!("sign-out failed: {e}"),
+            }
+        });
+    };
+    view! {
+        <div class="session">
+            {move || match session.me.get() {
+                Some(me) => view! {
+                    <span class="session__who">
+                        <span class="visually-hidden">{t!(i18n, session.signed_in_as)} " "</span>
+                        {me.display_name}
+                    </span>
+                    <button type="button" class="session__out" on:click=leave.clone()>
+                        {t!(i18n, session.sign_out)}
+                    </button>
+                }.into_any(),
+                None => view! { <A href="/signin" attr:class="session__in">{t!(i18n, session.sign_in)}</A> }.into_any(),
+            }}
+        </div>
     }
 }
 
@@ -37,6 +74,7 @@ pub fn AppHeader() -> impl IntoView {
                 <A href="/staff">{t!(i18n, nav.staff)}</A>
                 <A href="/atm">{t!(i18n, nav.atm)}</A>
             </nav>
+            <SessionControls />
             <LangSwitch />
         </header>
     }

@@ -6,4 +6,5 @@ pub mod customer;
 pub mod guardian;
 pub mod landing;
 pub mod not_found;
+pub mod sign_in;
 pub mod staff;

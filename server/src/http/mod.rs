@@ -15,7 +15,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{accounts::AccountsService, system::SystemService};
+use crate::{accounts::AccountsService, identity::Identity, system::SystemService};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct AppState {
     pub system: Arc<SystemService>,
     /// The caller's accounts and statements.
     pub accounts: Arc<AccountsService>,
+    /// Passkeys and sessions.
+    pub identity: Arc<Identity>,
     /// Demo mode: until sign-in exists, callers act as the demo customer.
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.

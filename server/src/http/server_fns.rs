@@ -9,7 +9,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use shared::{
-    ports::{AccountsPort, Caller, SystemPort},
+    ports::{AccountsPort, Caller, IdentityPort, SystemPort},
     AppError,
 };
 use std::sync::Arc;
@@ -24,21 +24,32 @@ pub fn register() {
     register_explicit::<app::api::FetchServiceStatus>();
     register_explicit::<app::api::FetchMyAccounts>();
     register_explicit::<app::api::FetchStatement>();
+    register_explicit::<app::api::BeginSignUp>();
+    register_explicit::<app::api::FinishSignUp>();
+    register_explicit::<app::api::BeginSignIn>();
+    register_explicit::<app::api::FinishSignIn>();
+    register_explicit::<app::api::SignOut>();
+    register_explicit::<app::api::FetchMe>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     let system: Arc<dyn SystemPort> = state.system.clone();
     let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
-    // Sign-in does not exist yet: in demo mode every caller is the demo customer.
-    let caller = if state.demo {
-        Caller::Holder(crate::demo::DEMO_CUSTOMER.to_string())
-    } else {
-        Caller::Anonymous
+    let identity: Arc<dyn IdentityPort> = state.identity.clone();
+    let cookies = req
+        .headers()
+        .get(http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    let caller = match state.identity.caller_for_cookie(cookies).await {
+        // In demo mode, someone not signed in acts as the demo customer.
+        Caller::Anonymous if state.demo => Caller::Holder(crate::demo::DEMO_CUSTOMER.to_string()),
+        caller => caller,
     };
     let response = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(system.clone());
             provide_context(accounts.clone());
+            provide_context(identity.clone());
             provide_context(caller.clone());
         },
         req,

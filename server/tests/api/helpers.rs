@@ -126,6 +126,8 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         demo: false,
         production: false,
         allowed_origins: vec![],
+        rp_id: "localhost".into(),
+        origin: None,
         // Tests expire holds themselves unless they are about the sweeper.
         expiry_sweep_ms: 3_600_000,
     }

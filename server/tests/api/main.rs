@@ -11,6 +11,7 @@ mod cli;
 mod customer_api;
 mod database;
 mod health;
+mod identity;
 mod ledger_model;
 mod ledger_restart;
 mod ledger_rules;

@@ -1,0 +1,66 @@
+//! Today's date where the bank is (Japan, UTC+9, no daylight saving).
+
+use shared::age::Date;
+
+use crate::system::now_ms;
+
+const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
+
+pub fn today_in_japan() -> Date {
+    civil_from_days((now_ms() + JST_OFFSET_MS).div_euclid(86_400_000))
+}
+
+/// The calendar date `days` after 1970-01-01 (H. Hinnant's civil_from_days).
+fn civil_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date { year, month, day }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn converts_known_days() {
+        assert_eq!(
+            civil_from_days(0),
+            Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            civil_from_days(19_782),
+            Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            }
+        );
+        assert_eq!(
+            civil_from_days(20_414),
+            Date {
+                year: 2025,
+                month: 11,
+                day: 22
+            }
+        );
+        assert_eq!(
+            civil_from_days(-1),
+            Date {
+                year: 1969,
+                month: 12,
+                day: 31
+            }
+        );
+    }
+}

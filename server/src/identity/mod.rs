@@ -1,0 +1,350 @@
+//! Identity: customers sign up and sign in with passkeys (WebAuthn, user
+//! verification required; no passwords), and get a revocable server-side
+//! session carried by an HttpOnly, SameSite=Strict cookie.
+//!
+//! Each ceremony's state lives in the database for five minutes and is
+//! taken (deleted) when finished, so a challenge works once. Only a hash of
+//! a session token is stored. Sign-ups, sign-ins and sign-outs are audited.
+
+mod clock;
+mod session;
+mod store;
+
+pub use session::COOKIE_NAME;
+
+use async_trait::async_trait;
+use shared::{
+    age::{self, Date},
+    identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
+    ids::UserId,
+    ledger::AccountKind,
+    money::Currency,
+    nickname::Nickname,
+    ports::{Caller, IdentityPort},
+    AppError,
+};
+use std::sync::Arc;
+use webauthn_rs::prelude::*;
+
+use crate::{
+    audit,
+    db::Db,
+    error::internal,
+    ledger::{Ledger, NewAccount},
+    system::now_ms,
+};
+
+/// How long a passkey prompt may stay open.
+const CEREMONY_TTL_MS: i64 = 5 * 60 * 1000;
+const MAX_DISPLAY_NAME_CHARS: usize = 50;
+
+#[derive(Clone)]
+pub struct Identity {
+    db: Db,
+    ledger: Ledger,
+    webauthn: Arc<Webauthn>,
+    /// Adds `Secure` to cookies (behind TLS in production).
+    secure_cookies: bool,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+impl Identity {
+    /// `rp_id` is the site's domain (`localhost` in development); `origin`
+    /// the exact origin pages are served from (`http://localhost:3000`).
+    pub fn new(
+        db: Db,
+        ledger: Ledger,
+        rp_id: &str,
+        origin: &Url,
+        secure_cookies: bool,
+    ) -> Result<Self, String> {
+        let webauthn = WebauthnBuilder::new(rp_id, origin)
+            .and_then(|b| b.rp_name("Anshin").build())
+            .map_err(|e| format!("passkey settings rp_id={rp_id} origin={origin}: {e}"))?;
+        Ok(Identity {
+            db,
+            ledger,
+            webauthn: Arc::new(webauthn),
+            secure_cookies,
+        })
+    }
+
+    /// The signed-in caller behind a session cookie, if any.
+    pub async fn caller_for_cookie(&self, cookie_header: Option<&str>) -> Caller {
+        let Some(token) = cookie_header.and_then(session::token_from_cookies) else {
+            return Caller::Anonymous;
+        };
+        let hash = session::hash(&token);
+        match store::session_user(&self.db, &hash, now_ms()).await {
+            Ok(Some(user)) => Caller::User {
+                id: user.id,
+                session: hash,
+            },
+            Ok(None) => Caller::Anonymous,
+            Err(e) => {
+                tracing::warn!(error = %e, "session lookup failed; treating caller as anonymous");
+                Caller::Anonymous
+            }
+        }
+    }
+
+    fn me(&self, user: &store::User) -> Me {
+        let minor = Date::parse(&user.birth_date)
+            .is_some_and(|b| age::is_minor(b, clock::today_in_japan()));
+        Me {
+            id: user.id,
+            display_name: user.display_name.clone(),
+            nickname: user.nickname.clone(),
+            role: user.role,
+            minor,
+        }
+    }
+
+    async fn signed_in(&self, user: &store::User, action: &str) -> Result<SignedIn, AppError> {
+        let token = session::new_token();
+        let now = now_ms();
+        let mut conn = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("session", e))?;
+        store::insert_session(
+            &mut conn,
+            &session::hash(&token),
+            user.id,
+            now,
+            now + session::TTL_MS,
+        )
+        .await
+        .map_err(|e| internal("session", e))?;
+        let event = audit::Event {
+            actor: format!("user:{}", user.id),
+            action: action.to_string(),
+            subject: format!("user:{}", user.id),
+            detail: "{}".into(),
+        };
+        audit::append(&mut conn, &[event], now)
+            .await
+            .map_err(|e| internal("audit", e))?;
+        conn.commit().await.map_err(|e| internal("session", e))?;
+        Ok(SignedIn {
+            me: self.me(user),
+            set_cookie: session::cookie(&token, self.secure_cookies),
+        })
+    }
+}
+
+fn validate(form: &SignUpForm) -> Result<(String, Nickname, Date), AppError> {
+    let display_name = form.display_name.trim().to_string();
+    if display_name.is_empty() {
+        return Err(AppError::invalid("display_name", "empty"));
+    }
+    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(AppError::invalid("display_name", "too_long"));
+    }
+    let nickname =
+        Nickname::parse(&form.nickname).map_err(|e| AppError::invalid("nickname", e.reason()))?;
+    let birth = Date::parse(&form.birth_date)
+        .ok_or_else(|| AppError::invalid("birth_date", "not_a_date"))?;
+    match age::age_on(birth, clock::today_in_japan()) {
+        None => Err(AppError::invalid("birth_date", "in_the_future")),
+        Some(a) if a > 130 => Err(AppError::invalid("birth_date", "too_old")),
+        Some(_) => Ok((display_name, nickname, birth)),
+    }
+}
+
+fn rejected(what: &'static str, e: impl std::fmt::Display) -> AppError {
+    tracing::info!(error = %e, what, "passkey ceremony rejected");
+    AppError::invalid("passkey", "rejected")
+}
+
+#[async_trait]
+impl IdentityPort for Identity {
+    async fn begin_sign_up(&self, form: SignUpForm) -> Result<Ceremony, AppError> {
+        let (display_name, nickname, birth) = validate(&form)?;
+        if store::nickname_taken(&self.db, nickname.canonical())
+            .await
+            .map_err(|e| internal("sign-up", e))?
+        {
+            return Err(AppError::Conflict {
+                reason: "nickname_taken".into(),
+            });
+        }
+        let handle = Uuid::new_v4();
+        let (mut options, state) = self
+            .webauthn
+            .start_passkey_registration(handle, nickname.canonical(), &display_name, None)
+            .map_err(|e| internal("passkey options", e))?;
+        // Ask for a discoverable credential, so signing in needs no user name.
+        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+            selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
+            selection.require_resident_key = true;
+        }
+        let profile = store::Profile {
+            handle: handle.to_string(),
+            display_name,
+            nickname: nickname.display().to_string(),
+            nickname_canonical: nickname.canonical().to_string(),
+            birth_date: format!("{:04}-{:02}-{:02}", birth.year, birth.month, birth.day),
+        };
+        let id = store::put_ceremony(
+            &self.db,
+            "sign_up",
+            &state,
+            Some(&profile),
+            now_ms() + CEREMONY_TTL_MS,
+        )
+        .await
+        .map_err(|e| internal("ceremony", e))?;
+        let options_json = serde_json::to_string(&options).map_err(|e| internal("ceremony", e))?;
+        Ok(Ceremony { id, options_json })
+    }
+
+    async fn finish_sign_up(
+        &self,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<SignedIn, AppError> {
+        let (state, profile) =
+            store::take_ceremony::<PasskeyRegistration>(&self.db, ceremony, "sign_up", now_ms())
+                .await
+                .map_err(|e| internal("ceremony", e))?
+                .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let profile = profile.ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let credential: RegisterPublicKeyCredential =
+            serde_json::from_str(credential_json).map_err(|e| rejected("registration json", e))?;
+        let passkey = self
+            .webauthn
+            .finish_passkey_registration(&credential, &state)
+            .map_err(|e| rejected("registration", e))?;
+        let user = store::create_user(&self.db, &profile, &passkey, Role::Customer, now_ms())
+            .await
+            .map_err(|e| match e {
+                store::CreateError::NicknameTaken => AppError::Conflict {
+                    reason: "nickname_taken".into(),
+                },
+                store::CreateError::Db(e) => internal("sign-up", e),
+            })?;
+        // Every customer starts with an ordinary account of their own.
+        let account = NewAccount::held_by(
+            &format!("user:{}", user.id),
+            AccountKind::CustomerMain,
+            Currency::Jpy,
+            "Ordinary account",
+        );
+        self.ledger.open_account(account).await?;
+        self.signed_in(&user, "auth.sign_up").await
+    }
+
+    async fn begin_sign_in(&self) -> Result<Ceremony, AppError> {
+        let (options, state) = self
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(|e| internal("passkey options", e))?;
+        let mut options = serde_json::to_value(&options).map_err(|e| internal("ceremony", e))?;
+        // A button press opens the passkey prompt at once; "conditional" would wait for autofill.
+        if let Some(o) = options.as_object_mut() {
+            o.remove("mediation");
+        }
+        let id = store::put_ceremony(
+            &self.db,
+            "sign_in",
+            &state,
+            None,
+            now_ms() + CEREMONY_TTL_MS,
+        )
+        .await
+        .map_err(|e| internal("ceremony", e))?;
+        Ok(Ceremony {
+            id,
+            options_json: options.to_string(),
+        })
+    }
+
+    async fn finish_sign_in(
+        &self,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<SignedIn, AppError> {
+        let (state, _) = store::take_ceremony::<DiscoverableAuthentication>(
+            &self.db,
+            ceremony,
+            "sign_in",
+            now_ms(),
+        )
+        .await
+        .map_err(|e| internal("ceremony", e))?
+        .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let credential: PublicKeyCredential =
+            serde_json::from_str(credential_json).map_err(|e| rejected("assertion json", e))?;
+        let (handle, credential_id) = self
+            .webauthn
+            .identify_discoverable_authentication(&credential)
+            .map_err(|e| rejected("assertion", e))?;
+        let (user, mut passkey) = store::passkey_of(&self.db, &handle.to_string(), credential_id)
+            .await
+            .map_err(|e| internal("sign-in", e))?
+            .ok_or(AppError::Unauthenticated)?;
+        let result = self
+            .webauthn
+            .finish_discoverable_authentication_v2(&credential, state, &passkey)
+            .map_err(|e| rejected("assertion", e))?;
+        if passkey.update_credential(&result) == Some(true) {
+            store::save_passkey(&self.db, &passkey, now_ms())
+                .await
+                .map_err(|e| internal("sign-in", e))?;
+        }
+        self.signed_in(&user, "auth.sign_in").await
+    }
+
+    async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError> {
+        match caller {
+            Caller::User { id, .. } => {
+                let user = store::user(&self.db, *id)
+                    .await
+                    .map_err(|e| internal("me", e))?;
+                Ok(user.map(|u| self.me(&u)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn sign_out(&self, caller: &Caller) -> Result<String, AppError> {
+        if let Caller::User { id, session } = caller {
+            let now = now_ms();
+            let mut conn = self
+                .db
+                .pool()
+                .begin()
+                .await
+                .map_err(|e| internal("sign-out", e))?;
+            store::revoke_session(&mut conn, session, now)
+                .await
+                .map_err(|e| internal("sign-out", e))?;
+            let event = audit::Event {
+                actor: format!("user:{id}"),
+                action: "auth.sign_out".into(),
+                subject: format!("user:{id}"),
+                detail: "{}".into(),
+            };
+            audit::append(&mut conn, &[event], now)
+                .await
+                .map_err(|e| internal("audit", e))?;
+            conn.commit().await.map_err(|e| internal("sign-out", e))?;
+        }
+        Ok(session::clear_cookie(self.secure_cookies))
+    }
+}
+
+/// Who a user id names in the ledger.
+pub fn holder(id: UserId) -> String {
+    format!("user:{id}")
+}

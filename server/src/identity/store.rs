@@ -1,0 +1,253 @@
+//! Identity rows: users, passkeys, ceremonies in flight, sessions.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use shared::{identity::Role, ids::UserId};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+use webauthn_rs::prelude::Passkey;
+
+use crate::db::Db;
+
+/// The profile a sign-up asked for, kept with its ceremony.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    pub handle: String,
+    pub display_name: String,
+    pub nickname: String,
+    pub nickname_canonical: String,
+    pub birth_date: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub display_name: String,
+    pub nickname: String,
+    pub birth_date: String,
+    pub role: Role,
+}
+
+const USER_COLUMNS: &str = "u.id, u.display_name, u.nickname, u.birth_date, u.role";
+
+fn user_from(row: &AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get(4)?;
+    Ok(User {
+        id: UserId(row.try_get(0)?),
+        display_name: row.try_get(1)?,
+        nickname: row.try_get(2)?,
+        birth_date: row.try_get(3)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+    })
+}
+
+pub async fn nickname_taken(db: &Db, canonical: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM users WHERE nickname_canonical = $1")
+            .bind(canonical)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+pub async fn put_ceremony<S: Serialize>(
+    db: &Db,
+    kind: &str,
+    state: &S,
+    profile: Option<&Profile>,
+    expires_at_ms: i64,
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    sqlx::query(
+        "INSERT INTO webauthn_ceremonies (id, kind, state_json, profile_json, expires_at_ms) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(serde_json::to_string(state).map_err(|e| sqlx::Error::Encode(e.into()))?)
+    .bind(
+        profile
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| sqlx::Error::Encode(e.into()))?,
+    )
+    .bind(expires_at_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(id)
+}
+
+/// Removes and returns a live ceremony of `kind`: each works once.
+pub async fn take_ceremony<S: DeserializeOwned>(
+    db: &Db,
+    id: &str,
+    kind: &str,
+    now_ms: i64,
+) -> Result<Option<(S, Option<Profile>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "DELETE FROM webauthn_ceremonies WHERE id = $1 AND kind = $2 AND expires_at_ms > $3 \
+         RETURNING state_json, profile_json",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(now_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(e.into());
+    let state = serde_json::from_str(&row.try_get::<String, _>(0)?).map_err(decode)?;
+    let profile = match row.try_get::<Option<String>, _>(1)? {
+        Some(p) => Some(serde_json::from_str(&p).map_err(decode)?),
+        None => None,
+    };
+    Ok(Some((state, profile)))
+}
+
+pub enum CreateError {
+    NicknameTaken,
+    Db(sqlx::Error),
+}
+
+fn credential_key(id: &[u8]) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+/// Creates the user and their first passkey together.
+pub async fn create_user(
+    db: &Db,
+    p: &Profile,
+    passkey: &Passkey,
+    role: Role,
+    now_ms: i64,
+) -> Result<User, CreateError> {
+    let mut tx = db.pool().begin().await.map_err(CreateError::Db)?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (handle, display_name, nickname, nickname_canonical, birth_date, role, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (nickname_canonical) DO NOTHING RETURNING id",
+    )
+    .bind(&p.handle)
+    .bind(&p.display_name)
+    .bind(&p.nickname)
+    .bind(&p.nickname_canonical)
+    .bind(&p.birth_date)
+    .bind(role.as_str())
+    .bind(now_ms)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(CreateError::Db)?;
+    let Some(row) = inserted else {
+        return Err(CreateError::NicknameTaken);
+    };
+    let id = UserId(row.try_get(0).map_err(CreateError::Db)?);
+    let json = serde_json::to_string(passkey)
+        .map_err(|e| CreateError::Db(sqlx::Error::Encode(e.into())))?;
+    sqlx::query("INSERT INTO passkeys (user_id, credential_id, passkey_json, created_at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(id.0)
+        .bind(credential_key(passkey.cred_id()))
+        .bind(json)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(CreateError::Db)?;
+    tx.commit().await.map_err(CreateError::Db)?;
+    Ok(User {
+        id,
+        display_name: p.display_name.clone(),
+        nickname: p.nickname.clone(),
+        birth_date: p.birth_date.clone(),
+        role,
+    })
+}
+
+/// The user with this WebAuthn handle and their passkey with this credential id.
+pub async fn passkey_of(
+    db: &Db,
+    handle: &str,
+    credential_id: &[u8],
+) -> Result<Option<(User, Passkey)>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS}, p.passkey_json FROM users u JOIN passkeys p ON p.user_id = u.id \
+         WHERE u.handle = $1 AND p.credential_id = $2"
+    ))
+    .bind(handle)
+    .bind(credential_key(credential_id))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let passkey = serde_json::from_str(&row.try_get::<String, _>(5)?)
+        .map_err(|e| sqlx::Error::Decode(e.into()))?;
+    Ok(Some((user_from(&row)?, passkey)))
+}
+
+/// Stores a passkey's new signature counter and backup state after a sign-in.
+pub async fn save_passkey(db: &Db, passkey: &Passkey, now_ms: i64) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "UPDATE passkeys SET passkey_json = $1, last_used_ms = $2 WHERE credential_id = $3",
+    )
+    .bind(json)
+    .bind(now_ms)
+    .bind(credential_key(passkey.cred_id()))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn user(db: &Db, id: UserId) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(user_from).transpose()
+}
+
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user: UserId,
+    now_ms: i64,
+    expires_at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(now_ms)
+        .bind(expires_at_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn session_user(
+    db: &Db,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.revoked_at_ms IS NULL AND s.expires_at_ms > $2"
+    ))
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(user_from).transpose()
+}
+
+pub async fn revoke_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET revoked_at_ms = $2 WHERE token_hash = $1 AND revoked_at_ms IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

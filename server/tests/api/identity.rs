@@ -1,0 +1,127 @@
+//! Passkey sign-up and sessions as the server sees them (the ceremonies
+//! themselves need a browser and run in the end-to-end tests).
+
+use crate::{helpers::TestApp, on_both_engines};
+use shared::{identity::Ceremony, AppError};
+
+async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("origin", app.origin())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string());
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.unwrap()
+}
+
+fn form(name: &str, nickname: &str, birth: &str) -> String {
+    format!("form[display_name]={name}&form[nickname]={nickname}&form[birth_date]={birth}")
+}
+
+on_both_engines!(
+    sign_up_checks_the_profile_before_any_passkey,
+    async |app: &TestApp| {
+        let cases = [
+            (
+                form("Hanako", "admin", "1990-01-01"),
+                "nickname",
+                "reserved",
+            ),
+            (form("Hanako", "ab", "1990-01-01"), "nickname", "too_short"),
+            (form("", "hanako_s", "1990-01-01"), "display_name", "empty"),
+            (
+                form("Hanako", "hanako_s", "2999-01-01"),
+                "birth_date",
+                "in_the_future",
+            ),
+            (
+                form("Hanako", "hanako_s", "1990-02-30"),
+                "birth_date",
+                "not_a_date",
+            ),
+        ];
+        for (body, field, reason) in cases {
+            let res = call(app, "/api/identity/sign-up/begin", &body, None).await;
+            assert_eq!(res.status(), 422, "{body}");
+            assert_eq!(
+                res.json::<AppError>().await.unwrap(),
+                AppError::invalid(field, reason),
+                "{body}"
+            );
+        }
+        let res = call(
+            app,
+            "/api/identity/sign-up/begin",
+            &form("Hanako", "hanako_s", "1990-01-01"),
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let ceremony: Ceremony = res.json().await.unwrap();
+        let options: serde_json::Value = serde_json::from_str(&ceremony.options_json).unwrap();
+        let pk = &options["publicKey"];
+        assert_eq!(pk["rp"]["id"], "localhost");
+        assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
+        assert_eq!(pk["authenticatorSelection"]["residentKey"], "required");
+        assert_eq!(pk["user"]["name"], "hanako_s");
+    }
+);
+
+on_both_engines!(
+    ceremonies_work_once_and_bad_credentials_are_refused,
+    async |app: &TestApp| {
+        let res = call(app, "/api/identity/sign-in/begin", "", None).await;
+        let ceremony: Ceremony = res.json().await.unwrap();
+        assert!(
+            !ceremony.options_json.contains("mediation"),
+            "a button sign-in is modal"
+        );
+        let body = format!("ceremony={}&credential=%7B%7D", ceremony.id);
+        let res = call(app, "/api/identity/sign-in/finish", &body, None).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<AppError>().await.unwrap(),
+            AppError::invalid("passkey", "rejected")
+        );
+        // The ceremony was used up by that attempt.
+        let res = call(app, "/api/identity/sign-in/finish", &body, None).await;
+        assert_eq!(
+            res.json::<AppError>().await.unwrap(),
+            AppError::invalid("ceremony", "expired")
+        );
+    }
+);
+
+on_both_engines!(
+    unknown_sessions_are_anonymous_and_sign_out_clears_the_cookie,
+    async |app: &TestApp| {
+        let res = call(
+            app,
+            "/api/identity/me",
+            "",
+            Some("anshin_session=forged-token"),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Option<shared::identity::Me>>().await.unwrap(),
+            None
+        );
+        let res = call(
+            app,
+            "/api/identity/sign-out",
+            "",
+            Some("anshin_session=forged-token"),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert_eq!(
+            set_cookie,
+            "anshin_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        );
+    }
+);

@@ -85,6 +85,16 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Demo mode only: one-click sign-in as a seeded persona.
+#[server(prefix = "/api", endpoint = "identity/demo-sign-in")]
+pub async fn demo_sign_in(persona: String) -> Result<Me, AppError> {
+    let signed_in = port::<dyn shared::ports::IdentityPort>()?
+        .demo_sign_in(&persona)
+        .await?;
+    set_cookie(&signed_in.set_cookie);
+    Ok(signed_in.me)
+}
+
 /// The signed-in person, or `None`.
 #[server(prefix = "/api", endpoint = "identity/me")]
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {

@@ -1,10 +1,12 @@
 // Japanese and English: follows the browser, switchable, remembered.
 import { test, expect } from '../support/fixtures';
+import { demoSignIn } from '../support/session';
 
 test.describe('in a Japanese browser', () => {
   test.use({ locale: 'ja-JP' });
 
   test('speaks Japanese, switches to English and remembers it', async ({ page }) => {
+    await demoSignIn(page, 'hanako');
     await page.goto('/customer');
     await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
     await expect(page.getByRole('heading', { level: 1, name: 'お客さま' })).toBeVisible();

@@ -1,7 +1,9 @@
 // Moving around without reloads, with a working back button and keyboard.
 import { test, expect } from '../support/fixtures';
+import { demoSignIn } from '../support/session';
 
 test('links navigate client-side and back returns', async ({ page }) => {
+  await demoSignIn(page, 'hanako');
   await page.goto('/');
   await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
   // A marker on window survives only if no full page load happens.

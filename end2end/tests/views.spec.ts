@@ -1,5 +1,6 @@
 // Each view loads on its own address and shows its real shell.
 import { test, expect } from '../support/fixtures';
+import { demoSignIn } from '../support/session';
 
 test('landing explains Anshin and reports the live service status', async ({ page }) => {
   const response = await page.goto('/');
@@ -64,6 +65,7 @@ test('an unknown address shows the not-found page with a way back', async ({ pag
 
 test('customer view fits a phone screen', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
+  await demoSignIn(page, 'hanako');
   await page.goto('/customer');
   await expect(page.getByRole('article', { name: 'Ordinary account' })).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

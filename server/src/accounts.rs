@@ -28,7 +28,6 @@ impl AccountsService {
 fn holder(caller: &Caller) -> Result<String, AppError> {
     match caller {
         Caller::User { id, .. } => Ok(crate::identity::holder(*id)),
-        Caller::Holder(h) => Ok(h.clone()),
         Caller::Anonymous => Err(AppError::Unauthenticated),
     }
 }

@@ -1,6 +1,8 @@
-//! Demo data, seeded only when the server runs with `--demo`: Hanako's
-//! accounts with a realistic history, every yen of it moved by real ledger
-//! transfers from the platform's funding account.
+//! Demo data, seeded only when the server runs with `--demo`: the personas
+//! (customer Hanako, minor Taro and his guardian Yoko, clerk Sato), who sign
+//! in with one click, and their accounts with a realistic history, every
+//! yen of it moved by real ledger transfers from the platform's funding
+//! account.
 //!
 //! Seeding is idempotent: every transfer has a fixed key, and a setting
 //! records that it is done, so a restart neither repeats nor duplicates it.
@@ -13,12 +15,22 @@ use shared::{
 
 use crate::{
     db::Db,
+    identity::store::{self, CreateError, Profile},
     ledger::{Ledger, LedgerError, NewAccount},
     system::now_ms,
 };
+use shared::{identity::Role, ids::UserId};
 
-/// Hanako, the demo customer, as the ledger knows her until sign-in exists.
-pub const DEMO_CUSTOMER: &str = "demo:hanako";
+/// The personas' nicknames, which the one-click demo sign-in takes.
+pub const PERSONAS: [&str; 4] = ["hanako", "taro", "yoko", "sato"];
+
+/// (nickname, display name, date of birth, role)
+const PEOPLE: [(&str, &str, &str, Role); 4] = [
+    ("hanako", "Hanako Yamada", "1988-05-14", Role::Customer),
+    ("taro", "Taro Suzuki", "2012-08-03", Role::Customer),
+    ("yoko", "Yoko Suzuki", "1984-02-20", Role::Guardian),
+    ("sato", "Sato Kenji", "1979-11-02", Role::Staff),
+];
 const SCOPE: &str = "demo-seed";
 const DONE: &str = "demo_seeded_at_ms";
 
@@ -54,7 +66,14 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
     if seeded.is_some() {
         return Ok(());
     }
-    if !ledger.accounts_of(DEMO_CUSTOMER).await?.is_empty() {
+    let mut ids = Vec::new();
+    for (nickname, name, birth, role) in PEOPLE {
+        ids.push(person(db, nickname, name, birth, role).await?);
+    }
+    let (hanako, taro, yoko) = (ids[0], ids[1], ids[2]);
+    store::link_guardian(db, yoko, taro, now_ms()).await?;
+    let holder = |id: UserId| crate::identity::holder(id);
+    if !ledger.accounts_of(&holder(hanako)).await?.is_empty() {
         // An earlier seeding stopped half-way; leave its data as it is.
         tracing::warn!("demo accounts exist but seeding never finished; not seeding again");
         return Ok(());
@@ -72,20 +91,13 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
         "Card and QR shops",
     ))
     .await?;
-    let main = open(NewAccount::held_by(
-        DEMO_CUSTOMER,
-        AccountKind::CustomerMain,
-        Currency::Jpy,
-        "Ordinary account",
-    ))
-    .await?;
-    let savings = open(NewAccount::held_by(
-        DEMO_CUSTOMER,
-        AccountKind::CustomerMain,
-        Currency::Jpy,
-        "Savings",
-    ))
-    .await?;
+    let held = |id: UserId, label: &str| {
+        NewAccount::held_by(&holder(id), AccountKind::CustomerMain, Currency::Jpy, label)
+    };
+    let main = open(held(hanako, "Ordinary account")).await?;
+    let savings = open(held(hanako, "Savings")).await?;
+    let taro_main = open(held(taro, "Ordinary account")).await?;
+    let yoko_main = open(held(yoko, "Ordinary account")).await?;
 
     let mut n = 0;
     let mut single =
@@ -127,6 +139,20 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
             "Salary, Shibuya Design Co.",
         ),
     ];
+    steps.push(single(
+        funding,
+        yoko_main,
+        300_000,
+        TransferCode::Deposit,
+        "Salary, Meguro Clinic",
+    ));
+    steps.push(single(
+        yoko_main,
+        taro_main,
+        12_000,
+        TransferCode::Transfer,
+        "Allowance for Taro",
+    ));
     for (shop, yen) in PAYMENTS {
         steps.push(single(main, shops, yen, TransferCode::Payment, shop));
     }
@@ -152,11 +178,37 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
         .await?;
     let main_balance = ledger.balance(main).await?;
     tracing::info!(
-        customer = DEMO_CUSTOMER,
         posted = main_balance.posted().amount_minor,
         "demo data seeded"
     );
     Ok(())
+}
+
+/// A persona, created once (found again by nickname on later starts).
+async fn person(
+    db: &Db,
+    nickname: &str,
+    name: &str,
+    birth: &str,
+    role: Role,
+) -> Result<UserId, LedgerError> {
+    if let Some(user) = store::user_by_nickname(db, nickname).await? {
+        return Ok(user.id);
+    }
+    let profile = Profile {
+        handle: uuid::Uuid::new_v4().to_string(),
+        display_name: name.to_string(),
+        nickname: nickname.to_string(),
+        nickname_canonical: nickname.to_string(),
+        birth_date: birth.to_string(),
+    };
+    match store::create_user_without_passkey(db, &profile, role, now_ms()).await {
+        Ok(user) => Ok(user.id),
+        Err(CreateError::Db(e)) => Err(LedgerError::Database(e)),
+        Err(CreateError::NicknameTaken) => Err(LedgerError::Database(sqlx::Error::Protocol(
+            format!("demo nickname {nickname} is taken"),
+        ))),
+    }
 }
 
 fn key(n: u32) -> IdempotencyKey {

@@ -79,14 +79,6 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             cause: e.to_string(),
         })?;
     let ledger = Ledger::start(db.clone());
-    if args.demo {
-        demo::seed(&db, &ledger)
-            .await
-            .map_err(|e| StartupError::Database {
-                url: crate::db::redact(&args.database.database_url),
-                cause: format!("seeding demo data: {e}"),
-            })?;
-    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| StartupError::Listen {
@@ -109,8 +101,17 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         &args.rp_id,
         &origin,
         origin.scheme() == "https",
+        args.demo,
     )
     .map_err(StartupError::Passkeys)?;
+    if args.demo {
+        demo::seed(&db, &ledger)
+            .await
+            .map_err(|e| StartupError::Database {
+                url: crate::db::redact(&args.database.database_url),
+                cause: format!("seeding demo data: {e}"),
+            })?;
+    }
     let sweeper = ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10)));
     let state = AppState {
         system: Arc::new(system),

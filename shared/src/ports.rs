@@ -18,8 +18,6 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    /// Demo mode's stand-in customer, by holder reference (`demo:hanako`).
-    Holder(String),
     /// A signed-in person and the (hashed) session they came with.
     User {
         id: UserId,
@@ -60,6 +58,8 @@ pub trait IdentityPort: Send + Sync {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<SignedIn, AppError>;
+    /// Demo mode only: signs in as a seeded persona (`hanako`, `taro`, `yoko`, `sato`).
+    async fn demo_sign_in(&self, persona: &str) -> Result<SignedIn, AppError>;
     /// The signed-in person, or `None`.
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError>;
     /// Ends the caller's session; returns the `Set-Cookie` value that clears it.

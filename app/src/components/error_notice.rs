@@ -18,7 +18,12 @@ pub fn ErrorNotice(
     let message = match error {
         AppError::Invalid { .. } => t!(i18n, error.invalid).into_any(),
         AppError::NotFound => t!(i18n, error.not_found).into_any(),
-        AppError::Unauthenticated => t!(i18n, error.unauthenticated).into_any(),
+        AppError::Unauthenticated => view! {
+            {t!(i18n, error.unauthenticated)}
+            " "
+            <leptos_router::components::A href="/signin">{t!(i18n, session.sign_in)}</leptos_router::components::A>
+        }
+        .into_any(),
         AppError::Forbidden => t!(i18n, error.forbidden).into_any(),
         AppError::Conflict { .. } => t!(i18n, error.conflict).into_any(),
         AppError::RateLimited { .. } => t!(i18n, error.rate_limited).into_any(),

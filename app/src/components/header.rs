@@ -31,8 +31,9 @@ fn SessionControls() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match sign_out().await {
                 Ok(()) => {
-                    session.me.set(None);
+                    // Leave first: pages that show the person's data must not refetch it signed out.
                     navigate("/", Default::default());
+                    session.me.set(None);
                 }
                 Err(e) => leptos::logging::warn!("sign-out failed: {e}"),
             }

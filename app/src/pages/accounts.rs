@@ -18,12 +18,8 @@ use crate::i18n::*;
 #[component]
 pub fn Accounts() -> impl IntoView {
     let i18n = use_i18n();
-    let session = crate::session::use_session();
-    // Signing in or out changes whose accounts these are.
-    let accounts = LocalResource::new(move || {
-        session.me.track();
-        fetch_my_accounts()
-    });
+    // Signing in or out always navigates, which mounts this page afresh.
+    let accounts = LocalResource::new(fetch_my_accounts);
     view! {
         {move || match accounts.get() {
             None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::system::ServiceStatus;
 
-use crate::api::fetch_service_status;
+use crate::api::{demo_sign_in, fetch_service_status};
 use crate::components::{error_notice::ErrorNotice, header::AppHeader, page_title::use_page_title};
 use crate::i18n::*;
+use crate::session::use_session;
 
 #[component]
 pub fn Landing() -> impl IntoView {
@@ -47,6 +48,9 @@ pub fn Landing() -> impl IntoView {
                         </A></li>
                     </ul>
                 </section>
+                <Show when=demo>
+                    <DemoSignIn />
+                </Show>
                 <section class="status-card" aria-labelledby="status-title">
                     <h2 id="status-title">{t!(i18n, landing.status_title)}</h2>
                     {move || match status.get() {
@@ -76,5 +80,52 @@ fn status_line(s: ServiceStatus) -> impl IntoView {
     } else {
         view! { <p class="status status--warn" role="status">{t!(i18n, landing.status_db_down, version)}</p> }
             .into_any()
+    }
+}
+
+/// One click to act as a seeded persona; shown only in demo mode.
+#[component]
+fn DemoSignIn() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = leptos_router::hooks::use_navigate();
+    let failed = RwSignal::new(None::<shared::AppError>);
+    let personas = [
+        (
+            "hanako",
+            "/customer",
+            t!(i18n, landing.demo_hanako).into_any(),
+        ),
+        ("taro", "/customer", t!(i18n, landing.demo_taro).into_any()),
+        ("yoko", "/guardian", t!(i18n, landing.demo_yoko).into_any()),
+        ("sato", "/staff", t!(i18n, landing.demo_sato).into_any()),
+    ];
+    view! {
+        <section class="demo-card" aria-labelledby="demo-title">
+            <h2 id="demo-title">{t!(i18n, landing.demo_title)}</h2>
+            <p>{t!(i18n, landing.demo_body)}</p>
+            <div class="demo-card__people">
+                {personas
+                    .into_iter()
+                    .map(|(persona, to, label)| {
+                        let navigate = navigate.clone();
+                        let go = move |_| {
+                            let navigate = navigate.clone();
+                            leptos::task::spawn_local(async move {
+                                match demo_sign_in(persona.to_string()).await {
+                                    Ok(me) => {
+                                        session.me.set(Some(me));
+                                        navigate(to, Default::default());
+                                    }
+                                    Err(e) => failed.set(Some(e)),
+                                }
+                            });
+                        };
+                        view! { <button type="button" class="button button--secondary" on:click=go>{label}</button> }
+                    })
+                    .collect_view()}
+            </div>
+            {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
+        </section>
     }
 }

@@ -9,7 +9,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use shared::{
-    ports::{AccountsPort, Caller, IdentityPort, SystemPort},
+    ports::{AccountsPort, IdentityPort, SystemPort},
     AppError,
 };
 use std::sync::Arc;
@@ -30,6 +30,7 @@ pub fn register() {
     register_explicit::<app::api::FinishSignIn>();
     register_explicit::<app::api::SignOut>();
     register_explicit::<app::api::FetchMe>();
+    register_explicit::<app::api::DemoSignIn>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -40,11 +41,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
         .headers()
         .get(http::header::COOKIE)
         .and_then(|v| v.to_str().ok());
-    let caller = match state.identity.caller_for_cookie(cookies).await {
-        // In demo mode, someone not signed in acts as the demo customer.
-        Caller::Anonymous if state.demo => Caller::Holder(crate::demo::DEMO_CUSTOMER.to_string()),
-        caller => caller,
-    };
+    let caller = state.identity.caller_for_cookie(cookies).await;
     let response = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(system.clone());

@@ -8,7 +8,7 @@
 
 mod clock;
 mod session;
-mod store;
+pub mod store;
 
 pub use session::COOKIE_NAME;
 
@@ -45,6 +45,8 @@ pub struct Identity {
     webauthn: Arc<Webauthn>,
     /// Adds `Secure` to cookies (behind TLS in production).
     secure_cookies: bool,
+    /// Demo mode: personas may sign in with one click.
+    demo: bool,
 }
 
 impl std::fmt::Debug for Identity {
@@ -64,6 +66,7 @@ impl Identity {
         rp_id: &str,
         origin: &Url,
         secure_cookies: bool,
+        demo: bool,
     ) -> Result<Self, String> {
         let webauthn = WebauthnBuilder::new(rp_id, origin)
             .and_then(|b| b.rp_name("Anshin").build())
@@ -73,6 +76,7 @@ impl Identity {
             ledger,
             webauthn: Arc::new(webauthn),
             secure_cookies,
+            demo,
         })
     }
 
@@ -303,6 +307,18 @@ impl IdentityPort for Identity {
                 .map_err(|e| internal("sign-in", e))?;
         }
         self.signed_in(&user, "auth.sign_in").await
+    }
+
+    async fn demo_sign_in(&self, persona: &str) -> Result<SignedIn, AppError> {
+        // Outside demo mode this door does not exist.
+        if !self.demo || !crate::demo::PERSONAS.contains(&persona) {
+            return Err(AppError::NotFound);
+        }
+        let user = store::user_by_nickname(&self.db, persona)
+            .await
+            .map_err(|e| internal("demo sign-in", e))?
+            .ok_or(AppError::NotFound)?;
+        self.signed_in(&user, "auth.demo_sign_in").await
     }
 
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError> {

@@ -103,6 +103,8 @@ pub async fn take_ceremony<S: DeserializeOwned>(
     Ok(Some((state, profile)))
 }
 
+/// Why a user could not be created.
+#[derive(Debug)]
 pub enum CreateError {
     NicknameTaken,
     Db(sqlx::Error),
@@ -113,15 +115,35 @@ fn credential_key(id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(id)
 }
 
-/// Creates the user and their first passkey together.
-pub async fn create_user(
+/// Creates a user without a passkey (demo personas sign in with one click).
+pub async fn create_user_without_passkey(
     db: &Db,
     p: &Profile,
-    passkey: &Passkey,
     role: Role,
     now_ms: i64,
 ) -> Result<User, CreateError> {
     let mut tx = db.pool().begin().await.map_err(CreateError::Db)?;
+    let id = insert_user(&mut tx, p, role, now_ms).await?;
+    tx.commit().await.map_err(CreateError::Db)?;
+    Ok(user_of(id, p, role))
+}
+
+fn user_of(id: UserId, p: &Profile, role: Role) -> User {
+    User {
+        id,
+        display_name: p.display_name.clone(),
+        nickname: p.nickname.clone(),
+        birth_date: p.birth_date.clone(),
+        role,
+    }
+}
+
+async fn insert_user(
+    conn: &mut AnyConnection,
+    p: &Profile,
+    role: Role,
+    now_ms: i64,
+) -> Result<UserId, CreateError> {
     let inserted = sqlx::query(
         "INSERT INTO users (handle, display_name, nickname, nickname_canonical, birth_date, role, created_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (nickname_canonical) DO NOTHING RETURNING id",
@@ -133,13 +155,25 @@ pub async fn create_user(
     .bind(&p.birth_date)
     .bind(role.as_str())
     .bind(now_ms)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(CreateError::Db)?;
     let Some(row) = inserted else {
         return Err(CreateError::NicknameTaken);
     };
-    let id = UserId(row.try_get(0).map_err(CreateError::Db)?);
+    Ok(UserId(row.try_get(0).map_err(CreateError::Db)?))
+}
+
+/// Creates the user and their first passkey together.
+pub async fn create_user(
+    db: &Db,
+    p: &Profile,
+    passkey: &Passkey,
+    role: Role,
+    now_ms: i64,
+) -> Result<User, CreateError> {
+    let mut tx = db.pool().begin().await.map_err(CreateError::Db)?;
+    let id = insert_user(&mut tx, p, role, now_ms).await?;
     let json = serde_json::to_string(passkey)
         .map_err(|e| CreateError::Db(sqlx::Error::Encode(e.into())))?;
     sqlx::query("INSERT INTO passkeys (user_id, credential_id, passkey_json, created_at_ms) VALUES ($1, $2, $3, $4)")
@@ -151,13 +185,36 @@ pub async fn create_user(
         .await
         .map_err(CreateError::Db)?;
     tx.commit().await.map_err(CreateError::Db)?;
-    Ok(User {
-        id,
-        display_name: p.display_name.clone(),
-        nickname: p.nickname.clone(),
-        birth_date: p.birth_date.clone(),
-        role,
-    })
+    Ok(user_of(id, p, role))
+}
+
+pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.nickname_canonical = $1"
+    ))
+    .bind(canonical)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(user_from).transpose()
+}
+
+/// Records a verified guardian–ward relationship (once).
+pub async fn link_guardian(
+    db: &Db,
+    guardian: UserId,
+    ward: UserId,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO guardianships (guardian_id, ward_id, verified_at_ms, created_at_ms) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (guardian_id, ward_id) DO NOTHING",
+    )
+    .bind(guardian.0)
+    .bind(ward.0)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
 }
 
 /// The user with this WebAuthn handle and their passkey with this credential id.

@@ -158,7 +158,7 @@ async fn verify_audit_command_reports_a_removed_tail() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "audit ok entries=24"
+        "audit ok entries=26"
     );
 
     let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
@@ -166,7 +166,7 @@ async fn verify_audit_command_reports_a_removed_tail() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 24")
+    sqlx::query("DELETE FROM audit_log WHERE seq = 26")
         .execute(&pool)
         .await
         .unwrap();
@@ -174,5 +174,5 @@ async fn verify_audit_command_reports_a_removed_tail() {
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("audit BROKEN at entry 24"), "{stdout}");
+    assert!(stdout.contains("audit BROKEN at entry 26"), "{stdout}");
 }

@@ -26,23 +26,60 @@ async fn customer_sees_only_own_accounts(engine: DbEngine) {
     let dist = fake_dist();
     let client = reqwest::Client::new();
 
-    // Without demo mode (and before sign-in exists) nobody is a customer.
-    let anonymous = startup::start(serve_args(&db, dist.path().to_path_buf()))
+    // Without demo mode the one-click sign-in does not exist, and nobody
+    // who is not signed in sees accounts.
+    let plain = startup::start(serve_args(&db, dist.path().to_path_buf()))
         .await
         .unwrap();
-    let base = format!("http://{}", anonymous.addr);
+    let base = format!("http://{}", plain.addr);
     let res = post(&client, &base, "/api/accounts/mine", "").await;
     assert_eq!(res.status(), 401);
     assert_eq!(
         res.json::<AppError>().await.unwrap(),
         AppError::Unauthenticated
     );
-    anonymous.shutdown().await.unwrap();
+    let res = post(
+        &client,
+        &base,
+        "/api/identity/demo-sign-in",
+        "persona=hanako",
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    plain.shutdown().await.unwrap();
 
     let mut args = serve_args(&db, dist.path().to_path_buf());
     args.demo = true;
     let demo = startup::start(args).await.unwrap();
     let base = format!("http://{}", demo.addr);
+    let res = post(&client, &base, "/api/accounts/mine", "").await;
+    assert_eq!(
+        res.status(),
+        401,
+        "demo mode does not sign anyone in by itself"
+    );
+    let res = post(
+        &client,
+        &base,
+        "/api/identity/demo-sign-in",
+        "persona=hanako",
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set_cookie.contains("HttpOnly; SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "cookie",
+        set_cookie.split(';').next().unwrap().parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     let res = post(&client, &base, "/api/accounts/mine", "").await;
     assert_eq!(res.status(), 200);
     let accounts: Vec<AccountBalance> = res.json().await.unwrap();

@@ -86,9 +86,13 @@ async fn demo_is_seeded_once_with_real_transfers(engine: DbEngine) {
     args.demo = true;
     for _ in 0..2 {
         let running = startup::start(args.clone()).await.unwrap();
+        let hanako = server::identity::store::user_by_nickname(&running.db, "hanako")
+            .await
+            .unwrap()
+            .expect("the demo customer exists");
         let accounts = running
             .ledger
-            .accounts_of(server::demo::DEMO_CUSTOMER)
+            .accounts_of(&server::identity::holder(hanako.id))
             .await
             .unwrap();
         assert_eq!(accounts.len(), 2, "seeded once, not again on restart");
@@ -138,7 +142,7 @@ async fn check_ledger_command_reports_and_catches_tampering() {
     assert!(
         stdout
             .trim()
-            .starts_with("ledger ok accounts=4 transfers=24"),
+            .starts_with("ledger ok accounts=6 transfers=26"),
         "{stdout}"
     );
 

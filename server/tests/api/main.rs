@@ -7,6 +7,7 @@
 mod helpers;
 
 mod audit;
+mod authorization;
 mod cli;
 mod customer_api;
 mod database;

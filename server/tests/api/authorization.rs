@@ -1,0 +1,122 @@
+//! Who may call what: every server function and endpoint, called as each
+//! role and as someone not signed in, with the answer each must get.
+
+use crate::helpers::{fake_dist, serve_args, DbEngine, TestDb};
+use server::startup;
+
+/// The callers: not signed in, and each demo persona.
+const CALLERS: [&str; 5] = ["anonymous", "hanako", "taro", "yoko", "sato"];
+
+async fn session_cookie(client: &reqwest::Client, base: &str, persona: &str) -> Option<String> {
+    if persona == "anonymous" {
+        return None;
+    }
+    let res = client
+        .post(format!("{base}/api/identity/demo-sign-in"))
+        .header("origin", base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("persona={persona}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "demo sign-in as {persona}");
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    Some(set_cookie.split(';').next().unwrap().to_string())
+}
+
+async fn matrix(engine: DbEngine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let dist = fake_dist();
+    let mut args = serve_args(&db, dist.path().to_path_buf());
+    args.demo = true;
+    let running = startup::start(args).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::new();
+    let hanako = server::identity::store::user_by_nickname(&running.db, "hanako")
+        .await
+        .unwrap()
+        .unwrap();
+    let hanako_account = running
+        .ledger
+        .accounts_of(&server::identity::holder(hanako.id))
+        .await
+        .unwrap()[0]
+        .id;
+
+    // (method, path, body, expected status per caller in CALLERS order)
+    let statement = format!("account={hanako_account}");
+    let table: Vec<(&str, &str, &str, [u16; 5])> = vec![
+        ("GET", "/healthz", "", [200; 5]),
+        ("POST", "/api/system/status", "", [200; 5]),
+        ("POST", "/api/identity/me", "", [200; 5]),
+        ("POST", "/api/identity/sign-in/begin", "", [200; 5]),
+        (
+            "POST",
+            "/api/identity/sign-up/begin",
+            "form[display_name]=X&form[nickname]=newbie&form[birth_date]=1990-01-01",
+            [200; 5],
+        ),
+        (
+            "POST",
+            "/api/identity/sign-in/finish",
+            "ceremony=nope&credential=%7B%7D",
+            [422; 5],
+        ),
+        (
+            "POST",
+            "/api/identity/sign-up/finish",
+            "ceremony=nope&credential=%7B%7D",
+            [422; 5],
+        ),
+        // Only someone signed in has accounts to see.
+        ("POST", "/api/accounts/mine", "", [401, 200, 200, 200, 200]),
+        // Only the account's holder sees its statement; to anyone else it does not exist.
+        (
+            "POST",
+            "/api/accounts/statement",
+            &statement,
+            [401, 200, 404, 404, 404],
+        ),
+        ("POST", "/api/identity/sign-out", "", [200; 5]),
+    ];
+    let mut checked = 0;
+    for (i, caller) in CALLERS.iter().enumerate() {
+        let cookie = session_cookie(&client, &base, caller).await;
+        for (method, path, body, expected) in &table {
+            let mut req = match *method {
+                "GET" => client.get(format!("{base}{path}")),
+                _ => client
+                    .post(format!("{base}{path}"))
+                    .header("origin", &base)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body.to_string()),
+            };
+            if let Some(c) = &cookie {
+                req = req.header("cookie", c);
+            }
+            // Sign-out is last in the table, so it ends this caller's session only after the rest.
+            let status = req.send().await.unwrap().status().as_u16();
+            assert_eq!(status, expected[i], "{method} {path} as {caller}");
+            checked += 1;
+        }
+    }
+    eprintln!(
+        "authorization matrix on {}: {} endpoints x {} callers = {checked} checks",
+        engine.name(),
+        table.len(),
+        CALLERS.len()
+    );
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_endpoint_as_every_caller_sqlite() {
+    matrix(DbEngine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_endpoint_as_every_caller_postgres() {
+    matrix(DbEngine::Postgres).await;
+}

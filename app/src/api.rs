@@ -95,6 +95,14 @@ pub async fn demo_sign_in(persona: String) -> Result<Me, AppError> {
     Ok(signed_in.me)
 }
 
+/// Staff only: the audit trail, newest first, older than `before`.
+#[server(prefix = "/api", endpoint = "audit/page")]
+pub async fn fetch_audit_page(before: Option<i64>) -> Result<shared::audit::AuditPage, AppError> {
+    port::<dyn shared::ports::AuditPort>()?
+        .audit_page(&caller(), before)
+        .await
+}
+
 /// The signed-in person, or `None`.
 #[server(prefix = "/api", endpoint = "identity/me")]
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {

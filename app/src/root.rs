@@ -7,7 +7,7 @@ use leptos_router::{
 };
 
 use crate::i18n::I18nContextProvider;
-use crate::pages::{accounts, atm, customer, guardian, landing, not_found, sign_in, staff};
+use crate::pages::{accounts, atm, audit, customer, guardian, landing, not_found, sign_in, staff};
 use crate::session::provide_session;
 
 #[component]
@@ -35,7 +35,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/staff") view=staff::StaffShell>
                         <Route path=path!("") view=staff::Consultations />
                         <Route path=path!("atms") view=staff::Atms />
-                        <Route path=path!("audit") view=staff::Audit />
+                        <Route path=path!("audit") view=audit::AuditTrail />
                     </ParentRoute>
                     <Route path=path!("/atm") view=atm::Kiosk />
                 </Routes>

@@ -12,4 +12,8 @@ export async function demoSignIn(page: Page, persona: keyof typeof LABELS): Prom
   await page.goto('/');
   await page.getByRole('button', { name: LABELS[persona] }).click();
   await expect(page.getByRole('banner').getByRole('button', { name: /Sign out|サインアウト/ })).toBeVisible();
+  // Let the persona's own view finish loading, so the test's next navigation aborts nothing.
+  if (persona === 'hanako' || persona === 'taro') {
+    await expect(page.getByRole('article').first()).toBeVisible();
+  }
 }

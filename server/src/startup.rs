@@ -117,6 +117,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         system: Arc::new(system),
         accounts: Arc::new(AccountsService::new(ledger.clone())),
         identity: Arc::new(identity),
+        audit: Arc::new(crate::audit::AuditService::new(db.clone())),
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
     };

@@ -5,6 +5,7 @@
 //! wire, and the service ports the server implements.
 
 pub mod age;
+pub mod audit;
 pub mod error;
 pub mod identity;
 pub mod ids;

@@ -7,7 +7,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    identity::{Ceremony, Me, SignUpForm, SignedIn},
+    audit::AuditPage,
+    identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
     ids::{AccountId, TransferId, UserId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
@@ -18,11 +19,27 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    /// A signed-in person and the (hashed) session they came with.
+    /// A signed-in person, their role, and the (hashed) session they came with.
     User {
         id: UserId,
+        role: Role,
         session: String,
     },
+}
+
+impl Caller {
+    /// Staff only: `Unauthenticated` for someone not signed in, `Forbidden` for others.
+    pub fn require_staff(&self) -> Result<UserId, AppError> {
+        match self {
+            Caller::User {
+                id,
+                role: Role::Staff,
+                ..
+            } => Ok(*id),
+            Caller::User { .. } => Err(AppError::Forbidden),
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
 }
 
 /// Facts about the running service.
@@ -64,4 +81,12 @@ pub trait IdentityPort: Send + Sync {
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError>;
     /// Ends the caller's session; returns the `Set-Cookie` value that clears it.
     async fn sign_out(&self, caller: &Caller) -> Result<String, AppError>;
+}
+
+/// The audit trail, for staff to browse.
+#[async_trait]
+pub trait AuditPort: Send + Sync {
+    /// Newest first, older than `before`.
+    async fn audit_page(&self, caller: &Caller, before: Option<i64>)
+        -> Result<AuditPage, AppError>;
 }

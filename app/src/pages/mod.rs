@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod atm;
+pub mod audit;
 pub mod customer;
 pub mod guardian;
 pub mod landing;

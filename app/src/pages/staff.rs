@@ -58,14 +58,3 @@ pub fn Atms() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn Audit() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <EmptyState
-            title=t!(i18n, staff.audit_empty_title).into_any()
-            body=t!(i18n, staff.audit_empty_body).into_any()
-        />
-    }
-}

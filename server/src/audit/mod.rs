@@ -204,3 +204,51 @@ pub async fn page(
     .await?;
     rows.iter().map(entry).collect()
 }
+
+/// Entries per page in the staff view.
+pub const PAGE: i64 = 50;
+
+/// The staff view of the trail.
+#[derive(Debug, Clone)]
+pub struct AuditService {
+    db: crate::db::Db,
+}
+
+impl AuditService {
+    pub fn new(db: crate::db::Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl shared::ports::AuditPort for AuditService {
+    async fn audit_page(
+        &self,
+        caller: &shared::ports::Caller,
+        before: Option<i64>,
+    ) -> Result<shared::audit::AuditPage, shared::AppError> {
+        caller.require_staff()?;
+        let mut entries = page(self.db.pool(), before, PAGE + 1)
+            .await
+            .map_err(|e| crate::error::internal("audit page", e))?;
+        let next = if entries.len() as i64 > PAGE {
+            entries.truncate(PAGE as usize);
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        let entries = entries
+            .into_iter()
+            .map(|e| shared::audit::AuditEntry {
+                seq: e.seq,
+                at_ms: e.at_ms,
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+                detail: e.detail,
+                hash: e.hash,
+            })
+            .collect();
+        Ok(shared::audit::AuditPage { entries, next })
+    }
+}

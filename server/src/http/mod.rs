@@ -26,6 +26,8 @@ pub struct AppState {
     pub accounts: Arc<AccountsService>,
     /// Passkeys and sessions.
     pub identity: Arc<Identity>,
+    /// The audit trail, for staff.
+    pub audit: Arc<crate::audit::AuditService>,
     /// Demo mode: until sign-in exists, callers act as the demo customer.
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.

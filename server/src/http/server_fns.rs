@@ -9,7 +9,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use shared::{
-    ports::{AccountsPort, IdentityPort, SystemPort},
+    ports::{AccountsPort, AuditPort, IdentityPort, SystemPort},
     AppError,
 };
 use std::sync::Arc;
@@ -31,12 +31,14 @@ pub fn register() {
     register_explicit::<app::api::SignOut>();
     register_explicit::<app::api::FetchMe>();
     register_explicit::<app::api::DemoSignIn>();
+    register_explicit::<app::api::FetchAuditPage>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     let system: Arc<dyn SystemPort> = state.system.clone();
     let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
     let identity: Arc<dyn IdentityPort> = state.identity.clone();
+    let audit: Arc<dyn AuditPort> = state.audit.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -47,6 +49,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(system.clone());
             provide_context(accounts.clone());
             provide_context(identity.clone());
+            provide_context(audit.clone());
             provide_context(caller.clone());
         },
         req,

@@ -88,6 +88,7 @@ impl Identity {
         let hash = session::hash(&token);
         match store::session_user(&self.db, &hash, now_ms()).await {
             Ok(Some(user)) => Caller::User {
+                role: user.role,
                 id: user.id,
                 session: hash,
             },
@@ -334,7 +335,7 @@ impl IdentityPort for Identity {
     }
 
     async fn sign_out(&self, caller: &Caller) -> Result<String, AppError> {
-        if let Caller::User { id, session } = caller {
+        if let Caller::User { id, session, .. } = caller {
             let now = now_ms();
             let mut conn = self
                 .db

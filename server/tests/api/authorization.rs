@@ -79,6 +79,8 @@ async fn matrix(engine: DbEngine) {
             &statement,
             [401, 200, 404, 404, 404],
         ),
+        // The audit trail is for staff.
+        ("POST", "/api/audit/page", "", [401, 403, 403, 403, 200]),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

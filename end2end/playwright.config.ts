@@ -35,7 +35,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
-    command: `"${bin}" serve --listen 127.0.0.1:${port} --dist "${join(root, 'dist')}" --database-url "${dbUrl}" --demo`,
+    command: `"${bin}" serve --listen 127.0.0.1:${port} --dist "${join(root, 'dist')}" --database-url "${dbUrl}" --demo --sign-in-per-minute 1000`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -98,6 +98,9 @@ pub struct ServeArgs {
     /// The exact origin pages are served from; default `http://<rp-id>:<port>`.
     #[arg(long, env = "ANSHIN_ORIGIN")]
     pub origin: Option<String>,
+    /// Sign-in and sign-up steps allowed per network address per minute.
+    #[arg(long, env = "ANSHIN_SIGN_IN_PER_MINUTE", default_value_t = crate::http::rate_limit::PER_MINUTE)]
+    pub sign_in_per_minute: u32,
     /// How often expired holds are released, in milliseconds.
     #[arg(long, env = "ANSHIN_EXPIRY_SWEEP_MS", default_value_t = 1000)]
     pub expiry_sweep_ms: u64,

@@ -118,17 +118,21 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         accounts: Arc::new(AccountsService::new(ledger.clone())),
         identity: Arc::new(identity),
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
+        sign_in_limiter: http::rate_limit::SignInLimiter::new(args.sign_in_per_minute),
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
     };
     let router = http::router(state, &args.dist);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     tracing::info!(%addr, engine = db.engine().name(), demo = args.demo, "anshin listening");
     Ok(Running {

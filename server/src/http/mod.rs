@@ -4,6 +4,7 @@
 mod csp;
 mod health;
 mod origin;
+pub mod rate_limit;
 mod server_fns;
 mod static_files;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// The audit trail, for staff.
     pub audit: Arc<crate::audit::AuditService>,
+    /// Sign-in and sign-up attempts per network address.
+    pub sign_in_limiter: rate_limit::SignInLimiter,
     /// Demo mode: until sign-in exists, callers act as the demo customer.
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.
@@ -51,7 +54,11 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             origin::require_same_origin,
-        ));
+        ))
+        .route_layer(middleware::from_fn({
+            let limiter = state.sign_in_limiter.clone();
+            move |req, next| rate_limit::limit_sign_in(limiter.clone(), req, next)
+        }));
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api)

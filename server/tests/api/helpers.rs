@@ -127,6 +127,7 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         production: false,
         allowed_origins: vec![],
         rp_id: "localhost".into(),
+        sign_in_per_minute: server::http::rate_limit::PER_MINUTE,
         origin: None,
         // Tests expire holds themselves unless they are about the sweeper.
         expiry_sweep_ms: 3_600_000,

@@ -125,3 +125,28 @@ on_both_engines!(
         );
     }
 );
+
+on_both_engines!(
+    sign_in_attempts_are_rate_limited_per_address,
+    async |app: &TestApp| {
+        let limit = server::http::rate_limit::PER_MINUTE;
+        for i in 0..limit {
+            let res = call(app, "/api/identity/sign-in/begin", "", None).await;
+            assert_eq!(res.status(), 200, "attempt {i}");
+        }
+        let res = call(app, "/api/identity/sign-in/begin", "", None).await;
+        assert_eq!(res.status(), 429);
+        let retry_after: u32 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        assert!(matches!(
+            res.json::<AppError>().await.unwrap(),
+            AppError::RateLimited { .. }
+        ));
+        // Other endpoints are not affected.
+        assert_eq!(call(app, "/api/identity/me", "", None).await.status(), 200);
+    }
+);

@@ -61,6 +61,23 @@ fn ProblemNotice(problem: Problem) -> impl IntoView {
     view! { <div class="notice notice--error" role="alert"><p>{text}</p></div> }.into_any()
 }
 
+/// After a ceremony: signed in and on to the accounts, or the problem shown.
+fn conclude(
+    result: Result<shared::identity::Me, Problem>,
+    step: RwSignal<Step>,
+    session: crate::session::Session,
+    navigate: impl Fn(&str, leptos_router::NavigateOptions),
+) {
+    match result {
+        Ok(me) => {
+            session.me.set(Some(me));
+            step.set(Step::Idle);
+            navigate("/customer", Default::default());
+        }
+        Err(p) => step.set(Step::Failed(p)),
+    }
+}
+
 #[component]
 pub fn SignIn() -> impl IntoView {
     let i18n = use_i18n();
@@ -88,14 +105,7 @@ pub fn SignIn() -> impl IntoView {
                     .map_err(Problem::Server)
             }
             .await;
-            match result {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    sign_in_step.set(Step::Idle);
-                    go("/customer", Default::default());
-                }
-                Err(p) => sign_in_step.set(Step::Failed(p)),
-            }
+            conclude(result, sign_in_step, session, go);
         });
     };
     let sign_up = move |ev: leptos::ev::SubmitEvent| {
@@ -116,14 +126,7 @@ pub fn SignIn() -> impl IntoView {
                     .map_err(Problem::Server)
             }
             .await;
-            match result {
-                Ok(me) => {
-                    session.me.set(Some(me));
-                    sign_up_step.set(Step::Idle);
-                    navigate("/customer", Default::default());
-                }
-                Err(p) => sign_up_step.set(Step::Failed(p)),
-            }
+            conclude(result, sign_up_step, session, navigate);
         });
     };
     let failure = |step: RwSignal<Step>| {

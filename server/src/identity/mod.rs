@@ -130,13 +130,7 @@ impl Identity {
         )
         .await
         .map_err(|e| internal("session", e))?;
-        let event = audit::Event {
-            actor: format!("user:{}", user.id),
-            action: action.to_string(),
-            subject: format!("user:{}", user.id),
-            detail: "{}".into(),
-        };
-        audit::append(&mut conn, &[event], now)
+        audit::append(&mut conn, &[auth_event(user.id, action)], now)
             .await
             .map_err(|e| internal("audit", e))?;
         conn.commit().await.map_err(|e| internal("session", e))?;
@@ -346,13 +340,7 @@ impl IdentityPort for Identity {
             store::revoke_session(&mut conn, session, now)
                 .await
                 .map_err(|e| internal("sign-out", e))?;
-            let event = audit::Event {
-                actor: format!("user:{id}"),
-                action: "auth.sign_out".into(),
-                subject: format!("user:{id}"),
-                detail: "{}".into(),
-            };
-            audit::append(&mut conn, &[event], now)
+            audit::append(&mut conn, &[auth_event(*id, "auth.sign_out")], now)
                 .await
                 .map_err(|e| internal("audit", e))?;
             conn.commit().await.map_err(|e| internal("sign-out", e))?;
@@ -361,7 +349,17 @@ impl IdentityPort for Identity {
     }
 }
 
-/// Who a user id names in the ledger.
+/// The audit entry for a sign-in, sign-up or sign-out.
+fn auth_event(id: UserId, action: &str) -> audit::Event {
+    audit::Event {
+        actor: holder(id),
+        action: action.to_string(),
+        subject: holder(id),
+        detail: "{}".into(),
+    }
+}
+
+/// Who a user id names in the ledger (and the audit trail).
 pub fn holder(id: UserId) -> String {
     format!("user:{id}")
 }

@@ -75,7 +75,6 @@ ensure_wasm_opt() {
 }
 
 ensure_build_tools() {
-  apt_install pkg-config libssl-dev
   ensure_wasm_target
   ensure_trunk
   ensure_wasm_bindgen

@@ -28,6 +28,8 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Check the ledger's invariants: prints `ledger ok …`, or each violation and exits 1.
     CheckLedger(DatabaseArgs),
+    /// Make a one-time link (valid 24 h) for a new member of staff to register their passkey.
+    CreateStaff(CreateStaffArgs),
     /// Walk the audit trail's hash chain: prints `audit ok entries=N`, or the first broken entry and exits 1.
     VerifyAudit(DatabaseArgs),
     /// Benchmarks that print figures.
@@ -35,6 +37,18 @@ pub enum Command {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateStaffArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The staff member's name, as it will be shown and audited.
+    #[arg(long)]
+    pub name: String,
+    /// Where the app is served, for the link.
+    #[arg(long, env = "ANSHIN_ORIGIN", default_value = "http://localhost:3000")]
+    pub origin: String,
 }
 
 #[derive(Debug, Subcommand)]

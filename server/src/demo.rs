@@ -201,13 +201,16 @@ async fn person(
         nickname: nickname.to_string(),
         nickname_canonical: nickname.to_string(),
         birth_date: birth.to_string(),
+        enrollment: None,
     };
     match store::create_user_without_passkey(db, &profile, role, now_ms()).await {
         Ok(user) => Ok(user.id),
         Err(CreateError::Db(e)) => Err(LedgerError::Database(e)),
-        Err(CreateError::NicknameTaken) => Err(LedgerError::Database(sqlx::Error::Protocol(
-            format!("demo nickname {nickname} is taken"),
-        ))),
+        Err(CreateError::NicknameTaken | CreateError::EnrollmentUsed) => {
+            Err(LedgerError::Database(sqlx::Error::Protocol(format!(
+                "demo nickname {nickname} is taken"
+            ))))
+        }
     }
 }
 

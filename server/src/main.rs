@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(e) => Err(e),
         },
+        Some(Command::CreateStaff(args)) => create_staff(args).await,
         Some(Command::VerifyAudit(db)) => match verify_audit(&db.database_url).await {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,
@@ -67,6 +68,29 @@ async fn check_ledger(url: &str) -> Result<bool, StartupError> {
     println!("{report}");
     db.close().await;
     Ok(report.is_ok())
+}
+
+async fn create_staff(args: server::config::CreateStaffArgs) -> Result<(), StartupError> {
+    let name = args.name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(StartupError::Serve(
+            "--name must be 1 to 50 characters".into(),
+        ));
+    }
+    let url = &args.database.database_url;
+    let db = startup::open_database(url).await?;
+    let token = server::identity::create_staff_enrollment(&db, name)
+        .await
+        .map_err(|e| StartupError::Database {
+            url: server::db::redact(url),
+            cause: e.to_string(),
+        })?;
+    println!(
+        "Enrollment link for {name} (one use, valid 24 hours):\n{}/signin?enroll={token}",
+        args.origin.trim_end_matches('/')
+    );
+    db.close().await;
+    Ok(())
 }
 
 /// Prints the audit chain's verdict; `Ok(false)` when it is broken.

@@ -47,6 +47,10 @@ pub struct SignUpForm {
     pub nickname: String,
     /// `YYYY-MM-DD`.
     pub birth_date: String,
+    /// A staff enrollment token from `anshin create-staff`'s link: the new
+    /// person becomes staff (under the name given there).
+    #[serde(default)]
+    pub enrollment: Option<String>,
 }
 
 /// A WebAuthn ceremony in flight: its id, and the options for the browser

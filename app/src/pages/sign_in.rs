@@ -53,6 +53,9 @@ fn ProblemNotice(problem: Problem) -> impl IntoView {
         Problem::Server(AppError::Invalid { field, .. }) if field == "birth_date" => {
             t!(i18n, signin.birth_date_invalid).into_any()
         }
+        Problem::Server(AppError::Invalid { field, .. }) if field == "enrollment" => {
+            t!(i18n, signin.enrollment_invalid).into_any()
+        }
         Problem::Server(AppError::Invalid { field, .. }) if field == "display_name" => {
             t!(i18n, signin.display_name_invalid).into_any()
         }
@@ -84,6 +87,9 @@ pub fn SignIn() -> impl IntoView {
     use_page_title(move || Some(t_string!(i18n, signin.title)));
     let session = use_session();
     let navigate = use_navigate();
+    let query = leptos_router::hooks::use_query_map();
+    // A staff enrollment link: `/signin?enroll=<token>`.
+    let enrollment = Memo::new(move |_| query.read().get("enroll").filter(|t| !t.is_empty()));
     let sign_in_step = RwSignal::new(Step::Idle);
     let sign_up_step = RwSignal::new(Step::Idle);
     let (display_name, nickname, birth_date) = (
@@ -115,6 +121,7 @@ pub fn SignIn() -> impl IntoView {
             display_name: display_name.get_untracked(),
             nickname: nickname.get_untracked(),
             birth_date: birth_date.get_untracked(),
+            enrollment: enrollment.get_untracked(),
         };
         sign_up_step.set(Step::Waiting);
         spawn_local(async move {
@@ -160,15 +167,20 @@ pub fn SignIn() -> impl IntoView {
                     </button>
                     {failure(sign_in_step)}
                 </section>
+                <Show when=move || enrollment.with(Option::is_some)>
+                    <p class="notice notice--staff" role="note">{t!(i18n, signin.staff_enrollment)}</p>
+                </Show>
                 <section class="card" aria-labelledby="signup-title">
                     <h2 id="signup-title">{t!(i18n, signin.sign_up_title)}</h2>
                     <p>{t!(i18n, signin.sign_up_body)}</p>
                     <form class="form" on:submit=sign_up>
+                        <Show when=move || enrollment.with(Option::is_none)>
                         <label>
                             <span>{t!(i18n, signin.display_name)}</span>
                             <input type="text" name="display_name" required maxlength="50" autocomplete="name"
                                 bind:value=display_name />
                         </label>
+                        </Show>
                         <label>
                             <span>{t!(i18n, signin.nickname)}</span>
                             <input type="text" name="nickname" required minlength="3" maxlength="20"

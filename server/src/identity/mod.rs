@@ -168,6 +168,19 @@ fn rejected(what: &'static str, e: impl std::fmt::Display) -> AppError {
 #[async_trait]
 impl IdentityPort for Identity {
     async fn begin_sign_up(&self, form: SignUpForm) -> Result<Ceremony, AppError> {
+        // A staff enrollment decides the role and the name on record.
+        let mut form = form;
+        let enrollment = match form.enrollment.take() {
+            None => None,
+            Some(token) => {
+                let hash = session::hash(&token);
+                form.display_name = store::live_enrollment(&self.db, &hash, now_ms())
+                    .await
+                    .map_err(|e| internal("enrollment", e))?
+                    .ok_or_else(|| AppError::invalid("enrollment", "invalid_or_used"))?;
+                Some(hash)
+            }
+        };
         let (display_name, nickname, birth) = validate(&form)?;
         if store::nickname_taken(&self.db, nickname.canonical())
             .await
@@ -193,6 +206,7 @@ impl IdentityPort for Identity {
             nickname: nickname.display().to_string(),
             nickname_canonical: nickname.canonical().to_string(),
             birth_date: format!("{:04}-{:02}-{:02}", birth.year, birth.month, birth.day),
+            enrollment,
         };
         let id = store::put_ceremony(
             &self.db,
@@ -224,22 +238,32 @@ impl IdentityPort for Identity {
             .webauthn
             .finish_passkey_registration(&credential, &state)
             .map_err(|e| rejected("registration", e))?;
-        let user = store::create_user(&self.db, &profile, &passkey, Role::Customer, now_ms())
+        let role = if profile.enrollment.is_some() {
+            Role::Staff
+        } else {
+            Role::Customer
+        };
+        let user = store::create_user(&self.db, &profile, &passkey, role, now_ms())
             .await
             .map_err(|e| match e {
                 store::CreateError::NicknameTaken => AppError::Conflict {
                     reason: "nickname_taken".into(),
                 },
+                store::CreateError::EnrollmentUsed => {
+                    AppError::invalid("enrollment", "invalid_or_used")
+                }
                 store::CreateError::Db(e) => internal("sign-up", e),
             })?;
-        // Every customer starts with an ordinary account of their own.
-        let account = NewAccount::held_by(
-            &format!("user:{}", user.id),
-            AccountKind::CustomerMain,
-            Currency::Jpy,
-            "Ordinary account",
-        );
-        self.ledger.open_account(account).await?;
+        if role == Role::Customer {
+            // Every customer starts with an ordinary account of their own.
+            let account = NewAccount::held_by(
+                &holder(user.id),
+                AccountKind::CustomerMain,
+                Currency::Jpy,
+                "Ordinary account",
+            );
+            self.ledger.open_account(account).await?;
+        }
         self.signed_in(&user, "auth.sign_up").await
     }
 
@@ -362,4 +386,32 @@ fn auth_event(id: UserId, action: &str) -> audit::Event {
 /// Who a user id names in the ledger (and the audit trail).
 pub fn holder(id: UserId) -> String {
     format!("user:{id}")
+}
+
+/// How long a staff enrollment link stays valid.
+pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// Creates a one-time staff enrollment for `name` and returns its token
+/// (shown once, in the link; only its hash is stored). Audited.
+pub async fn create_staff_enrollment(db: &Db, name: &str) -> Result<String, sqlx::Error> {
+    let token = session::new_token();
+    let now = now_ms();
+    store::put_enrollment(
+        db,
+        &session::hash(&token),
+        name,
+        now,
+        now + ENROLLMENT_TTL_MS,
+    )
+    .await?;
+    let mut conn = db.pool().begin().await?;
+    let event = audit::Event {
+        actor: "cli".into(),
+        action: "staff.enrollment_created".into(),
+        subject: format!("staff:{name}"),
+        detail: "{}".into(),
+    };
+    audit::append(&mut conn, &[event], now).await?;
+    conn.commit().await?;
+    Ok(token)
 }

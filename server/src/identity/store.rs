@@ -15,6 +15,9 @@ pub struct Profile {
     pub nickname: String,
     pub nickname_canonical: String,
     pub birth_date: String,
+    /// Staff enrollment being used (its token hash), if any.
+    #[serde(default)]
+    pub enrollment: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +110,7 @@ pub async fn take_ceremony<S: DeserializeOwned>(
 #[derive(Debug)]
 pub enum CreateError {
     NicknameTaken,
+    EnrollmentUsed,
     Db(sqlx::Error),
 }
 
@@ -173,6 +177,21 @@ pub async fn create_user(
     now_ms: i64,
 ) -> Result<User, CreateError> {
     let mut tx = db.pool().begin().await.map_err(CreateError::Db)?;
+    if let Some(hash) = &p.enrollment {
+        // The link works once: used here, in the same transaction as the user.
+        let used = sqlx::query(
+            "UPDATE staff_enrollments SET used_at_ms = $2 \
+             WHERE token_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2",
+        )
+        .bind(hash)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(CreateError::Db)?;
+        if used.rows_affected() != 1 {
+            return Err(CreateError::EnrollmentUsed);
+        }
+    }
     let id = insert_user(&mut tx, p, role, now_ms).await?;
     let json = serde_json::to_string(passkey)
         .map_err(|e| CreateError::Db(sqlx::Error::Encode(e.into())))?;
@@ -307,4 +326,42 @@ pub async fn revoke_session(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Records a staff enrollment valid until `expires_at_ms`.
+pub async fn put_enrollment(
+    db: &Db,
+    token_hash: &str,
+    display_name: &str,
+    now_ms: i64,
+    expires_at_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO staff_enrollments (token_hash, display_name, created_at_ms, expires_at_ms) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(display_name)
+    .bind(now_ms)
+    .bind(expires_at_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The name of an unused, unexpired enrollment.
+pub async fn live_enrollment(
+    db: &Db,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT display_name FROM staff_enrollments \
+         WHERE token_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2",
+    )
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
 }

@@ -93,3 +93,41 @@ async fn sigterm_shuts_down_gracefully() {
     };
     assert!(status.success(), "{status}");
 }
+
+#[tokio::test]
+async fn create_staff_prints_a_one_time_link() {
+    let db = TestDb::new(DbEngine::Sqlite).await.unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "create-staff",
+            "--name",
+            "Kimura Aya",
+            "--origin",
+            "https://bank.example/",
+            "--database-url",
+            &db.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let link = stdout.lines().last().unwrap();
+    assert!(
+        link.starts_with("https://bank.example/signin?enroll="),
+        "{stdout}"
+    );
+    assert_eq!(
+        link.len(),
+        "https://bank.example/signin?enroll=".len() + 43,
+        "{link}"
+    );
+    let out = Command::new(BIN)
+        .args(["create-staff", "--name", " ", "--database-url", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -150,3 +150,35 @@ on_both_engines!(
         assert_eq!(call(app, "/api/identity/me", "", None).await.status(), 200);
     }
 );
+
+on_both_engines!(
+    staff_enrollment_links_decide_role_and_name_and_work_once,
+    async |app: &TestApp| {
+        let bad = format!(
+            "{}&form[enrollment]=not-a-token",
+            form("", "kimura", "1990-01-01")
+        );
+        let res = call(app, "/api/identity/sign-up/begin", &bad, None).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<AppError>().await.unwrap(),
+            AppError::invalid("enrollment", "invalid_or_used")
+        );
+
+        let token = server::identity::create_staff_enrollment(app.db(), "Kimura Aya")
+            .await
+            .unwrap();
+        let good = format!(
+            "{}&form[enrollment]={token}",
+            form("", "kimura", "1990-01-01")
+        );
+        let res = call(app, "/api/identity/sign-up/begin", &good, None).await;
+        assert_eq!(res.status(), 200);
+        let ceremony: Ceremony = res.json().await.unwrap();
+        let options: serde_json::Value = serde_json::from_str(&ceremony.options_json).unwrap();
+        assert_eq!(
+            options["publicKey"]["user"]["displayName"], "Kimura Aya",
+            "the enrollment's name, not the form's"
+        );
+    }
+);

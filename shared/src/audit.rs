@@ -10,6 +10,8 @@ pub struct AuditEntry {
     pub action: String,
     pub subject: String,
     pub detail: String,
+    /// The previous entry's hash, which this one's hash covers.
+    pub prev_hash: String,
     /// This entry's link in the chain (SHA-256, hex).
     pub hash: String,
 }

@@ -26,18 +26,8 @@ pub struct Event {
     pub detail: String,
 }
 
-/// An entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Entry {
-    pub seq: i64,
-    pub at_ms: i64,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
+/// An entry as stored: the same shape staff see.
+pub use shared::audit::AuditEntry as Entry;
 
 /// Appends `events` in order, inside the caller's transaction.
 pub async fn append(
@@ -237,18 +227,7 @@ impl shared::ports::AuditPort for AuditService {
         } else {
             None
         };
-        let entries = entries
-            .into_iter()
-            .map(|e| shared::audit::AuditEntry {
-                seq: e.seq,
-                at_ms: e.at_ms,
-                actor: e.actor,
-                action: e.action,
-                subject: e.subject,
-                detail: e.detail,
-                hash: e.hash,
-            })
-            .collect();
+
         Ok(shared::audit::AuditPage { entries, next })
     }
 }

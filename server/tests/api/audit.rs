@@ -125,15 +125,7 @@ async fn tampering_is_found(engine: DbEngine) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn tampering_is_found_sqlite() {
-    tampering_is_found(DbEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn tampering_is_found_postgres() {
-    tampering_is_found(DbEngine::Postgres).await;
-}
+crate::per_engine!(tampering_is_found, tampering_is_found);
 
 #[tokio::test]
 async fn verify_audit_command_reports_a_removed_tail() {

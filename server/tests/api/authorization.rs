@@ -115,12 +115,4 @@ async fn matrix(engine: DbEngine) {
     running.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn every_endpoint_as_every_caller_sqlite() {
-    matrix(DbEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn every_endpoint_as_every_caller_postgres() {
-    matrix(DbEngine::Postgres).await;
-}
+crate::per_engine!(every_endpoint_as_every_caller, matrix);

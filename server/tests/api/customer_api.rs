@@ -122,12 +122,7 @@ async fn customer_sees_only_own_accounts(engine: DbEngine) {
     demo.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn customer_sees_only_own_accounts_sqlite() {
-    customer_sees_only_own_accounts(DbEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn customer_sees_only_own_accounts_postgres() {
-    customer_sees_only_own_accounts(DbEngine::Postgres).await;
-}
+crate::per_engine!(
+    customer_sees_only_own_accounts,
+    customer_sees_only_own_accounts
+);

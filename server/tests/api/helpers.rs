@@ -190,6 +190,25 @@ impl TestApp {
     }
 }
 
+/// Runs `body(engine)` as two tests, `name::sqlite` and `name::postgres`,
+/// for tests that set up their servers themselves.
+#[macro_export]
+macro_rules! per_engine {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$body(shared::system::DbEngine::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$body(shared::system::DbEngine::Postgres).await;
+            }
+        }
+    };
+}
+
 /// Runs an async test body once per engine: `fn sqlite()` and `fn postgres()`.
 #[macro_export]
 macro_rules! on_both_engines {

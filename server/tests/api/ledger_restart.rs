@@ -67,15 +67,10 @@ async fn restart_releases_overdue_holds(engine: DbEngine) {
     second.shutdown().await.unwrap();
 }
 
-#[tokio::test]
-async fn restart_releases_overdue_holds_sqlite() {
-    restart_releases_overdue_holds(DbEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn restart_releases_overdue_holds_postgres() {
-    restart_releases_overdue_holds(DbEngine::Postgres).await;
-}
+crate::per_engine!(
+    restart_releases_overdue_holds,
+    restart_releases_overdue_holds
+);
 
 async fn demo_is_seeded_once_with_real_transfers(engine: DbEngine) {
     let Some(db) = TestDb::new(engine).await else {
@@ -109,15 +104,10 @@ async fn demo_is_seeded_once_with_real_transfers(engine: DbEngine) {
     }
 }
 
-#[tokio::test]
-async fn demo_is_seeded_once_with_real_transfers_sqlite() {
-    demo_is_seeded_once_with_real_transfers(DbEngine::Sqlite).await;
-}
-
-#[tokio::test]
-async fn demo_is_seeded_once_with_real_transfers_postgres() {
-    demo_is_seeded_once_with_real_transfers(DbEngine::Postgres).await;
-}
+crate::per_engine!(
+    demo_is_seeded_once_with_real_transfers,
+    demo_is_seeded_once_with_real_transfers
+);
 
 #[tokio::test]
 async fn check_ledger_command_reports_and_catches_tampering() {

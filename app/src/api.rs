@@ -7,8 +7,10 @@
 
 use leptos::prelude::*;
 use shared::{
+    approval::{Approval, ApprovalList},
+    events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
-    ids::{AccountId, TransferId},
+    ids::{AccountId, ApprovalId, TransferId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -108,6 +110,99 @@ pub async fn fetch_audit_page(before: Option<i64>) -> Result<shared::audit::Audi
 pub async fn fetch_me() -> Result<Option<Me>, AppError> {
     port::<dyn shared::ports::IdentityPort>()?
         .me(&caller())
+        .await
+}
+
+/// Staff only: marks a customer as an adult of restricted capacity, or clears it.
+#[server(prefix = "/api", endpoint = "identity/adult-ward")]
+pub async fn flag_adult_ward(nickname: String, ward: bool) -> Result<Me, AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .flag_adult_ward(&caller(), &nickname, ward)
+        .await
+}
+
+/// Starts registering a passkey on this device for the signed-in person.
+#[server(prefix = "/api", endpoint = "identity/passkeys/begin")]
+pub async fn begin_add_passkey() -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .begin_add_passkey(&caller())
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "identity/passkeys/finish")]
+pub async fn finish_add_passkey(ceremony: String, credential: String) -> Result<(), AppError> {
+    port::<dyn shared::ports::IdentityPort>()?
+        .finish_add_passkey(&caller(), &ceremony, &credential)
+        .await
+}
+
+/// The signed-in person's inbox, newest first, older than `before`.
+#[server(prefix = "/api", endpoint = "inbox/page")]
+pub async fn fetch_inbox(before: Option<i64>) -> Result<Inbox, AppError> {
+    port::<dyn shared::ports::InboxPort>()?
+        .inbox(&caller(), before)
+        .await
+}
+
+/// Marks the inbox read up to event `up_to`; returns how many are still unread.
+#[server(prefix = "/api", endpoint = "inbox/read")]
+pub async fn mark_read(up_to: i64) -> Result<i64, AppError> {
+    port::<dyn shared::ports::InboxPort>()?
+        .mark_read(&caller(), up_to)
+        .await
+}
+
+/// Requests the signed-in person must decide, and their latest decided ones.
+#[server(prefix = "/api", endpoint = "approvals/mine")]
+pub async fn fetch_my_approvals() -> Result<ApprovalList, AppError> {
+    port::<dyn shared::ports::ApprovalsPort>()?
+        .my_approvals(&caller())
+        .await
+}
+
+/// A passkey challenge bound to this request.
+#[server(prefix = "/api", endpoint = "approvals/approve/begin")]
+pub async fn begin_approve(id: ApprovalId) -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::ApprovalsPort>()?
+        .begin_approve(&caller(), id)
+        .await
+}
+
+/// Approves with the passkey assertion and, where asked, the device's position.
+#[server(prefix = "/api", endpoint = "approvals/approve/finish")]
+pub async fn approve(
+    id: ApprovalId,
+    ceremony: String,
+    credential: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    accuracy_m: Option<f64>,
+) -> Result<Approval, AppError> {
+    let position = match (lat, lon) {
+        (Some(lat), Some(lon)) => Some(shared::approval::Position {
+            lat,
+            lon,
+            accuracy_m: accuracy_m.unwrap_or(0.0),
+        }),
+        _ => None,
+    };
+    port::<dyn shared::ports::ApprovalsPort>()?
+        .approve(&caller(), id, &ceremony, &credential, position)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "approvals/decline")]
+pub async fn decline(id: ApprovalId) -> Result<Approval, AppError> {
+    port::<dyn shared::ports::ApprovalsPort>()?
+        .decline(&caller(), id)
+        .await
+}
+
+/// Demo mode only: raises a practice request for the signed-in person.
+#[server(prefix = "/api", endpoint = "approvals/practice")]
+pub async fn raise_practice(near_atm: bool, seconds: u32) -> Result<Approval, AppError> {
+    port::<dyn shared::ports::ApprovalsPort>()?
+        .raise_practice(&caller(), near_atm, seconds)
         .await
 }
 

@@ -118,4 +118,10 @@ pub struct ServeArgs {
     /// How often expired holds are released, in milliseconds.
     #[arg(long, env = "ANSHIN_EXPIRY_SWEEP_MS", default_value_t = 1000)]
     pub expiry_sweep_ms: u64,
+    /// How often overdue approval requests are expired, in milliseconds.
+    #[arg(long, env = "ANSHIN_APPROVAL_SWEEP_MS", default_value_t = 500)]
+    pub approval_sweep_ms: u64,
+    /// Approval decisions allowed per person and per network address per minute.
+    #[arg(long, env = "ANSHIN_DECISIONS_PER_MINUTE", default_value_t = crate::http::rate_limit::DECISIONS_PER_MINUTE)]
+    pub decisions_per_minute: u32,
 }

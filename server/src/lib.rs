@@ -4,6 +4,7 @@
 //! integration tests can start the very same server on a random port.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod bench;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod ledger;
+pub mod notify;
 pub mod startup;
 pub mod system;
 pub mod telemetry;

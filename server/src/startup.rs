@@ -6,6 +6,7 @@ use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::{
     accounts::AccountsService,
+    approvals::Approvals,
     config::ServeArgs,
     db::Db,
     demo,
@@ -13,6 +14,7 @@ use crate::{
     http::{self, AppState},
     identity::Identity,
     ledger::Ledger,
+    notify::Notifier,
     system::SystemService,
 };
 
@@ -32,7 +34,10 @@ pub struct Running {
     pub addr: SocketAddr,
     pub db: Db,
     pub ledger: Ledger,
-    sweeper: JoinHandle<()>,
+    pub approvals: Approvals,
+    pub notifier: Notifier,
+    /// Background tasks: hold expiry, approval expiry, event LISTEN.
+    background: Vec<JoinHandle<()>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -52,7 +57,9 @@ impl Running {
             .await
             .map_err(|e| StartupError::Serve(e.to_string()))?
             .map_err(|e| StartupError::Serve(e.to_string()));
-        self.sweeper.abort();
+        for task in &self.background {
+            task.abort();
+        }
         self.db.close().await;
         result
     }
@@ -112,13 +119,36 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
                 cause: format!("seeding demo data: {e}"),
             })?;
     }
-    let sweeper = ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10)));
+    let (notifier, event_listener) = Notifier::start(db.clone(), &args.database.database_url)
+        .await
+        .map_err(|cause| StartupError::Database {
+            url: crate::db::redact(&args.database.database_url),
+            cause,
+        })?;
+    let identity = Arc::new(identity);
+    let approvals = Approvals::new(
+        db.clone(),
+        identity.clone(),
+        notifier.clone(),
+        args.decisions_per_minute,
+        args.demo,
+    );
+    let background = vec![
+        ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10))),
+        approvals.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
+        event_listener,
+    ];
     let state = AppState {
         system: Arc::new(system),
         accounts: Arc::new(AccountsService::new(ledger.clone())),
-        identity: Arc::new(identity),
+        identity,
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
-        sign_in_limiter: http::rate_limit::SignInLimiter::new(args.sign_in_per_minute),
+        approvals: Arc::new(approvals.clone()),
+        notifier: Arc::new(notifier.clone()),
+        address_limits: http::rate_limit::AddressLimits {
+            sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),
+            decisions: http::rate_limit::Limiter::new(args.decisions_per_minute),
+        },
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
     };
@@ -139,7 +169,9 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         addr,
         db,
         ledger,
-        sweeper,
+        approvals,
+        notifier,
+        background,
         stop: Some(stop),
         task,
     })

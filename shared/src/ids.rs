@@ -30,3 +30,7 @@ define_id!(
     /// A ledger transfer (also a hold, or a hold's settlement).
     TransferId
 );
+define_id!(
+    /// A request for someone to approve or decline something.
+    ApprovalId
+);

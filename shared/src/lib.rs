@@ -5,8 +5,11 @@
 //! wire, and the service ports the server implements.
 
 pub mod age;
+pub mod approval;
 pub mod audit;
 pub mod error;
+pub mod events;
+pub mod geo;
 pub mod identity;
 pub mod ids;
 pub mod lang;

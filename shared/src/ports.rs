@@ -7,9 +7,11 @@
 use async_trait::async_trait;
 
 use crate::{
+    approval::{Approval, ApprovalList, Position},
     audit::AuditPage,
+    events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{AccountId, TransferId, UserId},
+    ids::{AccountId, ApprovalId, TransferId, UserId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -81,6 +83,57 @@ pub trait IdentityPort: Send + Sync {
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError>;
     /// Ends the caller's session; returns the `Set-Cookie` value that clears it.
     async fn sign_out(&self, caller: &Caller) -> Result<String, AppError>;
+    /// Staff only: marks an adult as a ward of restricted capacity (or clears it).
+    async fn flag_adult_ward(
+        &self,
+        caller: &Caller,
+        nickname: &str,
+        ward: bool,
+    ) -> Result<Me, AppError>;
+    /// Registers one more passkey (on this device) for the signed-in person.
+    async fn begin_add_passkey(&self, caller: &Caller) -> Result<Ceremony, AppError>;
+    async fn finish_add_passkey(
+        &self,
+        caller: &Caller,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<(), AppError>;
+}
+
+/// The signed-in person's inbox of live events.
+#[async_trait]
+pub trait InboxPort: Send + Sync {
+    /// Newest first, older than `before`.
+    async fn inbox(&self, caller: &Caller, before: Option<i64>) -> Result<Inbox, AppError>;
+    /// Marks events up to `up_to` read; returns how many are still unread.
+    async fn mark_read(&self, caller: &Caller, up_to: i64) -> Result<i64, AppError>;
+}
+
+/// Requests the signed-in person must decide.
+#[async_trait]
+pub trait ApprovalsPort: Send + Sync {
+    async fn my_approvals(&self, caller: &Caller) -> Result<ApprovalList, AppError>;
+    /// A passkey challenge bound to this request and this person.
+    async fn begin_approve(&self, caller: &Caller, id: ApprovalId) -> Result<Ceremony, AppError>;
+    /// Approves with the passkey assertion for that challenge and, where the
+    /// request names a place, the device's position.
+    async fn approve(
+        &self,
+        caller: &Caller,
+        id: ApprovalId,
+        ceremony: &str,
+        credential_json: &str,
+        position: Option<Position>,
+    ) -> Result<Approval, AppError>;
+    /// Declining needs no passkey: saying no is always safe.
+    async fn decline(&self, caller: &Caller, id: ApprovalId) -> Result<Approval, AppError>;
+    /// Demo mode only: asks the caller to decide a practice request.
+    async fn raise_practice(
+        &self,
+        caller: &Caller,
+        near_atm: bool,
+        seconds: u32,
+    ) -> Result<Approval, AppError>;
 }
 
 /// The audit trail, for staff to browse.

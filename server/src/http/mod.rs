@@ -2,6 +2,7 @@
 //! request and hand it to a service; no business rule lives here.
 
 mod csp;
+mod events;
 mod health;
 mod origin;
 pub mod rate_limit;
@@ -29,8 +30,12 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// The audit trail, for staff.
     pub audit: Arc<crate::audit::AuditService>,
-    /// Sign-in and sign-up attempts per network address.
-    pub sign_in_limiter: rate_limit::SignInLimiter,
+    /// Requests to decide, raised by every flow.
+    pub approvals: Arc<crate::approvals::Approvals>,
+    /// Each person's inbox and live events.
+    pub notifier: Arc<crate::notify::Notifier>,
+    /// Sign-in steps and approval decisions per network address.
+    pub address_limits: rate_limit::AddressLimits,
     /// Demo mode: until sign-in exists, callers act as the demo customer.
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.
@@ -56,11 +61,12 @@ pub fn router(state: AppState, dist: &Path) -> Router {
             origin::require_same_origin,
         ))
         .route_layer(middleware::from_fn({
-            let limiter = state.sign_in_limiter.clone();
-            move |req, next| rate_limit::limit_sign_in(limiter.clone(), req, next)
+            let limits = state.address_limits.clone();
+            move |req, next| rate_limit::limit_by_address(limits.clone(), req, next)
         }));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/events", get(events::stream))
         .merge(api)
         .fallback_service(static_files::service(dist))
         .with_state(state)

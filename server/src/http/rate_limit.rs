@@ -1,6 +1,8 @@
-//! Limits on how often one network address may try to sign in or sign up,
-//! so passkey ceremonies cannot be used to flood the server or to probe
-//! nicknames. A refusal is `429` with the time to wait, as `AppError`.
+//! Limits on how often one network address may try to sign in or sign up
+//! (so passkey ceremonies cannot flood the server or probe nicknames) or
+//! decide approval requests (so nobody can hammer a request's checks). The
+//! approvals service adds its own limit per person. A refusal is `429` with
+//! the time to wait, as `AppError`.
 
 use axum::{
     extract::{ConnectInfo, Request},
@@ -15,55 +17,80 @@ use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, sync::Arc};
 
 /// Sign-in and sign-up calls allowed per address per minute (each sign-in is two).
 pub const PER_MINUTE: u32 = 20;
+/// Approval decisions (each approval is two calls) per address, and per person, per minute.
+pub const DECISIONS_PER_MINUTE: u32 = 30;
 
+/// So many calls per minute for each key (an address, a person).
 #[derive(Debug, Clone)]
-pub struct SignInLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+pub struct Limiter<K: std::hash::Hash + Eq + Clone>(Arc<DefaultKeyedRateLimiter<K>>);
 
-impl SignInLimiter {
+impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
     pub fn new(per_minute: u32) -> Self {
         let quota =
             Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
-        SignInLimiter(Arc::new(RateLimiter::keyed(quota)))
+        Limiter(Arc::new(RateLimiter::keyed(quota)))
     }
 
-    /// `Err(seconds to wait)` when `ip` has used up its attempts.
-    fn check(&self, ip: IpAddr) -> Result<(), u32> {
-        self.0.check_key(&ip).map_err(|not_until| {
+    /// `Err(RateLimited)` when `key` has used up its calls.
+    pub fn check(&self, key: &K) -> Result<(), AppError> {
+        self.0.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            u32::try_from(wait.as_secs()).unwrap_or(u32::MAX).max(1)
+            AppError::RateLimited {
+                retry_after_s: u32::try_from(wait.as_secs()).unwrap_or(u32::MAX).max(1),
+            }
         })
     }
 }
 
-/// Whether a request path is a sign-in or sign-up step.
-fn limited(path: &str) -> bool {
-    path.starts_with("/api/identity/sign-in/")
-        || path.starts_with("/api/identity/sign-up/")
-        || path == "/api/identity/demo-sign-in"
+/// The per-address limits, each for its class of paths.
+#[derive(Debug, Clone)]
+pub struct AddressLimits {
+    pub sign_in: Limiter<IpAddr>,
+    pub decisions: Limiter<IpAddr>,
 }
 
-pub async fn limit_sign_in(limiter: SignInLimiter, req: Request, next: Next) -> Response {
-    if limited(req.uri().path()) {
+impl AddressLimits {
+    fn for_path(&self, path: &str) -> Option<(&Limiter<IpAddr>, &'static str)> {
+        if path.starts_with("/api/identity/sign-in/")
+            || path.starts_with("/api/identity/sign-up/")
+            || path == "/api/identity/demo-sign-in"
+        {
+            Some((&self.sign_in, "sign-in"))
+        } else if path.starts_with("/api/approvals/approve") || path == "/api/approvals/decline" {
+            Some((&self.decisions, "decision"))
+        } else {
+            None
+        }
+    }
+}
+
+pub async fn limit_by_address(limits: AddressLimits, req: Request, next: Next) -> Response {
+    if let Some((limiter, what)) = limits.for_path(req.uri().path()) {
         let ip = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         if let Some(ip) = ip {
-            if let Err(retry_after_s) = limiter.check(ip) {
-                tracing::warn!(%ip, path = %req.uri().path(), "sign-in attempts rate-limited");
-                let mut res = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(AppError::RateLimited { retry_after_s }),
-                )
-                    .into_response();
-                if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return res;
+            if let Err(refusal) = limiter.check(&ip) {
+                tracing::warn!(%ip, path = %req.uri().path(), what, "rate-limited");
+                return too_many(refusal);
             }
         }
     }
     next.run(req).await
+}
+
+/// `429` with `Retry-After` and the error as JSON.
+pub fn too_many(refusal: AppError) -> Response {
+    let retry = match &refusal {
+        AppError::RateLimited { retry_after_s } => *retry_after_s,
+        _ => 1,
+    };
+    let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(refusal)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 #[cfg(test)]
@@ -72,22 +99,31 @@ mod tests {
 
     #[test]
     fn limits_each_address_on_its_own() {
-        let limiter = SignInLimiter::new(3);
+        let limiter = Limiter::new(3);
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         for _ in 0..3 {
-            assert!(limiter.check(a).is_ok());
+            assert!(limiter.check(&a).is_ok());
         }
-        let wait = limiter.check(a).unwrap_err();
-        assert!((1..=60).contains(&wait), "{wait}");
-        assert!(limiter.check(b).is_ok());
+        let Err(AppError::RateLimited { retry_after_s }) = limiter.check(&a) else {
+            panic!("fourth call passed");
+        };
+        assert!((1..=60).contains(&retry_after_s), "{retry_after_s}");
+        assert!(limiter.check(&b).is_ok());
     }
 
     #[test]
-    fn only_sign_in_steps_count() {
-        assert!(limited("/api/identity/sign-in/begin"));
-        assert!(limited("/api/identity/sign-up/finish"));
-        assert!(limited("/api/identity/demo-sign-in"));
-        assert!(!limited("/api/identity/me"));
-        assert!(!limited("/api/accounts/mine"));
+    fn each_path_counts_against_its_own_class() {
+        let limits = AddressLimits {
+            sign_in: Limiter::new(1),
+            decisions: Limiter::new(1),
+        };
+        let class = |p| limits.for_path(p).map(|(_, what)| what);
+        assert_eq!(class("/api/identity/sign-in/begin"), Some("sign-in"));
+        assert_eq!(class("/api/identity/sign-up/finish"), Some("sign-in"));
+        assert_eq!(class("/api/identity/demo-sign-in"), Some("sign-in"));
+        assert_eq!(class("/api/approvals/approve/begin"), Some("decision"));
+        assert_eq!(class("/api/approvals/decline"), Some("decision"));
+        assert_eq!(class("/api/identity/me"), None);
+        assert_eq!(class("/api/approvals/mine"), None);
     }
 }

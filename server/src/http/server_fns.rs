@@ -9,7 +9,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use shared::{
-    ports::{AccountsPort, AuditPort, IdentityPort, SystemPort},
+    ports::{AccountsPort, ApprovalsPort, AuditPort, IdentityPort, InboxPort, SystemPort},
     AppError,
 };
 use std::sync::Arc;
@@ -32,6 +32,16 @@ pub fn register() {
     register_explicit::<app::api::FetchMe>();
     register_explicit::<app::api::DemoSignIn>();
     register_explicit::<app::api::FetchAuditPage>();
+    register_explicit::<app::api::FlagAdultWard>();
+    register_explicit::<app::api::BeginAddPasskey>();
+    register_explicit::<app::api::FinishAddPasskey>();
+    register_explicit::<app::api::FetchInbox>();
+    register_explicit::<app::api::MarkRead>();
+    register_explicit::<app::api::FetchMyApprovals>();
+    register_explicit::<app::api::BeginApprove>();
+    register_explicit::<app::api::Approve>();
+    register_explicit::<app::api::Decline>();
+    register_explicit::<app::api::RaisePractice>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -39,6 +49,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
     let identity: Arc<dyn IdentityPort> = state.identity.clone();
     let audit: Arc<dyn AuditPort> = state.audit.clone();
+    let inbox: Arc<dyn InboxPort> = state.notifier.clone();
+    let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -50,6 +62,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(accounts.clone());
             provide_context(identity.clone());
             provide_context(audit.clone());
+            provide_context(inbox.clone());
+            provide_context(approvals.clone());
             provide_context(caller.clone());
         },
         req,

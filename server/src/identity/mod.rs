@@ -7,8 +7,11 @@
 //! a session token is stored. Sign-ups, sign-ins and sign-outs are audited.
 
 mod clock;
+mod reauth;
 mod session;
 pub mod store;
+
+pub use reauth::Reauth;
 
 pub use session::COOKIE_NAME;
 
@@ -101,8 +104,9 @@ impl Identity {
     }
 
     fn me(&self, user: &store::User) -> Me {
-        let minor = Date::parse(&user.birth_date)
-            .is_some_and(|b| age::is_minor(b, clock::today_in_japan()));
+        let minor = user.adult_ward
+            || Date::parse(&user.birth_date)
+                .is_some_and(|b| age::is_minor(b, clock::today_in_japan()));
         Me {
             id: user.id,
             display_name: user.display_name.clone(),
@@ -370,6 +374,74 @@ impl IdentityPort for Identity {
             conn.commit().await.map_err(|e| internal("sign-out", e))?;
         }
         Ok(session::clear_cookie(self.secure_cookies))
+    }
+
+    async fn flag_adult_ward(
+        &self,
+        caller: &Caller,
+        nickname: &str,
+        ward: bool,
+    ) -> Result<Me, AppError> {
+        let staff = caller.require_staff()?;
+        let canonical =
+            Nickname::parse(nickname).map_err(|e| AppError::invalid("nickname", e.reason()))?;
+        let user = store::user_by_nickname(&self.db, canonical.canonical())
+            .await
+            .map_err(|e| internal("adult ward", e))?
+            .ok_or(AppError::NotFound)?;
+        if user.role != Role::Customer {
+            return Err(AppError::invalid("nickname", "not_a_customer"));
+        }
+        let now = now_ms();
+        let mut conn = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("adult ward", e))?;
+        store::set_adult_ward(&mut conn, user.id, ward)
+            .await
+            .map_err(|e| internal("adult ward", e))?;
+        let event = audit::Event {
+            actor: holder(staff),
+            action: if ward {
+                "staff.adult_ward_flagged"
+            } else {
+                "staff.adult_ward_cleared"
+            }
+            .into(),
+            subject: holder(user.id),
+            detail: "{}".into(),
+        };
+        audit::append(&mut conn, &[event], now)
+            .await
+            .map_err(|e| internal("audit", e))?;
+        conn.commit().await.map_err(|e| internal("adult ward", e))?;
+        Ok(self.me(&store::User {
+            adult_ward: ward,
+            ..user
+        }))
+    }
+
+    async fn begin_add_passkey(&self, caller: &Caller) -> Result<Ceremony, AppError> {
+        match caller {
+            Caller::User { id, .. } => Identity::begin_add_passkey(self, *id).await,
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
+    async fn finish_add_passkey(
+        &self,
+        caller: &Caller,
+        ceremony: &str,
+        credential_json: &str,
+    ) -> Result<(), AppError> {
+        match caller {
+            Caller::User { id, .. } => {
+                Identity::finish_add_passkey(self, *id, ceremony, credential_json).await
+            }
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+        }
     }
 }
 

@@ -27,9 +27,11 @@ pub struct User {
     pub nickname: String,
     pub birth_date: String,
     pub role: Role,
+    /// Flagged by staff: an adult of restricted capacity.
+    pub adult_ward: bool,
 }
 
-const USER_COLUMNS: &str = "u.id, u.display_name, u.nickname, u.birth_date, u.role";
+const USER_COLUMNS: &str = "u.id, u.display_name, u.nickname, u.birth_date, u.role, u.adult_ward";
 
 fn user_from(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get(4)?;
@@ -40,6 +42,7 @@ fn user_from(row: &AnyRow) -> Result<User, sqlx::Error> {
         birth_date: row.try_get(3)?,
         role: Role::parse(&role)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        adult_ward: row.try_get::<i64, _>(5)? != 0,
     })
 }
 
@@ -139,6 +142,7 @@ fn user_of(id: UserId, p: &Profile, role: Role) -> User {
         nickname: p.nickname.clone(),
         birth_date: p.birth_date.clone(),
         role,
+        adult_ward: false,
     }
 }
 
@@ -251,7 +255,7 @@ pub async fn passkey_of(
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let passkey = serde_json::from_str(&row.try_get::<String, _>(5)?)
+    let passkey = serde_json::from_str(&row.try_get::<String, _>(6)?)
         .map_err(|e| sqlx::Error::Decode(e.into()))?;
     Ok(Some((user_from(&row)?, passkey)))
 }
@@ -364,4 +368,60 @@ pub async fn live_enrollment(
     .fetch_optional(db.pool())
     .await?;
     row.map(|r| r.try_get(0)).transpose()
+}
+
+/// Every passkey the user has registered.
+pub async fn passkeys_of_user(db: &Db, user: UserId) -> Result<Vec<Passkey>, sqlx::Error> {
+    sqlx::query("SELECT passkey_json FROM passkeys WHERE user_id = $1 ORDER BY id")
+        .bind(user.0)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.try_get::<String, _>(0)?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))
+        })
+        .collect()
+}
+
+/// Adds another passkey to an existing user.
+pub async fn add_passkey(
+    conn: &mut AnyConnection,
+    user: UserId,
+    passkey: &Passkey,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("INSERT INTO passkeys (user_id, credential_id, passkey_json, created_at_ms) VALUES ($1, $2, $3, $4)")
+        .bind(user.0)
+        .bind(credential_key(passkey.cred_id()))
+        .bind(json)
+        .bind(now_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The user's WebAuthn handle.
+pub async fn handle_of(db: &Db, user: UserId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query("SELECT handle FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+}
+
+/// Sets or clears the adult-ward flag inside the caller's transaction.
+pub async fn set_adult_ward(
+    conn: &mut AnyConnection,
+    user: UserId,
+    ward: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET adult_ward = $2 WHERE id = $1")
+        .bind(user.0)
+        .bind(i64::from(ward))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -83,6 +83,60 @@ async fn matrix(engine: DbEngine) {
         ),
         // The audit trail is for staff.
         ("POST", "/api/audit/page", "", [401, 403, 403, 403, 200]),
+        // So is flagging an adult as a ward.
+        (
+            "POST",
+            "/api/identity/adult-ward",
+            "nickname=hanako&ward=false",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/identity/passkeys/begin",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/identity/passkeys/finish",
+            "ceremony=nope&credential=%7B%7D",
+            [401, 422, 422, 422, 422],
+        ),
+        // Everyone signed in has an inbox, a live channel and requests to decide.
+        ("GET", "/api/events", "", [401, 200, 200, 200, 200]),
+        ("POST", "/api/inbox/page", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/inbox/read",
+            "up_to=0",
+            [401, 200, 200, 200, 200],
+        ),
+        ("POST", "/api/approvals/mine", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/approvals/practice",
+            "near_atm=false&seconds=60",
+            [401, 200, 200, 200, 200],
+        ),
+        // Someone else's request (or none) does not exist for the caller.
+        (
+            "POST",
+            "/api/approvals/approve/begin",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/approvals/approve/finish",
+            "id=999999&ceremony=x&credential=%7B%7D",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/approvals/decline",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

@@ -131,6 +131,8 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         origin: None,
         // Tests expire holds themselves unless they are about the sweeper.
         expiry_sweep_ms: 3_600_000,
+        approval_sweep_ms: 100,
+        decisions_per_minute: server::http::rate_limit::DECISIONS_PER_MINUTE,
     }
 }
 
@@ -147,11 +149,19 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(engine: DbEngine) -> Option<TestApp> {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// A server whose settings `tune` adjusts first.
+    pub async fn spawn_with(
+        engine: DbEngine,
+        tune: impl FnOnce(&mut ServeArgs),
+    ) -> Option<TestApp> {
         let db = TestDb::new(engine).await?;
         let dist = fake_dist();
-        let running = startup::start(serve_args(&db, dist.path().to_path_buf()))
-            .await
-            .expect("server starts");
+        let mut args = serve_args(&db, dist.path().to_path_buf());
+        tune(&mut args);
+        let running = startup::start(args).await.expect("server starts");
         Some(TestApp {
             addr: running.addr,
             client: reqwest::Client::builder()
@@ -176,6 +186,28 @@ impl TestApp {
 
     pub fn ledger(&self) -> &server::ledger::Ledger {
         &self.running.as_ref().expect("running").ledger
+    }
+
+    pub fn running_notifier(&self) -> &server::notify::Notifier {
+        &self.running.as_ref().expect("running").notifier
+    }
+
+    pub fn approvals(&self) -> &server::approvals::Approvals {
+        &self.running.as_ref().expect("running").approvals
+    }
+
+    /// A form POST from a page of this instance, with a session cookie if given.
+    pub async fn post(&self, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string());
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.expect("request")
     }
 
     pub fn db(&self) -> &server::db::Db {

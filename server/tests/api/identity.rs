@@ -5,16 +5,7 @@ use crate::{helpers::TestApp, on_both_engines};
 use shared::{identity::Ceremony, AppError};
 
 async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut req = app
-        .client
-        .post(app.url(path))
-        .header("origin", app.origin())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_string());
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    req.send().await.unwrap()
+    app.post(path, body, cookie).await
 }
 
 fn form(name: &str, nickname: &str, birth: &str) -> String {

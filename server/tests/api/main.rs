@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod approvals;
 mod audit;
 mod authorization;
 mod cli;
@@ -17,6 +18,9 @@ mod ledger_model;
 mod ledger_restart;
 mod ledger_rules;
 mod ledger_stress;
+mod live;
+mod people;
 mod server_fns;
+mod soft_passkey;
 mod startup_errors;
 mod static_files;

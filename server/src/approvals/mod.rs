@@ -1,0 +1,433 @@
+//! The approval engine: "ask this person to decide" for every flow.
+//!
+//! A request names its decider, requester, context and deadline, and what a
+//! yes needs: a fresh passkey assertion with user verification whose
+//! challenge was issued for this request and this person, and optionally
+//! the device's position within N metres of the request's place. It leaves
+//! `pending` exactly once (see [`store::conclude`]); the server's clock
+//! decides lateness, and a sweeper expires overdue requests, also those
+//! that fell due while the server was down. Each change is audited and
+//! told to the decider's open pages in the same transaction.
+
+pub mod store;
+
+use async_trait::async_trait;
+use shared::{
+    approval::{
+        Approval, ApprovalContext, ApprovalKind, ApprovalList, ApprovalState, NearRule, Outcome,
+        Place, Position, Warning,
+    },
+    events::Event,
+    geo::LatLon,
+    identity::Ceremony,
+    ids::{ApprovalId, UserId},
+    money::{Currency, Money},
+    ports::{ApprovalsPort, Caller},
+    AppError,
+};
+use std::{sync::Arc, time::Duration};
+use tokio::task::JoinHandle;
+
+use crate::{
+    audit,
+    db::Db,
+    error::internal,
+    http::rate_limit::Limiter,
+    identity::{holder, Identity},
+    notify::Notifier,
+    system::now_ms,
+};
+
+/// Decided requests shown below the pending ones.
+const RECENT_DECIDED: i64 = 20;
+/// Longest a request may stay open.
+pub const MAX_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// A request about to be raised.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    pub kind: ApprovalKind,
+    pub decider: UserId,
+    pub requester: String,
+    pub context: ApprovalContext,
+    pub near: Option<NearRule>,
+    pub ttl_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Approvals {
+    db: Db,
+    identity: Arc<Identity>,
+    notifier: Notifier,
+    /// Decisions per person per minute.
+    per_person: Limiter<UserId>,
+    demo: bool,
+}
+
+impl Approvals {
+    pub fn new(
+        db: Db,
+        identity: Arc<Identity>,
+        notifier: Notifier,
+        decisions_per_minute: u32,
+        demo: bool,
+    ) -> Self {
+        Approvals {
+            db,
+            identity,
+            notifier,
+            per_person: Limiter::new(decisions_per_minute),
+            demo,
+        }
+    }
+
+    /// Raises a request; the decider's open pages hear of it at once.
+    pub async fn raise(&self, new: NewApproval) -> Result<Approval, AppError> {
+        if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
+            return Err(AppError::invalid("deadline", "out_of_range"));
+        }
+        if new.near.is_some() && new.context.place.is_none() {
+            return Err(AppError::invalid("near", "needs_a_place"));
+        }
+        let now = now_ms();
+        let mut approval = Approval {
+            id: ApprovalId(0),
+            kind: new.kind,
+            state: ApprovalState::Pending,
+            outcome: None,
+            requester: new.requester,
+            context: new.context,
+            near: new.near,
+            created_at_ms: now,
+            deadline_ms: now + new.ttl_ms,
+            decided_at_ms: None,
+        };
+        let mut tx = self.begin().await?;
+        approval.id = store::insert(&mut tx, new.decider, &approval)
+            .await
+            .map_err(|e| internal("approval", e))?;
+        let event = Event::ApprovalRequested {
+            approval: approval.id,
+            kind: approval.kind,
+            requester: approval.requester.clone(),
+            deadline_ms: approval.deadline_ms,
+        };
+        let delivery = self
+            .notifier
+            .record(&mut tx, new.decider, &event)
+            .await
+            .map_err(|e| internal("approval", e))?;
+        let detail = serde_json::json!({
+            "kind": approval.kind.as_str(),
+            "decider": holder(new.decider),
+            "deadline_ms": approval.deadline_ms,
+        });
+        self.audit(
+            &mut tx,
+            &approval.requester,
+            "approval.raised",
+            approval.id,
+            detail,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(|e| internal("approval", e))?;
+        self.notifier.published(vec![delivery]);
+        Ok(approval)
+    }
+
+    /// The requester withdraws a pending request.
+    pub async fn cancel(&self, id: ApprovalId, by: &str) -> Result<Approval, AppError> {
+        self.conclude(id, Outcome::Cancelled, None, by, now_ms())
+            .await
+    }
+
+    /// A request as stored, for whoever raised it.
+    pub async fn get(&self, id: ApprovalId) -> Result<Option<Approval>, AppError> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| internal("approval", e))?;
+        Ok(store::get(&mut conn, id)
+            .await
+            .map_err(|e| internal("approval", e))?
+            .map(|s| s.approval))
+    }
+
+    /// Expires every overdue request; returns how many.
+    pub async fn expire_due(&self) -> Result<usize, AppError> {
+        let now = now_ms();
+        let due = store::overdue(&self.db, now, 500)
+            .await
+            .map_err(|e| internal("approval sweep", e))?;
+        let mut expired = 0;
+        for id in due {
+            // Another instance may get there first; that is fine.
+            if self
+                .conclude(id, Outcome::Expired, None, "system", now)
+                .await
+                .is_ok()
+            {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    /// Expires overdue requests now (those that fell due while the server
+    /// was down) and then every `every`.
+    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.expire_due().await {
+                    tracing::warn!(error = %e, "approval sweep failed");
+                }
+            }
+        })
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+        self.db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("approval", e))
+    }
+
+    async fn audit(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        actor: &str,
+        action: &str,
+        id: ApprovalId,
+        detail: serde_json::Value,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let event = audit::Event {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: format!("approval:{id}"),
+            detail: detail.to_string(),
+        };
+        audit::append(conn, &[event], now)
+            .await
+            .map_err(|e| internal("audit", e))
+    }
+
+    /// Moves a pending request to `outcome`, once; explains a refusal.
+    async fn conclude(
+        &self,
+        id: ApprovalId,
+        outcome: Outcome,
+        proof: Option<serde_json::Value>,
+        actor: &str,
+        now: i64,
+    ) -> Result<Approval, AppError> {
+        let proof_json = proof.as_ref().map(|p| p.to_string());
+        let mut tx = self.begin().await?;
+        let changed = store::conclude(&mut tx, id, outcome, proof_json.as_deref(), now)
+            .await
+            .map_err(|e| internal("approval", e))?;
+        let found = store::get(&mut tx, id)
+            .await
+            .map_err(|e| internal("approval", e))?
+            .ok_or(AppError::NotFound)?;
+        if !changed {
+            return Err(refusal(&found.approval, now));
+        }
+        let delivery = self
+            .notifier
+            .record(
+                &mut tx,
+                found.decider,
+                &Event::ApprovalEnded {
+                    approval: id,
+                    state: outcome.state(),
+                    outcome,
+                },
+            )
+            .await
+            .map_err(|e| internal("approval", e))?;
+        let detail = serde_json::json!({ "outcome": outcome.as_str(), "proof": proof });
+        self.audit(
+            &mut tx,
+            actor,
+            &format!("approval.{}", outcome.state().as_str()),
+            id,
+            detail,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(|e| internal("approval", e))?;
+        self.notifier.published(vec![delivery]);
+        Ok(found.approval)
+    }
+
+    /// The request, if `user` is the one who must decide it (to anyone else it does not exist).
+    async fn decidable(&self, user: UserId, id: ApprovalId) -> Result<Approval, AppError> {
+        let mut conn = self
+            .db
+            .pool()
+            .acquire()
+            .await
+            .map_err(|e| internal("approval", e))?;
+        let found = store::get(&mut conn, id)
+            .await
+            .map_err(|e| internal("approval", e))?
+            .filter(|s| s.decider == user)
+            .ok_or(AppError::NotFound)?;
+        let now = now_ms();
+        if found.approval.state != ApprovalState::Pending || found.approval.deadline_ms <= now {
+            return Err(refusal(&found.approval, now));
+        }
+        Ok(found.approval)
+    }
+
+    fn decider(&self, caller: &Caller) -> Result<UserId, AppError> {
+        let Caller::User { id, .. } = caller else {
+            return Err(AppError::Unauthenticated);
+        };
+        self.per_person.check(id)?;
+        Ok(*id)
+    }
+}
+
+/// Why a request can no longer be decided.
+fn refusal(a: &Approval, now: i64) -> AppError {
+    let reason = match a.state {
+        ApprovalState::Pending if a.deadline_ms <= now => "expired",
+        ApprovalState::Pending => "busy",
+        s => s.as_str(),
+    };
+    AppError::Conflict {
+        reason: format!("approval_{reason}"),
+    }
+}
+
+fn purpose(id: ApprovalId) -> String {
+    format!("approval:{id}")
+}
+
+/// Shibuya Station's ATM corner, where the demo's practice requests come from.
+const SHIBUYA: (f64, f64) = (35.658_034, 139.701_636);
+
+#[async_trait]
+impl ApprovalsPort for Approvals {
+    async fn my_approvals(&self, caller: &Caller) -> Result<ApprovalList, AppError> {
+        let Caller::User { id, .. } = caller else {
+            return Err(AppError::Unauthenticated);
+        };
+        let items = store::of_decider(&self.db, *id, RECENT_DECIDED)
+            .await
+            .map_err(|e| internal("approvals", e))?;
+        Ok(ApprovalList {
+            server_now_ms: now_ms(),
+            items,
+        })
+    }
+
+    async fn begin_approve(&self, caller: &Caller, id: ApprovalId) -> Result<Ceremony, AppError> {
+        let user = self.decider(caller)?;
+        self.decidable(user, id).await?;
+        self.identity.begin_reauth(user, &purpose(id)).await
+    }
+
+    async fn approve(
+        &self,
+        caller: &Caller,
+        id: ApprovalId,
+        ceremony: &str,
+        credential_json: &str,
+        position: Option<Position>,
+    ) -> Result<Approval, AppError> {
+        let user = self.decider(caller)?;
+        let approval = self.decidable(user, id).await?;
+        let place = match (approval.near, &approval.context.place) {
+            (Some(rule), Some(place)) => {
+                let p = position.ok_or_else(|| AppError::invalid("position", "required"))?;
+                let at = LatLon::new(p.lat, p.lon)
+                    .filter(|_| p.accuracy_m.is_finite() && p.accuracy_m >= 0.0)
+                    .ok_or_else(|| AppError::invalid("position", "out_of_range"))?;
+                Some((rule, place.at, at, p.accuracy_m))
+            }
+            _ => None,
+        };
+        // The passkey first: only the person may learn whether the place matches.
+        let reauth = self
+            .identity
+            .finish_reauth(user, &purpose(id), ceremony, credential_json)
+            .await?;
+        let mut proof = serde_json::json!({ "passkey": reauth.credential, "user_verified": true });
+        let mut outcome = Outcome::Approved;
+        if let Some((rule, target, at, accuracy)) = place {
+            let distance = target.distance_m(at);
+            proof["distance_m"] = serde_json::json!(distance.round());
+            proof["accuracy_m"] = serde_json::json!(accuracy.round());
+            proof["within_m"] = serde_json::json!(rule.within_m);
+            if distance > f64::from(rule.within_m) {
+                outcome = Outcome::TooFar;
+            }
+        }
+        let decided = self
+            .conclude(id, outcome, Some(proof), &holder(user), now_ms())
+            .await?;
+        if outcome == Outcome::TooFar {
+            return Err(AppError::Conflict {
+                reason: "approval_too_far".into(),
+            });
+        }
+        Ok(decided)
+    }
+
+    async fn decline(&self, caller: &Caller, id: ApprovalId) -> Result<Approval, AppError> {
+        let user = self.decider(caller)?;
+        self.decidable(user, id).await?;
+        self.conclude(id, Outcome::DeclinedByUser, None, &holder(user), now_ms())
+            .await
+    }
+
+    async fn raise_practice(
+        &self,
+        caller: &Caller,
+        near_atm: bool,
+        seconds: u32,
+    ) -> Result<Approval, AppError> {
+        if !self.demo {
+            return Err(AppError::NotFound);
+        }
+        let Caller::User { id, .. } = caller else {
+            return Err(AppError::Unauthenticated);
+        };
+        if !(5..=3600).contains(&seconds) {
+            return Err(AppError::invalid("seconds", "out_of_range"));
+        }
+        let place = near_atm.then(|| Place {
+            name: "Shibuya Station ATM".into(),
+            at: LatLon {
+                lat: SHIBUYA.0,
+                lon: SHIBUYA.1,
+            },
+        });
+        self.raise(NewApproval {
+            kind: ApprovalKind::Practice,
+            decider: *id,
+            requester: "Anshin demo".into(),
+            context: ApprovalContext {
+                amount: Some(Money::new(20_000, Currency::Jpy)),
+                payee: None,
+                place,
+                warnings: vec![Warning::PhoneScam],
+                reasons: vec!["Practice request from the demo".into()],
+            },
+            near: near_atm.then_some(NearRule { within_m: 300 }),
+            ttl_ms: i64::from(seconds) * 1000,
+        })
+        .await
+    }
+}

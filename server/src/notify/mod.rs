@@ -1,0 +1,170 @@
+//! Live notifications: each person's events, kept as their inbox and pushed
+//! to every page they have open.
+//!
+//! An event is recorded inside the transaction of the change it reports,
+//! numbered from the person's own counter (`users.event_seq`, taken under
+//! that row's lock, so numbers commit in order with no gaps). After commit
+//! it reaches this process's hub, which every open live channel listens to:
+//! on SQLite directly; on PostgreSQL through `NOTIFY`, which the database
+//! delivers on commit to every server instance's `LISTEN`, this one too.
+//! A channel that may have missed something (a lagging reader, a dropped
+//! LISTEN connection) re-reads the inbox from its last number.
+
+mod listener;
+pub mod store;
+
+use shared::{
+    events::{Event, Inbox, Notification},
+    ids::UserId,
+    ports::{Caller, InboxPort},
+    system::DbEngine,
+    AppError,
+};
+use sqlx::AnyConnection;
+use std::sync::Arc;
+use tokio::{sync::broadcast, task::JoinHandle};
+
+use crate::{db::Db, error::internal};
+
+/// The PostgreSQL channel events travel on between instances.
+pub const CHANNEL: &str = "anshin_events";
+/// How many signals a slow reader may fall behind before it re-reads the inbox.
+const HUB_CAPACITY: usize = 4096;
+
+/// One recorded event for one person.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Delivery {
+    pub user: UserId,
+    pub notification: Notification,
+}
+
+/// What the hub carries.
+#[derive(Debug, Clone)]
+pub enum Signal {
+    Event(Arc<Delivery>),
+    /// Something may have been missed: every reader re-reads its inbox.
+    Resync,
+}
+
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    db: Db,
+    hub: broadcast::Sender<Signal>,
+}
+
+impl Notifier {
+    /// Starts the notifier; on PostgreSQL it is listening before this returns,
+    /// so no event committed afterwards can slip past it.
+    pub async fn start(db: Db, database_url: &str) -> Result<(Notifier, JoinHandle<()>), String> {
+        let (hub, _) = broadcast::channel(HUB_CAPACITY);
+        let task = match db.engine() {
+            DbEngine::Postgres => listener::start(database_url, hub.clone()).await?,
+            DbEngine::Sqlite => tokio::spawn(async {}),
+        };
+        Ok((Notifier { db, hub }, task))
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
+        self.hub.subscribe()
+    }
+
+    /// Records `event` for `user` inside the caller's transaction. Call
+    /// [`Notifier::published`] with the result once that transaction commits.
+    pub async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        user: UserId,
+        event: &Event,
+    ) -> Result<Delivery, sqlx::Error> {
+        let notification = store::insert(conn, user, event, now_us()).await?;
+        let delivery = Delivery { user, notification };
+        if self.db.engine() == DbEngine::Postgres {
+            let payload =
+                serde_json::to_string(&delivery).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(delivery)
+    }
+
+    /// Hands committed events to this process's open channels (PostgreSQL's
+    /// NOTIFY has already done so for every instance).
+    pub fn published(&self, deliveries: Vec<Delivery>) {
+        if self.db.engine() == DbEngine::Sqlite {
+            for d in deliveries {
+                // No receiver means no page is open: the inbox still has it.
+                let _ = self.hub.send(Signal::Event(Arc::new(d)));
+            }
+        }
+    }
+
+    /// Records and publishes one event in a transaction of its own.
+    pub async fn notify(&self, user: UserId, event: &Event) -> Result<Delivery, AppError> {
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("notify", e))?;
+        let delivery = self
+            .record(&mut tx, user, event)
+            .await
+            .map_err(|e| internal("notify", e))?;
+        tx.commit().await.map_err(|e| internal("notify", e))?;
+        self.published(vec![delivery.clone()]);
+        Ok(delivery)
+    }
+
+    /// The person's events after `seq`, oldest first, at most `limit`.
+    pub async fn after(
+        &self,
+        user: UserId,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, sqlx::Error> {
+        store::after(&self.db, user, seq, limit).await
+    }
+
+    /// The person's newest event number (0 before their first).
+    pub async fn last_seq(&self, user: UserId) -> Result<i64, sqlx::Error> {
+        store::last_seq(&self.db, user).await
+    }
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
+    match caller {
+        Caller::User { id, .. } => Ok(*id),
+        Caller::Anonymous => Err(AppError::Unauthenticated),
+    }
+}
+
+/// Newest first, this many per page.
+const INBOX_PAGE: i64 = 30;
+
+#[async_trait::async_trait]
+impl InboxPort for Notifier {
+    async fn inbox(&self, caller: &Caller, before: Option<i64>) -> Result<Inbox, AppError> {
+        let user = signed_in(caller)?;
+        store::inbox(&self.db, user, before, INBOX_PAGE)
+            .await
+            .map_err(|e| internal("inbox", e))
+    }
+
+    async fn mark_read(&self, caller: &Caller, up_to: i64) -> Result<i64, AppError> {
+        let user = signed_in(caller)?;
+        store::mark_read(&self.db, user, up_to, crate::system::now_ms())
+            .await
+            .map_err(|e| internal("inbox", e))
+    }
+}

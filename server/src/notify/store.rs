@@ -1,0 +1,136 @@
+//! Inbox rows: each person's numbered events and whether they were read.
+
+use shared::{
+    events::{Event, Inbox, Notification},
+    ids::UserId,
+};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::Db;
+
+const COLUMNS: &str = "seq, at_us, event_json, read_at_ms";
+
+fn notification(row: &AnyRow) -> Result<Notification, sqlx::Error> {
+    let json: String = row.try_get(2)?;
+    Ok(Notification {
+        seq: row.try_get(0)?,
+        at_us: row.try_get(1)?,
+        event: serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        read: row.try_get::<Option<i64>, _>(3)?.is_some(),
+    })
+}
+
+/// Takes the person's next number (locking their row until commit) and stores the event.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user: UserId,
+    event: &Event,
+    at_us: i64,
+) -> Result<Notification, sqlx::Error> {
+    let seq: i64 =
+        sqlx::query("UPDATE users SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
+            .bind(user.0)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    let json = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "INSERT INTO notifications (user_id, seq, at_us, event_json) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user.0)
+    .bind(seq)
+    .bind(at_us)
+    .bind(json)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Notification {
+        seq,
+        at_us,
+        read: false,
+        event: event.clone(),
+    })
+}
+
+pub async fn after(
+    db: &Db,
+    user: UserId,
+    seq: i64,
+    limit: i64,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    ))
+    .bind(user.0)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(notification)
+    .collect()
+}
+
+pub async fn last_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query("SELECT event_seq FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+pub async fn inbox(
+    db: &Db,
+    user: UserId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Inbox, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND seq < $2 \
+         ORDER BY seq DESC LIMIT $3"
+    ))
+    .bind(user.0)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let mut items = rows
+        .iter()
+        .map(notification)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_before = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|n| n.seq)
+    } else {
+        None
+    };
+    Ok(Inbox {
+        items,
+        unread: unread(db, user).await?,
+        last_seq: last_seq(db, user).await?,
+        next_before,
+    })
+}
+
+async fn unread(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at_ms IS NULL")
+        .bind(user.0)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)
+}
+
+/// Marks everything up to `up_to` read; returns what is still unread.
+pub async fn mark_read(db: &Db, user: UserId, up_to: i64, now_ms: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE notifications SET read_at_ms = $3 \
+         WHERE user_id = $1 AND seq <= $2 AND read_at_ms IS NULL",
+    )
+    .bind(user.0)
+    .bind(up_to)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    unread(db, user).await
+}

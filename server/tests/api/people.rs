@@ -1,0 +1,96 @@
+//! Signing people up over HTTP with a software passkey, and listening to
+//! their live channel as a page would.
+
+use crate::{helpers::TestApp, soft_passkey::SoftPasskey};
+use shared::{events::Notification, identity::Ceremony};
+use std::time::Duration;
+
+/// A signed-up customer: their session cookie and their passkey.
+pub struct Person {
+    pub cookie: String,
+    pub passkey: SoftPasskey,
+}
+
+/// The origin the server expects in WebAuthn client data (`http://localhost:PORT`).
+pub fn webauthn_origin(app: &TestApp) -> String {
+    format!("http://localhost:{}", app.addr.port())
+}
+
+pub fn cookie_of(res: &reqwest::Response) -> String {
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+pub async fn sign_up(app: &TestApp, nickname: &str) -> Person {
+    let form = format!(
+        "form[display_name]={nickname}&form[nickname]={nickname}&form[birth_date]=1990-04-01"
+    );
+    let res = app.post("/api/identity/sign-up/begin", &form, None).await;
+    assert_eq!(res.status(), 200, "sign-up begin");
+    let ceremony: Ceremony = res.json().await.unwrap();
+    let (passkey, credential) =
+        SoftPasskey::register(&ceremony.options_json, &webauthn_origin(app));
+    let body = format!(
+        "ceremony={}&credential={}",
+        ceremony.id,
+        urlencode(&credential)
+    );
+    let res = app.post("/api/identity/sign-up/finish", &body, None).await;
+    assert_eq!(res.status(), 200, "sign-up finish: {:?}", res.text().await);
+    Person {
+        cookie: cookie_of(&res),
+        passkey,
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A live channel as a page holds it.
+pub struct Live {
+    res: reqwest::Response,
+    buffer: String,
+}
+
+impl Live {
+    /// Opens `/api/events` on `base` (`http://host:port`), resuming after `last_event_id` if given.
+    pub async fn open(base: &str, cookie: &str, last_event_id: Option<i64>) -> Live {
+        let mut req = reqwest::Client::new()
+            .get(format!("{base}/api/events"))
+            .header("cookie", cookie);
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        Live {
+            res,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event, or `None` if none comes within `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Option<Notification> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let data: String = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                if !data.is_empty() {
+                    return Some(serde_json::from_str(&data).unwrap());
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.res.chunk()).await;
+            match chunk {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+}

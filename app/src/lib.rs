@@ -13,6 +13,10 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 #[cfg(feature = "csr")]
 mod components;
 #[cfg(feature = "csr")]
+mod geolocation;
+#[cfg(feature = "csr")]
+mod live;
+#[cfg(feature = "csr")]
 mod pages;
 #[cfg(feature = "csr")]
 mod root;

@@ -7,12 +7,17 @@ use leptos_router::{
 };
 
 use crate::i18n::I18nContextProvider;
-use crate::pages::{accounts, atm, audit, customer, guardian, landing, not_found, sign_in, staff};
+use crate::live::provide_live;
+use crate::pages::{
+    accounts, approvals, atm, audit, customer, guardian, inbox, landing, not_found, people,
+    sign_in, staff,
+};
 use crate::session::provide_session;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_session();
+    provide_live();
     view! {
         // Remembers the chosen language in a cookie, follows the browser's
         // languages otherwise, and keeps <html lang> in step.
@@ -24,8 +29,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/customer") view=customer::CustomerShell>
                         <Route path=path!("") view=accounts::Accounts />
                         <Route path=path!("accounts/:id") view=accounts::Statement />
-                        <Route path=path!("approvals") view=customer::Approvals />
-                        <Route path=path!("activity") view=customer::Activity />
+                        <Route path=path!("approvals") view=approvals::Approvals />
+                        <Route path=path!("activity") view=inbox::Inbox />
                     </ParentRoute>
                     <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>
                         <Route path=path!("") view=guardian::Wards />
@@ -35,6 +40,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("/staff") view=staff::StaffShell>
                         <Route path=path!("") view=staff::Consultations />
                         <Route path=path!("atms") view=staff::Atms />
+                        <Route path=path!("people") view=people::People />
                         <Route path=path!("audit") view=audit::AuditTrail />
                     </ParentRoute>
                     <Route path=path!("/atm") view=atm::Kiosk />

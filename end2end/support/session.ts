@@ -17,3 +17,16 @@ export async function demoSignIn(page: Page, persona: keyof typeof LABELS): Prom
     await expect(page.getByRole('article').first()).toBeVisible();
   }
 }
+
+/** Signs a new customer up with the page's virtual authenticator; returns their nickname. */
+export async function signUp(page: Page, name: string): Promise<string> {
+  const nickname = `${name.toLowerCase().replace(/[^a-z]/g, '')}${Date.now() % 1_000_000}${Math.floor(Math.random() * 100)}`;
+  await page.goto('/signin');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Public nickname').fill(nickname);
+  await page.getByLabel('Date of birth').fill('1990-04-01');
+  await page.getByRole('button', { name: 'Create my account with a passkey' }).click();
+  await expect(page).toHaveURL('/customer');
+  await expect(page.getByRole('article').first()).toBeVisible();
+  return nickname;
+}

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::lang::LangSwitch;
 use crate::i18n::*;
-use crate::{api::sign_out, session::use_session};
+use crate::{api::sign_out, live::use_live, session::use_session};
 
 /// Moves focus to the page's main region. Done by hand because the router
 /// takes over in-page links and would only change the URL.
@@ -25,6 +25,7 @@ fn focus_main(ev: leptos::ev::MouseEvent) {
 fn SessionControls() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let live = use_live();
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         let navigate = navigate.clone();
@@ -43,6 +44,16 @@ fn SessionControls() -> impl IntoView {
         <div class="session">
             {move || match session.me.get() {
                 Some(me) => view! {
+                    <A href="/customer/activity" attr:class="bell">
+                        <span aria-hidden="true">"🔔"</span>
+                        <span class="visually-hidden">{t!(i18n, inbox.bell)}</span>
+                        <Show when=move || { live.unread.get() > 0 }>
+                            <span class="bell__count" aria-hidden="true">{move || live.unread.get()}</span>
+                            <span class="visually-hidden">
+                                " (" {t!(i18n, inbox.unread_count, count = move || live.unread.get())} ")"
+                            </span>
+                        </Show>
+                    </A>
                     <span class="session__who">
                         <span class="visually-hidden">{t!(i18n, session.signed_in_as)} " "</span>
                         {me.display_name}

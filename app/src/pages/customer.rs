@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    empty_state::EmptyState,
     page_title::use_page_title,
     view_shell::{Section, ViewShell},
 };
@@ -33,28 +32,6 @@ pub fn CustomerShell() -> impl IntoView {
             title=t!(i18n, customer.title).into_any()
             nav_label=Signal::derive(move || t_string!(i18n, customer.title).to_string())
             sections
-        />
-    }
-}
-
-#[component]
-pub fn Approvals() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <EmptyState
-            title=t!(i18n, customer.approvals_empty_title).into_any()
-            body=t!(i18n, customer.approvals_empty_body).into_any()
-        />
-    }
-}
-
-#[component]
-pub fn Activity() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <EmptyState
-            title=t!(i18n, customer.activity_empty_title).into_any()
-            body=t!(i18n, customer.activity_empty_body).into_any()
         />
     }
 }

@@ -1,11 +1,14 @@
 //! One module per view; each holds the view's shell and its sections.
 
 pub mod accounts;
+pub mod approvals;
 pub mod atm;
 pub mod audit;
 pub mod customer;
 pub mod guardian;
+pub mod inbox;
 pub mod landing;
 pub mod not_found;
+pub mod people;
 pub mod sign_in;
 pub mod staff;

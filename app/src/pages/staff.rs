@@ -1,4 +1,4 @@
-//! The staff view (desktop): consultations, the ATM fleet, the audit trail.
+//! The staff view (desktop): consultations, the ATM fleet, people, the audit trail.
 
 use leptos::prelude::*;
 
@@ -21,6 +21,10 @@ pub fn StaffShell() -> impl IntoView {
         Section {
             href: "/staff/atms",
             label: t!(i18n, staff.atms).into_any(),
+        },
+        Section {
+            href: "/staff/people",
+            label: t!(i18n, staff.people).into_any(),
         },
         Section {
             href: "/staff/audit",

@@ -1,0 +1,138 @@
+//! The live channel every signed-in page holds: Server-Sent Events from
+//! `/api/events`, opened when someone signs in and closed when they leave.
+//!
+//! Pages read [`Live::latest`] to react to events and [`Live::unread`] for
+//! the header's count. The channel starts after the newest event the inbox
+//! knows; the browser reconnects on its own and sends `Last-Event-ID`, so
+//! nothing is missed. If the server refuses the channel (say, after a
+//! restart lost nothing but needs a fresh request) it is reopened shortly.
+
+use leptos::{prelude::*, task::spawn_local};
+use shared::events::Notification;
+use wasm_bindgen::{prelude::*, JsCast};
+use web_sys::{EventSource, MessageEvent};
+
+use crate::{api::fetch_inbox, session::use_session};
+
+/// Wait before reopening a channel the server closed.
+const REOPEN_MS: u32 = 3000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Live {
+    /// The newest event received on this page.
+    pub latest: RwSignal<Option<Notification>>,
+    pub unread: RwSignal<i64>,
+    pub connected: RwSignal<bool>,
+    /// The newest event number this page has seen.
+    last_seq: RwSignal<i64>,
+}
+
+/// An open channel and the callbacks it holds.
+struct Channel {
+    source: EventSource,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_open: Closure<dyn FnMut(web_sys::Event)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+pub fn provide_live() {
+    let live = Live {
+        latest: RwSignal::new(None),
+        unread: RwSignal::new(0),
+        connected: RwSignal::new(false),
+        last_seq: RwSignal::new(0),
+    };
+    provide_context(live);
+    let channel = StoredValue::new_local(None::<Channel>);
+    let session = use_session();
+    Effect::new(move |_| {
+        let signed_in = session.me.with(|m| m.as_ref().map(|me| me.id));
+        close(channel, live);
+        if signed_in.is_some() {
+            spawn_local(async move {
+                match fetch_inbox(None).await {
+                    Ok(inbox) => {
+                        live.unread.set(inbox.unread);
+                        live.last_seq.set(inbox.last_seq);
+                    }
+                    Err(e) => leptos::logging::warn!("inbox unavailable: {e}"),
+                }
+                open(channel, live);
+            });
+        }
+    });
+}
+
+pub fn use_live() -> Live {
+    expect_context()
+}
+
+impl Live {
+    /// Marks everything seen so far as read.
+    pub fn read_all(&self, unread: i64) {
+        self.unread.set(unread);
+    }
+}
+
+fn close(channel: StoredValue<Option<Channel>, LocalStorage>, live: Live) {
+    channel.update_value(|c| {
+        if let Some(c) = c.take() {
+            c.source.close();
+        }
+    });
+    live.connected.set(false);
+}
+
+fn open(channel: StoredValue<Option<Channel>, LocalStorage>, live: Live) {
+    let url = format!("/api/events?after={}", live.last_seq.get_untracked());
+    let Ok(source) = EventSource::new(&url) else {
+        leptos::logging::warn!("this browser cannot open a live channel");
+        return;
+    };
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Some(data) = ev.data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<Notification>(&data) {
+            // A repeat after a reconnect is dropped: each number counts once.
+            Ok(n) if n.seq > live.last_seq.get_untracked() => {
+                live.last_seq.set(n.seq);
+                if !n.read {
+                    live.unread.update(|u| *u += 1);
+                }
+                live.latest.set(Some(n));
+            }
+            Ok(_) => {}
+            Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
+        }
+    });
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.connected.set(true));
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        live.connected.set(false);
+        let closed = ev
+            .target()
+            .and_then(|t| t.dyn_into::<EventSource>().ok())
+            .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
+        if closed {
+            // The browser gives up only when the server refused; try again later.
+            set_timeout(
+                move || {
+                    if channel.with_value(|c| c.is_some()) {
+                        close(channel, live);
+                        open(channel, live);
+                    }
+                },
+                std::time::Duration::from_millis(u64::from(REOPEN_MS)),
+            );
+        }
+    });
+    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    channel.set_value(Some(Channel {
+        source,
+        _on_message: on_message,
+        _on_open: on_open,
+        _on_error: on_error,
+    }));
+}

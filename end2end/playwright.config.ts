@@ -14,7 +14,9 @@ process.env.ANSHIN_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'anshin-e2e-'));
 const port = Number(process.env.ANSHIN_E2E_PORT);
 const root = resolve(__dirname, '..');
 const bin = process.env.ANSHIN_BIN ?? join(root, 'target/debug/anshin');
-const dbUrl = `sqlite://${join(process.env.ANSHIN_E2E_DATA, 'e2e.db')}?mode=rwc`;
+// A fresh SQLite file, unless a database is named (the benchmarks run on PostgreSQL too).
+const dbUrl =
+  process.env.ANSHIN_E2E_DATABASE_URL ?? `sqlite://${join(process.env.ANSHIN_E2E_DATA, 'e2e.db')}?mode=rwc`;
 
 export default defineConfig({
   testDir: './tests',

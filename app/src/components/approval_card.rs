@@ -302,12 +302,11 @@ pub fn ApprovalCard(
             </div>
             <div class="approval__status" role="status" aria-live="polite">
                 {move || match step.get() {
-                    Step::Idle => ().into_any(),
+                    // The page announces the outcome: the card goes away with the request.
+                    Step::Idle | Step::Approved | Step::Declined => ().into_any(),
                     Step::Locating => t!(i18n, approvals.locating).into_any(),
                     Step::Passkey => t!(i18n, approvals.waiting_passkey).into_any(),
                     Step::Sending => t!(i18n, approvals.sending).into_any(),
-                    Step::Approved => t!(i18n, approvals.approved_done).into_any(),
-                    Step::Declined => t!(i18n, approvals.declined_done).into_any(),
                     Step::PasskeyAdded => t!(i18n, approvals.passkey_added).into_any(),
                     Step::Failed(p) => view! { <ProblemNotice problem=p on_add_passkey /> }.into_any(),
                 }}

@@ -45,7 +45,9 @@ fn SessionControls() -> impl IntoView {
             {move || match session.me.get() {
                 Some(me) => view! {
                     <A href="/customer/activity" attr:class="bell">
-                        <span aria-hidden="true">"🔔"</span>
+                        <svg class="bell__icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                            <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-5-1.6-1.6V10a5.4 5.4 0 0 0-4.4-5.3V4a1 1 0 1 0-2 0v.7A5.4 5.4 0 0 0 6.6 10v5.4L5 17v1h14v-1Z" />
+                        </svg>
                         <span class="visually-hidden">{t!(i18n, inbox.bell)}</span>
                         <Show when=move || { live.unread.get() > 0 }>
                             <span class="bell__count" aria-hidden="true">{move || live.unread.get()}</span>

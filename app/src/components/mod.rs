@@ -5,6 +5,7 @@ pub mod empty_state;
 pub mod error_notice;
 pub mod header;
 pub mod lang;
+pub mod live_state;
 pub mod money;
 pub mod page_title;
 pub mod view_shell;

@@ -13,6 +13,7 @@ use crate::components::{
     approval_card::{kind_label, local_time, ApprovalCard, Concluded, ConcludedNotice},
     empty_state::EmptyState,
     error_notice::ErrorNotice,
+    live_state::LiveState,
     money::MoneyText,
 };
 use crate::i18n::*;
@@ -29,9 +30,17 @@ pub fn Approvals() -> impl IntoView {
     let list = RwSignal::new(None::<Result<ApprovalList, AppError>>);
     let skew = RwSignal::new(0i64);
     let now = RwSignal::new(browser_now());
+    // Loads may overlap (an event arrives while one is in flight): only the
+    // latest one started may show its answer, or an older list could win.
+    let generation = StoredValue::new(0u64);
     let load = move || {
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
         spawn_local(async move {
             let result = fetch_my_approvals().await;
+            if generation.get_value() != mine {
+                return;
+            }
             if let Ok(l) = &result {
                 skew.set(l.server_now_ms - browser_now());
             }
@@ -66,14 +75,7 @@ pub fn Approvals() -> impl IntoView {
     });
     view! {
         {move || concluded.get().map(|c| view! { <ConcludedNotice concluded=c /> })}
-        <p class="live-state" role="status">
-            <span class="live-state__dot" class:live-state__dot--on=move || live.connected.get() aria-hidden="true"></span>
-            {move || if live.connected.get() {
-                t_string!(i18n, approvals.live).to_string()
-            } else {
-                t_string!(i18n, approvals.reconnecting).to_string()
-            }}
-        </p>
+        <LiveState />
         {move || match list.get() {
             None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
             Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| load()) /> }.into_any(),

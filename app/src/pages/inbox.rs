@@ -14,6 +14,7 @@ use crate::components::{
     approval_card::{kind_label, local_time},
     empty_state::EmptyState,
     error_notice::ErrorNotice,
+    live_state::LiveState,
 };
 use crate::i18n::*;
 use crate::live::use_live;
@@ -101,6 +102,7 @@ pub fn Inbox() -> impl IntoView {
         });
     };
     view! {
+        <LiveState />
         <div class="inbox-bar">
             <h2 class="section-heading">{t!(i18n, inbox.title)}</h2>
             <Show when=move || { live.unread.get() > 0 }>

@@ -182,7 +182,8 @@ pub async fn approve(
         (Some(lat), Some(lon)) => Some(shared::approval::Position {
             lat,
             lon,
-            accuracy_m: accuracy_m.unwrap_or(0.0),
+            // Without an accuracy nothing can be concluded from the point.
+            accuracy_m: accuracy_m.unwrap_or(f64::NAN),
         }),
         _ => None,
     };

@@ -8,11 +8,14 @@
 //! restart lost nothing but needs a fresh request) it is reopened shortly.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::events::Notification;
+use shared::{events::Notification, ids::UserId};
 use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::{EventSource, MessageEvent};
 
-use crate::{api::fetch_inbox, session::use_session};
+use crate::{
+    api::{fetch_inbox, fetch_me},
+    session::{use_session, Session},
+};
 
 /// Wait before reopening a channel the server closed.
 const REOPEN_MS: u32 = 3000;
@@ -45,21 +48,31 @@ pub fn provide_live() {
     provide_context(live);
     let channel = StoredValue::new_local(None::<Channel>);
     let session = use_session();
+    // Re-runs when the person changes (sign-in, sign-out, someone else), not on every refresh of `me`.
+    let user = Memo::new(move |_| session.me.with(|m| m.as_ref().map(|me| me.id)));
     Effect::new(move |_| {
-        let signed_in = session.me.with(|m| m.as_ref().map(|me| me.id));
+        let signed_in = user.get();
         close(channel, live);
-        if signed_in.is_some() {
-            spawn_local(async move {
-                match fetch_inbox(None).await {
-                    Ok(inbox) => {
-                        live.unread.set(inbox.unread);
-                        live.last_seq.set(inbox.last_seq);
+        live.unread.set(0);
+        live.last_seq.set(0);
+        live.latest.set(None);
+        let Some(id) = signed_in else { return };
+        spawn_local(async move {
+            match fetch_inbox(None).await {
+                Ok(inbox) => {
+                    // Someone else may have signed in meanwhile; their own run opens their channel.
+                    if user.get_untracked() != Some(id) {
+                        return;
                     }
-                    Err(e) => leptos::logging::warn!("inbox unavailable: {e}"),
+                    live.unread.set(inbox.unread);
+                    live.last_seq.set(inbox.last_seq);
                 }
-                open(channel, live);
-            });
-        }
+                Err(e) => leptos::logging::warn!("inbox unavailable: {e}"),
+            }
+            if user.get_untracked() == Some(id) {
+                open(channel, live, id, session);
+            }
+        });
     });
 }
 
@@ -83,8 +96,17 @@ fn close(channel: StoredValue<Option<Channel>, LocalStorage>, live: Live) {
     live.connected.set(false);
 }
 
-fn open(channel: StoredValue<Option<Channel>, LocalStorage>, live: Live) {
-    let url = format!("/api/events?after={}", live.last_seq.get_untracked());
+fn open(
+    channel: StoredValue<Option<Channel>, LocalStorage>,
+    live: Live,
+    user: UserId,
+    session: Session,
+) {
+    close(channel, live);
+    let url = format!(
+        "/api/events?after={}&user={user}",
+        live.last_seq.get_untracked()
+    );
     let Ok(source) = EventSource::new(&url) else {
         leptos::logging::warn!("this browser cannot open a live channel");
         return;
@@ -114,13 +136,22 @@ fn open(channel: StoredValue<Option<Channel>, LocalStorage>, live: Live) {
             .and_then(|t| t.dyn_into::<EventSource>().ok())
             .is_some_and(|s| s.ready_state() == EventSource::CLOSED);
         if closed {
-            // The browser gives up only when the server refused; try again later.
+            // The browser gives up only when the server refused (a session
+            // that ended, someone else signed in): ask who is signed in now,
+            // and reopen only for the same person.
             set_timeout(
                 move || {
-                    if channel.with_value(|c| c.is_some()) {
-                        close(channel, live);
-                        open(channel, live);
-                    }
+                    spawn_local(async move {
+                        match fetch_me().await {
+                            Ok(me) if me.as_ref().map(|m| m.id) == Some(user) => {
+                                if channel.with_value(|c| c.is_some()) {
+                                    open(channel, live, user, session);
+                                }
+                            }
+                            Ok(me) => session.me.set(me),
+                            Err(e) => leptos::logging::warn!("live channel closed: {e}"),
+                        }
+                    });
                 },
                 std::time::Duration::from_millis(u64::from(REOPEN_MS)),
             );

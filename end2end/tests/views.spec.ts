@@ -20,13 +20,15 @@ test('landing explains Anshin and reports the live service status', async ({ pag
 });
 
 const shells = [
-  { path: '/customer/activity', title: 'Customer', tabs: ['Activity', 'Accounts', 'Approvals'], empty: 'No activity yet' },
+  // The customer's notifications are theirs: Hanako signs in first (no one raises anything for her here).
+  { path: '/customer/activity', title: 'Customer', tabs: ['Activity', 'Accounts', 'Approvals'], empty: 'No notifications yet', as: 'hanako' as const },
   { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'No one linked yet' },
-  { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'Audit trail'], empty: 'No one is waiting' },
+  { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'People', 'Audit trail'], empty: 'No one is waiting' },
 ];
 
 for (const shell of shells) {
   test(`${shell.title} view has its header, sections and empty state`, async ({ page }) => {
+    if (shell.as) await demoSignIn(page, shell.as);
     await page.goto(shell.path);
     await expect(page.getByRole('heading', { level: 1, name: shell.title })).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();

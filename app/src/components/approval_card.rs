@@ -5,7 +5,7 @@
 //! needs nothing. Approve asks for the device's location where the request
 //! names a place, then a passkey bound to this request.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{callback::Callable, prelude::*, task::spawn_local};
 use shared::{
     approval::{Approval, ApprovalKind, Place, Position, Warning},
     geo::LatLon,
@@ -45,6 +45,7 @@ enum Problem {
     PasskeyCancelled,
     PasskeyFailed,
     LocationDenied,
+    Imprecise,
     TooFar { distance: String, place: String },
     AlreadyDecided,
     NoPasskey,
@@ -137,6 +138,9 @@ fn problem_of(error: AppError, place: Option<&Place>, at: Option<Position>) -> P
             }
         }
         AppError::Conflict { reason } if reason == "no_passkey" => Problem::NoPasskey,
+        AppError::Invalid { field, reason } if field == "position" && reason == "too_imprecise" => {
+            Problem::Imprecise
+        }
         AppError::Conflict { reason } if reason.starts_with("approval_") => Problem::AlreadyDecided,
         _ => Problem::Other(error),
     }
@@ -208,27 +212,37 @@ pub fn ApprovalCard(
     let labelled_by = title_id.clone();
     let title = kind_label(i18n, approval.kind);
     let on_approve = move |_| {
+        let Some(a) = a.try_get_value() else { return };
+        // Busy at once: a second click must not start a second passkey prompt.
+        step.set(if a.near.is_some() {
+            Step::Locating
+        } else {
+            Step::Passkey
+        });
         spawn_local(async move {
-            let a = a.get_value();
+            // The page may have gone by the time an answer comes: `try_run` then does nothing.
             match approve_flow(&a, step).await {
                 Ok(()) => {
                     step.set(Step::Approved);
-                    on_decided.run(Concluded::Approved);
+                    on_decided.try_run(Concluded::Approved);
                 }
                 Err(Problem::TooFar { distance, place }) => {
-                    on_decided.run(Concluded::TooFar { distance, place });
+                    on_decided.try_run(Concluded::TooFar { distance, place });
                 }
                 Err(p) => step.set(Step::Failed(p)),
             }
         });
     };
     let on_decline = move |_| {
+        let Some(id) = a.try_with_value(|a| a.id) else {
+            return;
+        };
         step.set(Step::Sending);
         spawn_local(async move {
-            match decline(a.get_value().id).await {
+            match decline(id).await {
                 Ok(_) => {
                     step.set(Step::Declined);
-                    on_decided.run(Concluded::Declined);
+                    on_decided.try_run(Concluded::Declined);
                 }
                 Err(e) => step.set(Step::Failed(problem_of(e, None, None))),
             }
@@ -327,6 +341,7 @@ fn ProblemNotice(
         Problem::PasskeyCancelled => text(t_string!(i18n, approvals.passkey_cancelled).into()),
         Problem::PasskeyFailed => text(t_string!(i18n, approvals.passkey_failed).into()),
         Problem::LocationDenied => text(t_string!(i18n, approvals.location_denied).into()),
+        Problem::Imprecise => text(t_string!(i18n, approvals.imprecise).into()),
         Problem::AlreadyDecided => text(t_string!(i18n, approvals.already_decided).into()),
         // The page says this, as the card goes away with the request.
         Problem::TooFar { .. } => ().into_any(),

@@ -1,9 +1,9 @@
 //! The customer's Approvals page: requests waiting for their decision,
 //! updated live as requests arrive and end, with recent decisions below.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{callback::Callable, prelude::*, task::spawn_local};
 use shared::{
-    approval::{Approval, ApprovalList, ApprovalState, Outcome},
+    approval::{Approval, ApprovalState, Outcome},
     events::Event,
     AppError,
 };
@@ -27,7 +27,10 @@ fn browser_now() -> i64 {
 pub fn Approvals() -> impl IntoView {
     let i18n = use_i18n();
     let live = use_live();
-    let list = RwSignal::new(None::<Result<ApprovalList, AppError>>);
+    let pending = RwSignal::new(Vec::<Approval>::new());
+    let decided = RwSignal::new(Vec::<Approval>::new());
+    let loaded = RwSignal::new(false);
+    let failed = RwSignal::new(None::<AppError>);
     let skew = RwSignal::new(0i64);
     let now = RwSignal::new(browser_now());
     // Loads may overlap (an event arrives while one is in flight): only the
@@ -38,13 +41,24 @@ pub fn Approvals() -> impl IntoView {
         let mine = generation.get_value();
         spawn_local(async move {
             let result = fetch_my_approvals().await;
-            if generation.get_value() != mine {
+            // Gone (the page was left) or overtaken: drop the answer.
+            if generation.try_get_value() != Some(mine) {
                 return;
             }
-            if let Ok(l) = &result {
-                skew.set(l.server_now_ms - browser_now());
+            match result {
+                Ok(list) => {
+                    skew.set(list.server_now_ms - browser_now());
+                    let (p, d): (Vec<Approval>, Vec<Approval>) = list
+                        .items
+                        .into_iter()
+                        .partition(|a| a.state == ApprovalState::Pending);
+                    pending.set(p);
+                    decided.set(d);
+                    failed.set(None);
+                }
+                Err(e) => failed.set(Some(e)),
             }
-            list.set(Some(result));
+            loaded.set(true);
         });
     };
     load();
@@ -76,43 +90,37 @@ pub fn Approvals() -> impl IntoView {
     view! {
         {move || concluded.get().map(|c| view! { <ConcludedNotice concluded=c /> })}
         <LiveState />
-        {move || match list.get() {
-            None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
-            Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| load()) /> }.into_any(),
-            Some(Ok(l)) => {
-                let (pending, decided): (Vec<Approval>, Vec<Approval>) =
-                    l.items.into_iter().partition(|a| a.state == ApprovalState::Pending);
-                view! {
-                    <section aria-labelledby="pending-heading">
-                        <h2 id="pending-heading" class="section-heading">{t!(i18n, approvals.heading)}</h2>
-                        {if pending.is_empty() {
-                            view! {
-                                <EmptyState
-                                    title=t!(i18n, approvals.empty_title).into_any()
-                                    body=t!(i18n, approvals.empty_body).into_any()
-                                />
-                            }.into_any()
-                        } else {
-                            view! {
-                                <ul class="approval-list">
-                                    {pending.into_iter().map(|a| view! {
-                                        <li>
-                                            <ApprovalCard
-                                                approval=a
-                                                skew_ms=skew.into()
-                                                now_ms=now.into()
-                                                on_decided
-                                            />
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        }}
-                    </section>
-                    {(!decided.is_empty()).then(|| view! { <Decided items=decided /> })}
-                }.into_any()
-            }
-        }}
+        {move || failed.get().map(|error| view! { <ErrorNotice error on_retry=Callback::new(move |_| load()) /> })}
+        <Show
+            when=move || loaded.get()
+            fallback=move || view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }
+        >
+            <section aria-labelledby="pending-heading">
+                <h2 id="pending-heading" class="section-heading">{t!(i18n, approvals.heading)}</h2>
+                <Show
+                    when=move || !pending.with(Vec::is_empty)
+                    fallback=move || view! {
+                        <EmptyState
+                            title=t!(i18n, approvals.empty_title).into_any()
+                            body=t!(i18n, approvals.empty_body).into_any()
+                        />
+                    }
+                >
+                    // Keyed: a card in the middle of a passkey prompt keeps its state when others change.
+                    <ul class="approval-list">
+                        <For each=move || pending.get() key=|a| a.id let:a>
+                            <li>
+                                <ApprovalCard approval=a skew_ms=skew.into() now_ms=now.into() on_decided />
+                            </li>
+                        </For>
+                    </ul>
+                </Show>
+            </section>
+            {move || {
+                let items = decided.get();
+                (!items.is_empty()).then(|| view! { <Decided items /> })
+            }}
+        </Show>
         <Practice on_raised=Callback::new(move |_| load()) />
     }
 }
@@ -158,7 +166,7 @@ fn Practice(on_raised: Callback<()>) -> impl IntoView {
             match raise_practice(near_atm, 180).await {
                 Ok(_) => {
                     failed.set(None);
-                    on_raised.run(());
+                    on_raised.try_run(());
                 }
                 Err(e) => failed.set(Some(e)),
             }

@@ -40,6 +40,8 @@ use crate::{
 
 /// Decided requests shown below the pending ones.
 const RECENT_DECIDED: i64 = 20;
+/// Longest name a requester may show.
+const MAX_REQUESTER_CHARS: usize = 120;
 /// Longest a request may stay open.
 pub const MAX_TTL_MS: i64 = 24 * 3600 * 1000;
 
@@ -86,6 +88,9 @@ impl Approvals {
         if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
             return Err(AppError::invalid("deadline", "out_of_range"));
         }
+        if new.requester.trim().is_empty() || new.requester.chars().count() > MAX_REQUESTER_CHARS {
+            return Err(AppError::invalid("requester", "empty_or_too_long"));
+        }
         if new.near.is_some() && new.context.place.is_none() {
             return Err(AppError::invalid("near", "needs_a_place"));
         }
@@ -131,8 +136,10 @@ impl Approvals {
             now,
         )
         .await?;
-        tx.commit().await.map_err(|e| internal("approval", e))?;
-        self.notifier.published(vec![delivery]);
+        self.notifier
+            .commit(tx, vec![delivery])
+            .await
+            .map_err(|e| internal("approval", e))?;
         Ok(approval)
     }
 
@@ -264,8 +271,10 @@ impl Approvals {
             now,
         )
         .await?;
-        tx.commit().await.map_err(|e| internal("approval", e))?;
-        self.notifier.published(vec![delivery]);
+        self.notifier
+            .commit(tx, vec![delivery])
+            .await
+            .map_err(|e| internal("approval", e))?;
         Ok(found.approval)
     }
 
@@ -358,6 +367,12 @@ impl ApprovalsPort for Approvals {
             }
             _ => None,
         };
+        if let Some((rule, _, _, accuracy)) = place {
+            // A fix vaguer than the whole allowed circle proves nothing either way.
+            if accuracy > f64::from(rule.within_m) {
+                return Err(AppError::invalid("position", "too_imprecise"));
+            }
+        }
         // The passkey first: only the person may learn whether the place matches.
         let reauth = self
             .identity
@@ -367,11 +382,15 @@ impl ApprovalsPort for Approvals {
         let mut outcome = Outcome::Approved;
         if let Some((rule, target, at, accuracy)) = place {
             let distance = target.distance_m(at);
+            let within = f64::from(rule.within_m);
             proof["distance_m"] = serde_json::json!(distance.round());
             proof["accuracy_m"] = serde_json::json!(accuracy.round());
             proof["within_m"] = serde_json::json!(rule.within_m);
-            if distance > f64::from(rule.within_m) {
+            // Inside only if the whole circle of uncertainty is; too far only if all of it is.
+            if distance - accuracy > within {
                 outcome = Outcome::TooFar;
+            } else if distance + accuracy > within {
+                return Err(AppError::invalid("position", "too_imprecise"));
             }
         }
         let decided = self

@@ -23,12 +23,16 @@ use crate::notify::Signal;
 
 /// Events read from the inbox per catch-up query.
 const CATCH_UP_BATCH: i64 = 500;
-/// How often an idle channel checks that its session is still valid.
-const SESSION_CHECK: Duration = Duration::from_secs(30);
+/// How often an idle channel checks that its session is still valid, and
+/// re-reads the inbox in case a hand-over was missed.
+const SESSION_CHECK: Duration = Duration::from_secs(10);
 
 #[derive(Debug, serde::Deserialize)]
 pub struct Resume {
     after: Option<i64>,
+    /// Whom the page believes is signed in: a page left open while someone
+    /// else signed in elsewhere in the browser must not resume as them.
+    user: Option<i64>,
 }
 
 pub async fn stream(
@@ -42,25 +46,28 @@ pub async fn stream(
         .map(str::to_string);
     let caller = state.identity.caller_for_cookie(cookies.as_deref()).await;
     let Caller::User { id: user, .. } = caller else {
-        return (
-            http::StatusCode::UNAUTHORIZED,
-            Json(AppError::Unauthenticated),
-        )
-            .into_response();
+        return AppError::Unauthenticated.into_response_json();
     };
+    if resume.user.is_some_and(|u| u != user.0) {
+        return AppError::Conflict {
+            reason: "someone_else_signed_in".into(),
+        }
+        .into_response_json();
+    }
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i64>().ok());
     // Subscribe before reading the inbox, so nothing falls between the two.
     let hub = state.notifier.subscribe();
-    let after = match last_event_id.or(resume.after) {
-        Some(seq) => seq.max(0),
-        None => match state.notifier.last_seq(user).await {
-            Ok(seq) => seq,
-            Err(e) => return crate::error::internal("events", e).into_response_json(),
-        },
+    let newest = match state.notifier.last_seq(user).await {
+        Ok(seq) => seq,
+        Err(e) => return crate::error::internal("events", e).into_response_json(),
     };
+    // A number beyond this person's newest cannot be theirs: start from their newest.
+    let after = last_event_id
+        .or(resume.after)
+        .map_or(newest, |seq| seq.clamp(0, newest));
     let (out, rx) = mpsc::channel::<SseEvent>(64);
     tokio::spawn(pump(state, user, cookies, after, hub, out));
     let body = futures::stream::unfold(rx, |mut rx| async move {
@@ -140,7 +147,9 @@ async fn pump(
             _ = out.closed() => return,
             _ = check.tick() => {
                 let caller = state.identity.caller_for_cookie(cookies.as_deref()).await;
-                if !matches!(caller, Caller::User { id, .. } if id == user) {
+                if !matches!(caller, Caller::User { id, .. } if id == user)
+                    || !catch_up(&state, user, &mut last, &out).await
+                {
                     return;
                 }
             }

@@ -4,7 +4,7 @@ use sqlx::postgres::PgListener;
 use std::sync::Arc;
 use tokio::{sync::broadcast, task::JoinHandle};
 
-use super::{Delivery, Signal, CHANNEL};
+use super::{Delivery, Signal, CHANNEL, RESYNC};
 
 /// Connects and listens before returning; then forwards in the background.
 pub async fn start(url: &str, hub: broadcast::Sender<Signal>) -> Result<JoinHandle<()>, String> {
@@ -18,24 +18,35 @@ pub async fn start(url: &str, hub: broadcast::Sender<Signal>) -> Result<JoinHand
     Ok(tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
+                Ok(Some(n)) if n.payload() == RESYNC => {
+                    let _ = hub.send(Signal::Resync);
+                }
                 Ok(Some(n)) => match serde_json::from_str::<Delivery>(n.payload()) {
                     Ok(d) => {
                         let _ = hub.send(Signal::Event(Arc::new(d)));
                     }
                     Err(e) => tracing::warn!(error = %e, "unreadable event notification"),
                 },
-                // The connection dropped; the next call reconnects. Anything sent
-                // meanwhile is lost to LISTEN but not to the inbox.
-                Ok(None) => {
-                    tracing::warn!("event LISTEN connection lost; reconnecting");
-                    let _ = hub.send(Signal::Resync);
-                }
+                // The connection dropped. Anything sent meanwhile is lost to
+                // LISTEN but not to the inbox: once LISTEN is back, every
+                // reader re-reads its inbox.
+                Ok(None) => relisten(&mut listener, &hub).await,
                 Err(e) => {
-                    tracing::warn!(error = %e, "event LISTEN failed; retrying");
-                    let _ = hub.send(Signal::Resync);
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    tracing::warn!(error = %e, "event LISTEN failed");
+                    relisten(&mut listener, &hub).await;
                 }
             }
         }
     }))
+}
+
+/// Reconnects and listens again (with back-off), then asks readers to catch up.
+async fn relisten(listener: &mut PgListener, hub: &broadcast::Sender<Signal>) {
+    let mut wait = std::time::Duration::from_millis(100);
+    while let Err(e) = listener.listen(CHANNEL).await {
+        tracing::warn!(error = %e, "event LISTEN reconnect failed; retrying");
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(5));
+    }
+    let _ = hub.send(Signal::Resync);
 }

@@ -30,6 +30,10 @@ use crate::{db::Db, error::internal};
 pub const CHANNEL: &str = "anshin_events";
 /// How many signals a slow reader may fall behind before it re-reads the inbox.
 const HUB_CAPACITY: usize = 4096;
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+const MAX_NOTIFY_PAYLOAD: usize = 7900;
+/// The payload that tells every instance to re-read inboxes.
+pub const RESYNC: &str = "resync";
 
 /// One recorded event for one person.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -68,8 +72,8 @@ impl Notifier {
         self.hub.subscribe()
     }
 
-    /// Records `event` for `user` inside the caller's transaction. Call
-    /// [`Notifier::published`] with the result once that transaction commits.
+    /// Records `event` for `user` inside the caller's transaction. Commit that
+    /// transaction with [`Notifier::commit`], which then hands the event on.
     pub async fn record(
         &self,
         conn: &mut AnyConnection,
@@ -79,8 +83,12 @@ impl Notifier {
         let notification = store::insert(conn, user, event, now_us()).await?;
         let delivery = Delivery { user, notification };
         if self.db.engine() == DbEngine::Postgres {
-            let payload =
+            let mut payload =
                 serde_json::to_string(&delivery).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            if payload.len() > MAX_NOTIFY_PAYLOAD {
+                // Too big for NOTIFY: every reader re-reads its inbox instead.
+                payload = RESYNC.to_string();
+            }
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(payload)
@@ -90,9 +98,27 @@ impl Notifier {
         Ok(delivery)
     }
 
+    /// Commits `tx` and then hands its events to open pages. Runs as a task
+    /// of its own, so a caller that goes away (a browser closing the request)
+    /// cannot stop it between the commit and the hand-over.
+    pub async fn commit(
+        &self,
+        tx: sqlx::Transaction<'static, sqlx::Any>,
+        deliveries: Vec<Delivery>,
+    ) -> Result<(), sqlx::Error> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            tx.commit().await?;
+            me.published(deliveries);
+            Ok(())
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("commit task: {e}")))?
+    }
+
     /// Hands committed events to this process's open channels (PostgreSQL's
     /// NOTIFY has already done so for every instance).
-    pub fn published(&self, deliveries: Vec<Delivery>) {
+    fn published(&self, deliveries: Vec<Delivery>) {
         if self.db.engine() == DbEngine::Sqlite {
             for d in deliveries {
                 // No receiver means no page is open: the inbox still has it.
@@ -113,8 +139,9 @@ impl Notifier {
             .record(&mut tx, user, event)
             .await
             .map_err(|e| internal("notify", e))?;
-        tx.commit().await.map_err(|e| internal("notify", e))?;
-        self.published(vec![delivery.clone()]);
+        self.commit(tx, vec![delivery.clone()])
+            .await
+            .map_err(|e| internal("notify", e))?;
         Ok(delivery)
     }
 

@@ -105,20 +105,26 @@ pub async fn inbox(
     } else {
         None
     };
+    // The number first, then the count up to it: an event committed in
+    // between is counted by the live channel (it resumes after this number).
+    let last_seq = last_seq(db, user).await?;
     Ok(Inbox {
         items,
-        unread: unread(db, user).await?,
-        last_seq: last_seq(db, user).await?,
+        unread: unread(db, user, last_seq).await?,
+        last_seq,
         next_before,
     })
 }
 
-async fn unread(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at_ms IS NULL")
-        .bind(user.0)
-        .fetch_one(db.pool())
-        .await?
-        .try_get(0)
+async fn unread(db: &Db, user: UserId, up_to: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND seq <= $2 AND read_at_ms IS NULL",
+    )
+    .bind(user.0)
+    .bind(up_to)
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)
 }
 
 /// Marks everything up to `up_to` read; returns what is still unread.
@@ -132,5 +138,5 @@ pub async fn mark_read(db: &Db, user: UserId, up_to: i64, now_ms: i64) -> Result
     .bind(now_ms)
     .execute(db.pool())
     .await?;
-    unread(db, user).await
+    unread(db, user, i64::MAX).await
 }

@@ -464,3 +464,45 @@ on_both_engines!(
         assert_eq!(res.status(), 404);
     }
 );
+
+on_both_engines!(a_vague_location_decides_nothing, async |app: &TestApp| {
+    let mut hanako = sign_up(app, "hanako_i").await;
+    let id = raise(app, user_id(app, "hanako_i").await, true).await;
+    let at_station = format!("&lat={}&lon={}", SHIBUYA.lat, SHIBUYA.lon);
+    // 290 m away, give or take 20 m: maybe inside 300 m, maybe not.
+    let edge = format!(
+        "&lat={}&lon={}",
+        SHIBUYA.lat + 290.0 / 111_195.0,
+        SHIBUYA.lon
+    );
+    for (position, case) in [
+        (
+            format!("{at_station}&accuracy_m=1500"),
+            "vaguer than the circle",
+        ),
+        (format!("{edge}&accuracy_m=20"), "straddles the edge"),
+        (at_station.clone(), "no accuracy at all"),
+    ] {
+        let ceremony = begin(app, &hanako, id).await;
+        let credential = hanako.passkey.assert(&ceremony.options_json);
+        let body = format!(
+            "id={id}&ceremony={}&credential={}{position}",
+            ceremony.id,
+            urlencode(&credential)
+        );
+        let res = app
+            .post("/api/approvals/approve/finish", &body, Some(&hanako.cookie))
+            .await;
+        assert_eq!(res.status(), 422, "{case}");
+        let error = res.json::<AppError>().await.unwrap();
+        assert!(
+            matches!(&error, AppError::Invalid { field, .. } if field == "position"),
+            "{case}: {error:?}"
+        );
+        assert_eq!(
+            state_of(app, id).await.state,
+            ApprovalState::Pending,
+            "{case}"
+        );
+    }
+});

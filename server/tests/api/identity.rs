@@ -173,3 +173,103 @@ on_both_engines!(
         );
     }
 );
+
+async fn demo_cookie(app: &TestApp, persona: &str) -> String {
+    let res = call(
+        app,
+        "/api/identity/demo-sign-in",
+        &format!("persona={persona}"),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    crate::people::cookie_of(&res)
+}
+
+async fn flag_adult_wards(engine: crate::helpers::DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| {
+        a.demo = true;
+        a.sign_in_per_minute = 1000;
+    })
+    .await
+    else {
+        return;
+    };
+    let sato = demo_cookie(&app, "sato").await;
+    let hanako = demo_cookie(&app, "hanako").await;
+    let me = |cookie: String| {
+        let app = &app;
+        async move {
+            call(app, "/api/identity/me", "", Some(&cookie))
+                .await
+                .json::<Option<shared::identity::Me>>()
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    assert!(!me(hanako.clone()).await.minor, "an adult is not a minor");
+
+    // Only staff may mark someone; only a customer may be marked.
+    let res = call(
+        &app,
+        "/api/identity/adult-ward",
+        "nickname=hanako&ward=true",
+        Some(&hanako),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = call(
+        &app,
+        "/api/identity/adult-ward",
+        "nickname=yoko&ward=true",
+        Some(&sato),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let res = call(
+        &app,
+        "/api/identity/adult-ward",
+        "nickname=nobody_here&ward=true",
+        Some(&sato),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+
+    let res = call(
+        &app,
+        "/api/identity/adult-ward",
+        "nickname=HANAKO&ward=true",
+        Some(&sato),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        me(hanako.clone()).await.minor,
+        "a ward has restricted capacity"
+    );
+    let res = call(
+        &app,
+        "/api/identity/adult-ward",
+        "nickname=hanako&ward=false",
+        Some(&sato),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(!me(hanako.clone()).await.minor);
+
+    let actions: Vec<String> = server::audit::page(app.db().pool(), None, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("staff.adult_ward"))
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["staff.adult_ward_cleared", "staff.adult_ward_flagged"]
+    );
+    app.stop().await;
+}
+
+crate::per_engine!(staff_mark_adult_wards, flag_adult_wards);

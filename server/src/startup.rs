@@ -109,6 +109,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         &origin,
         origin.scheme() == "https",
         args.demo,
+        args.sign_in_per_minute,
     )
     .map_err(StartupError::Passkeys)?;
     if args.demo {

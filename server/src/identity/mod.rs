@@ -50,6 +50,8 @@ pub struct Identity {
     secure_cookies: bool,
     /// Demo mode: personas may sign in with one click.
     demo: bool,
+    /// Sign-ins per person per minute (the address limit is in the HTTP layer).
+    per_person: crate::http::rate_limit::Limiter<UserId>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -70,6 +72,7 @@ impl Identity {
         origin: &Url,
         secure_cookies: bool,
         demo: bool,
+        sign_ins_per_minute: u32,
     ) -> Result<Self, String> {
         let webauthn = WebauthnBuilder::new(rp_id, origin)
             .and_then(|b| b.rp_name("Anshin").build())
@@ -80,6 +83,7 @@ impl Identity {
             webauthn: Arc::new(webauthn),
             secure_cookies,
             demo,
+            per_person: crate::http::rate_limit::Limiter::new(sign_ins_per_minute),
         })
     }
 
@@ -320,6 +324,7 @@ impl IdentityPort for Identity {
             .await
             .map_err(|e| internal("sign-in", e))?
             .ok_or(AppError::Unauthenticated)?;
+        self.per_person.check(&user.id)?;
         let result = self
             .webauthn
             .finish_discoverable_authentication_v2(&credential, state, &passkey)

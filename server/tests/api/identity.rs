@@ -273,3 +273,79 @@ async fn flag_adult_wards(engine: crate::helpers::DbEngine) {
 }
 
 crate::per_engine!(staff_mark_adult_wards, flag_adult_wards);
+
+/// A client whose requests come from `ip` (any 127.0.0.0/8 address reaches the server).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().ok())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    passkey: &mut crate::soft_passkey::SoftPasskey,
+) -> u16 {
+    let post = |path: &str, body: String| {
+        client
+            .post(app.url(path))
+            .header("origin", app.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let res = post("/api/identity/sign-in/begin", String::new())
+        .await
+        .unwrap();
+    if res.status() != 200 {
+        return res.status().as_u16();
+    }
+    let ceremony: Ceremony = res.json().await.unwrap();
+    let credential = passkey.assert(&ceremony.options_json);
+    let body = format!(
+        "ceremony={}&credential={}",
+        ceremony.id,
+        crate::people::urlencode(&credential)
+    );
+    post("/api/identity/sign-in/finish", body)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn sign_ins_limited_per_person(engine: crate::helpers::DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| a.sign_in_per_minute = 6).await else {
+        return;
+    };
+    // From 127.0.0.1: sign-up (2 steps) and two sign-ins (4 steps) use that address's 6.
+    let mut person = crate::people::sign_up(&app, "limited").await.passkey;
+    let (a, b, c) = (
+        client_from("127.0.0.1"),
+        client_from("127.0.0.2"),
+        client_from("127.0.0.3"),
+    );
+    for _ in 0..2 {
+        assert_eq!(sign_in_from(&app, &a, &mut person).await, 200);
+    }
+    assert_eq!(
+        sign_in_from(&app, &a, &mut person).await,
+        429,
+        "address used up"
+    );
+    // Three more from a second address, one from a third: six sign-ins for the person.
+    for _ in 0..3 {
+        assert_eq!(sign_in_from(&app, &b, &mut person).await, 200);
+    }
+    assert_eq!(sign_in_from(&app, &c, &mut person).await, 200);
+    // The third address still has steps left, but the person has none.
+    assert_eq!(
+        sign_in_from(&app, &c, &mut person).await,
+        429,
+        "person used up"
+    );
+    app.stop().await;
+}
+
+crate::per_engine!(sign_ins_are_limited_per_person, sign_ins_limited_per_person);

@@ -8,9 +8,10 @@
 use leptos::prelude::*;
 use shared::{
     approval::{Approval, ApprovalList},
+    atm::{Atm, AtmEnrollment, NewAtm},
     events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
-    ids::{AccountId, ApprovalId, TransferId},
+    ids::{AccountId, ApprovalId, AtmId, TransferId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -204,6 +205,64 @@ pub async fn decline(id: ApprovalId) -> Result<Approval, AppError> {
 pub async fn raise_practice(near_atm: bool, seconds: u32) -> Result<Approval, AppError> {
     port::<dyn shared::ports::ApprovalsPort>()?
         .raise_practice(&caller(), near_atm, seconds)
+        .await
+}
+
+/// Staff only: the ATM fleet with each machine's cash.
+#[server(prefix = "/api", endpoint = "atms/list")]
+pub async fn fetch_atms() -> Result<Vec<Atm>, AppError> {
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .atms(&caller())
+        .await
+}
+
+/// Staff only: registers a machine, loads its cash, returns its one-time kiosk code.
+#[server(prefix = "/api", endpoint = "atms/register")]
+pub async fn register_atm(atm: NewAtm) -> Result<AtmEnrollment, AppError> {
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .register_atm(&caller(), atm)
+        .await
+}
+
+/// Staff only: a fresh kiosk code; the enrolled kiosk (if any) stops working.
+#[server(prefix = "/api", endpoint = "atms/reissue")]
+pub async fn reissue_atm_code(id: AtmId) -> Result<AtmEnrollment, AppError> {
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .reissue_code(&caller(), id)
+        .await
+}
+
+/// Staff only: adds cash; `key` (chosen by the page) makes a retry count once.
+#[server(prefix = "/api", endpoint = "atms/refill")]
+pub async fn refill_atm(id: AtmId, yen: i64, key: String) -> Result<Atm, AppError> {
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .refill(&caller(), id, yen, &key)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "atms/revoke")]
+pub async fn revoke_atm(id: AtmId) -> Result<Atm, AppError> {
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .revoke(&caller(), id)
+        .await
+}
+
+/// A kiosk browser enters its machine's one-time code and becomes that machine.
+#[server(prefix = "/api", endpoint = "kiosk/enroll")]
+pub async fn enroll_kiosk(code: String) -> Result<Atm, AppError> {
+    let (atm, cookie) = port::<dyn shared::ports::AtmFleetPort>()?
+        .enroll_kiosk(&code)
+        .await?;
+    set_cookie(&cookie);
+    Ok(atm)
+}
+
+/// The machine this kiosk browser is, or `None` before enrollment.
+#[server(prefix = "/api", endpoint = "kiosk/me")]
+pub async fn fetch_this_kiosk() -> Result<Option<Atm>, AppError> {
+    let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
+    port::<dyn shared::ports::AtmFleetPort>()?
+        .this_kiosk(device.0.as_deref())
         .await
 }
 

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod approvals;
+pub mod atms;
 pub mod audit;
 pub mod bench;
 pub mod config;

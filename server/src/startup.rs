@@ -134,6 +134,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         args.decisions_per_minute,
         args.demo,
     );
+    let atms = crate::atms::AtmFleet::new(db.clone(), ledger.clone(), origin.scheme() == "https");
+    if args.demo {
+        atms.seed_demo().await.map_err(|e| StartupError::Database {
+            url: crate::db::redact(&args.database.database_url),
+            cause: format!("seeding the demo ATM: {e}"),
+        })?;
+    }
     let background = vec![
         ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10))),
         approvals.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
@@ -145,6 +152,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         identity,
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
         approvals: Arc::new(approvals.clone()),
+        atms: Arc::new(atms),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),

@@ -34,3 +34,7 @@ define_id!(
     /// A request for someone to approve or decline something.
     ApprovalId
 );
+define_id!(
+    /// An ATM in the fleet.
+    AtmId
+);

@@ -6,6 +6,7 @@
 
 pub mod age;
 pub mod approval;
+pub mod atm;
 pub mod audit;
 pub mod error;
 pub mod events;

@@ -8,10 +8,11 @@ use async_trait::async_trait;
 
 use crate::{
     approval::{Approval, ApprovalList, Position},
+    atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
     events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{AccountId, ApprovalId, TransferId, UserId},
+    ids::{AccountId, ApprovalId, AtmId, TransferId, UserId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -43,6 +44,10 @@ impl Caller {
         }
     }
 }
+
+/// The kiosk credential a request carried (the `anshin_atm` cookie), if any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KioskDevice(pub Option<String>);
 
 /// Facts about the running service.
 #[async_trait]
@@ -142,4 +147,31 @@ pub trait AuditPort: Send + Sync {
     /// Newest first, older than `before`.
     async fn audit_page(&self, caller: &Caller, before: Option<i64>)
         -> Result<AuditPage, AppError>;
+}
+
+/// The ATM fleet: staff register, refill and revoke machines; a kiosk
+/// browser becomes one by entering its one-time code.
+#[async_trait]
+pub trait AtmFleetPort: Send + Sync {
+    /// Staff only.
+    async fn atms(&self, caller: &Caller) -> Result<Vec<Atm>, AppError>;
+    /// Staff only: opens the machine's cash cassette, loads its cash, and
+    /// returns its one-time enrollment code.
+    async fn register_atm(&self, caller: &Caller, atm: NewAtm) -> Result<AtmEnrollment, AppError>;
+    /// Staff only: a fresh enrollment code (the old kiosk credential stops working).
+    async fn reissue_code(&self, caller: &Caller, id: AtmId) -> Result<AtmEnrollment, AppError>;
+    /// Staff only: adds cash; `key` makes a retried refill count once.
+    async fn refill(
+        &self,
+        caller: &Caller,
+        id: AtmId,
+        yen: i64,
+        key: &str,
+    ) -> Result<Atm, AppError>;
+    /// Staff only: takes the machine out of service.
+    async fn revoke(&self, caller: &Caller, id: AtmId) -> Result<Atm, AppError>;
+    /// A kiosk enters a code; returns the machine and the `Set-Cookie` for its credential.
+    async fn enroll_kiosk(&self, code: &str) -> Result<(Atm, String), AppError>;
+    /// The machine this kiosk browser is (from its credential cookie), if any.
+    async fn this_kiosk(&self, device: Option<&str>) -> Result<Option<Atm>, AppError>;
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub audit: Arc<crate::audit::AuditService>,
     /// Requests to decide, raised by every flow.
     pub approvals: Arc<crate::approvals::Approvals>,
+    /// ATMs, their cash, and the kiosks enrolled as them.
+    pub atms: Arc<crate::atms::AtmFleet>,
     /// Each person's inbox and live events.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.

@@ -54,6 +54,7 @@ impl AddressLimits {
         if path.starts_with("/api/identity/sign-in/")
             || path.starts_with("/api/identity/sign-up/")
             || path == "/api/identity/demo-sign-in"
+            || path == "/api/kiosk/enroll"
         {
             Some((&self.sign_in, "sign-in"))
         } else if path.starts_with("/api/approvals/approve") || path == "/api/approvals/decline" {

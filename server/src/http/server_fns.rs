@@ -9,7 +9,10 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 use shared::{
-    ports::{AccountsPort, ApprovalsPort, AuditPort, IdentityPort, InboxPort, SystemPort},
+    ports::{
+        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, IdentityPort, InboxPort, KioskDevice,
+        SystemPort,
+    },
     AppError,
 };
 use std::sync::Arc;
@@ -42,6 +45,13 @@ pub fn register() {
     register_explicit::<app::api::Approve>();
     register_explicit::<app::api::Decline>();
     register_explicit::<app::api::RaisePractice>();
+    register_explicit::<app::api::FetchAtms>();
+    register_explicit::<app::api::RegisterAtm>();
+    register_explicit::<app::api::ReissueAtmCode>();
+    register_explicit::<app::api::RefillAtm>();
+    register_explicit::<app::api::RevokeAtm>();
+    register_explicit::<app::api::EnrollKiosk>();
+    register_explicit::<app::api::FetchThisKiosk>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -51,11 +61,15 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let audit: Arc<dyn AuditPort> = state.audit.clone();
     let inbox: Arc<dyn InboxPort> = state.notifier.clone();
     let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
+    let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
         .and_then(|v| v.to_str().ok());
     let caller = state.identity.caller_for_cookie(cookies).await;
+    let device = KioskDevice(
+        cookies.and_then(|c| crate::identity::session::named_cookie(c, crate::atms::COOKIE_NAME)),
+    );
     let response = leptos_axum::handle_server_fns_with_context(
         move || {
             provide_context(system.clone());
@@ -64,6 +78,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(audit.clone());
             provide_context(inbox.clone());
             provide_context(approvals.clone());
+            provide_context(atms.clone());
+            provide_context(device.clone());
             provide_context(caller.clone());
         },
         req,

@@ -8,7 +8,7 @@
 
 mod clock;
 mod reauth;
-mod session;
+pub mod session;
 pub mod store;
 
 pub use reauth::Reauth;

@@ -40,10 +40,15 @@ pub fn clear_cookie(secure: bool) -> String {
 
 /// The session token in a `Cookie:` header, if there is one.
 pub fn token_from_cookies(header: &str) -> Option<String> {
+    named_cookie(header, COOKIE_NAME)
+}
+
+/// The value of cookie `wanted` in a `Cookie:` header, if set.
+pub fn named_cookie(header: &str, wanted: &str) -> Option<String> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .find(|(name, value)| *name == wanted && !value.is_empty())
         .map(|(_, value)| value.to_string())
 }
 

@@ -137,6 +137,35 @@ async fn matrix(engine: DbEngine) {
             "id=999999",
             [401, 404, 404, 404, 404],
         ),
+        // The ATM fleet is for staff.
+        ("POST", "/api/atms/list", "", [401, 403, 403, 403, 200]),
+        (
+            "POST",
+            "/api/atms/register",
+            "atm[name]=Matrix&atm[address]=Here&atm[lat]=35.6&atm[lon]=139.7&atm[cash_yen]=0",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/atms/reissue",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/atms/refill",
+            "id=999999&yen=1000&key=k",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/atms/revoke",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
+        // A kiosk needs no person: only its code, then its credential.
+        ("POST", "/api/kiosk/enroll", "code=NOPE-NOPE-NOPE", [422; 5]),
+        ("POST", "/api/kiosk/me", "", [200; 5]),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

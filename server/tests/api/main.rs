@@ -7,6 +7,7 @@
 mod helpers;
 
 mod approvals;
+mod atms;
 mod audit;
 mod authorization;
 mod cli;

@@ -1,0 +1,169 @@
+//! ATM rows. Codes and kiosk tokens are stored only as SHA-256 hashes.
+
+use shared::{
+    atm::AtmState,
+    geo::LatLon,
+    ids::{AccountId, AtmId},
+};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::Db;
+
+/// A machine as stored (its cash lives in the ledger).
+#[derive(Debug, Clone)]
+pub struct AtmRow {
+    pub id: AtmId,
+    pub name: String,
+    pub address: String,
+    pub at: LatLon,
+    pub cassette: AccountId,
+    pub state: AtmState,
+    pub last_seen_ms: Option<i64>,
+}
+
+const COLUMNS: &str = "id, name, address, lat, lon, cassette_account, state, last_seen_ms";
+
+fn row(r: &AnyRow) -> Result<AtmRow, sqlx::Error> {
+    let state: String = r.try_get(6)?;
+    Ok(AtmRow {
+        id: AtmId(r.try_get(0)?),
+        name: r.try_get(1)?,
+        address: r.try_get(2)?,
+        at: LatLon {
+            lat: r.try_get(3)?,
+            lon: r.try_get(4)?,
+        },
+        cassette: AccountId(r.try_get(5)?),
+        state: AtmState::parse(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown ATM state {state:?}").into()))?,
+        last_seen_ms: r.try_get(7)?,
+    })
+}
+
+#[derive(Debug)]
+pub struct Insert<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub at: LatLon,
+    pub cassette: AccountId,
+    pub code_hash: &'a str,
+    pub code_expires_ms: i64,
+    pub now_ms: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, a: Insert<'_>) -> Result<AtmId, sqlx::Error> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO atms (name, address, lat, lon, cassette_account, state, enroll_code_hash, \
+         enroll_expires_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, 'awaiting_kiosk', $6, $7, $8) \
+         RETURNING id",
+    )
+    .bind(a.name)
+    .bind(a.address)
+    .bind(a.at.lat)
+    .bind(a.at.lon)
+    .bind(a.cassette.0)
+    .bind(a.code_hash)
+    .bind(a.code_expires_ms)
+    .bind(a.now_ms)
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?;
+    Ok(AtmId(id))
+}
+
+pub async fn all(db: &Db) -> Result<Vec<AtmRow>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM atms ORDER BY id"))
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(row)
+        .collect()
+}
+
+pub async fn get(conn: &mut AnyConnection, id: AtmId) -> Result<Option<AtmRow>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM atms WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()
+}
+
+/// A new code; any enrolled kiosk loses its credential.
+pub async fn reissue(
+    conn: &mut AnyConnection,
+    id: AtmId,
+    code_hash: &str,
+    expires_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE atms SET enroll_code_hash = $2, enroll_expires_ms = $3, device_token_hash = NULL, \
+         state = 'awaiting_kiosk', failed_codes = 0 WHERE id = $1",
+    )
+    .bind(id.0)
+    .bind(code_hash)
+    .bind(expires_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn revoke(conn: &mut AnyConnection, id: AtmId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE atms SET state = 'revoked', enroll_code_hash = NULL, device_token_hash = NULL \
+         WHERE id = $1",
+    )
+    .bind(id.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Uses a live code once: the machine becomes active with this kiosk's token.
+pub async fn enroll(
+    conn: &mut AnyConnection,
+    code_hash: &str,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<AtmId>, sqlx::Error> {
+    sqlx::query(
+        "UPDATE atms SET device_token_hash = $2, enroll_code_hash = NULL, enroll_expires_ms = NULL, \
+         state = 'active', last_seen_ms = $3 \
+         WHERE enroll_code_hash = $1 AND enroll_expires_ms > $3 AND state = 'awaiting_kiosk' \
+         RETURNING id",
+    )
+    .bind(code_hash)
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| Ok(AtmId(r.try_get(0)?)))
+    .transpose()
+}
+
+/// The machine whose kiosk holds this token, marking it seen.
+pub async fn by_token(
+    db: &Db,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<AtmRow>, sqlx::Error> {
+    let found = sqlx::query(&format!(
+        "UPDATE atms SET last_seen_ms = $2 WHERE device_token_hash = $1 \
+         AND state IN ('active', 'locked') RETURNING {COLUMNS}"
+    ))
+    .bind(token_hash)
+    .bind(now_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    found.as_ref().map(row).transpose()
+}
+
+/// Whether a machine with this name exists (the demo seeds its ATM once).
+pub async fn named(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM atms WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?
+        .is_some())
+}

@@ -9,8 +9,8 @@ use leptos_router::{
 use crate::i18n::I18nContextProvider;
 use crate::live::provide_live;
 use crate::pages::{
-    accounts, approvals, atm, audit, customer, guardian, inbox, landing, not_found, people,
-    sign_in, staff,
+    accounts, approvals, atm, atm_fleet, audit, customer, guardian, inbox, landing, not_found,
+    people, sign_in, staff,
 };
 use crate::session::provide_session;
 
@@ -39,7 +39,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <ParentRoute path=path!("/staff") view=staff::StaffShell>
                         <Route path=path!("") view=staff::Consultations />
-                        <Route path=path!("atms") view=staff::Atms />
+                        <Route path=path!("atms") view=atm_fleet::AtmFleet />
                         <Route path=path!("people") view=people::People />
                         <Route path=path!("audit") view=audit::AuditTrail />
                     </ParentRoute>

@@ -51,10 +51,11 @@ test('ATM view is a full-screen kiosk without site navigation', async ({ page })
 });
 
 test('a deep link opens the right section', async ({ page }) => {
+  await demoSignIn(page, 'sato');
   await page.goto('/staff/atms');
   const sections = page.getByRole('navigation', { name: 'Staff' });
   await expect(sections.getByRole('link', { name: 'ATM fleet' })).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByRole('heading', { name: 'No ATMs registered' })).toBeVisible();
+  await expect(page.getByRole('article', { name: 'Shibuya Station' })).toBeVisible();
 });
 
 test('an unknown address shows the not-found page with a way back', async ({ page }) => {

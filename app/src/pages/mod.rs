@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod approvals;
 pub mod atm;
+pub mod atm_fleet;
 pub mod audit;
 pub mod customer;
 pub mod guardian;

@@ -51,14 +51,3 @@ pub fn Consultations() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn Atms() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <EmptyState
-            title=t!(i18n, staff.atms_empty_title).into_any()
-            body=t!(i18n, staff.atms_empty_body).into_any()
-        />
-    }
-}

@@ -150,7 +150,8 @@ async fn verify_audit_command_reports_a_removed_tail() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "audit ok entries=26"
+        // 26 for the personas' money, 2 for the demo ATM (registered, cash loaded).
+        "audit ok entries=28"
     );
 
     let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
@@ -158,7 +159,7 @@ async fn verify_audit_command_reports_a_removed_tail() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 26")
+    sqlx::query("DELETE FROM audit_log WHERE seq = 28")
         .execute(&pool)
         .await
         .unwrap();
@@ -166,5 +167,5 @@ async fn verify_audit_command_reports_a_removed_tail() {
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("audit BROKEN at entry 26"), "{stdout}");
+    assert!(stdout.contains("audit BROKEN at entry 28"), "{stdout}");
 }

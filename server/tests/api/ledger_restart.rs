@@ -132,7 +132,8 @@ async fn check_ledger_command_reports_and_catches_tampering() {
     assert!(
         stdout
             .trim()
-            .starts_with("ledger ok accounts=6 transfers=26"),
+            // The personas' 6 accounts and 26 transfers, and the demo ATM's cassette and vault with its cash load.
+            .starts_with("ledger ok accounts=8 transfers=27"),
         "{stdout}"
     );
 

@@ -5,7 +5,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
-import { signUp } from '../support/session';
+import { demoSignIn, signUp } from '../support/session';
 
 /** The server raises a practice request for whoever is signed in on `page`'s context. */
 async function raise(page: Page, nearAtm: boolean, seconds: number): Promise<number> {
@@ -98,4 +98,22 @@ test('approving from 5 km away is refused', async ({ page, context, failures }) 
     'Refused: this phone is 5.0 km from Shibuya Station ATM',
   );
   await expect(page.locator(`li.decided[data-approval="${id}"]`)).toContainText('Refused: too far away');
+});
+
+test('someone without a passkey adds one on this device, then approves', async ({ page, failures }) => {
+  failures.allow(/HTTP 409: POST .*\/api\/approvals\/approve\/begin/);
+  failures.allow(/console error: Failed to load resource: .* status of 409/);
+  await addVirtualAuthenticator(page);
+  // The demo personas sign in with one click and have no passkey.
+  await demoSignIn(page, 'yoko');
+  await page.goto('/customer/approvals');
+  await expect(page.getByText('Live', { exact: true })).toBeVisible();
+  const id = await raise(page, false, 120);
+  const card = page.locator(`article[data-approval="${id}"]`);
+  await card.getByRole('button', { name: 'Approve with passkey' }).click();
+  await expect(card.getByRole('alert')).toContainText('You have no passkey on this account yet');
+  await card.getByRole('button', { name: 'Add a passkey on this device' }).click();
+  await expect(card.getByRole('status')).toContainText('Passkey added. You can approve now.');
+  await card.getByRole('button', { name: 'Approve with passkey' }).click();
+  await expect(page.locator(`li.decided[data-approval="${id}"]`)).toContainText('Approved');
 });

@@ -9,9 +9,10 @@ use leptos::prelude::*;
 use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
+    cardless::{Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
-    ids::{AccountId, ApprovalId, AtmId, TransferId},
+    ids::{AccountId, ApprovalId, AtmId, TransferId, WithdrawalId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -263,6 +264,33 @@ pub async fn fetch_this_kiosk() -> Result<Option<Atm>, AppError> {
     let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
     port::<dyn shared::ports::AtmFleetPort>()?
         .this_kiosk(device.0.as_deref())
+        .await
+}
+
+/// Reserves cash for a cardless withdrawal; the codes are in this answer only.
+#[server(prefix = "/api", endpoint = "cardless/prepare")]
+pub async fn prepare_withdrawal(
+    account: AccountId,
+    yen: i64,
+    key: String,
+) -> Result<Prepared, AppError> {
+    port::<dyn shared::ports::CardlessPort>()?
+        .prepare(&caller(), account, yen, &key)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "cardless/mine")]
+pub async fn fetch_my_withdrawals() -> Result<Vec<Withdrawal>, AppError> {
+    port::<dyn shared::ports::CardlessPort>()?
+        .my_withdrawals(&caller())
+        .await
+}
+
+/// Cancels an open withdrawal; the reserved money is free again.
+#[server(prefix = "/api", endpoint = "cardless/cancel")]
+pub async fn cancel_withdrawal(id: WithdrawalId) -> Result<Withdrawal, AppError> {
+    port::<dyn shared::ports::CardlessPort>()?
+        .cancel(&caller(), id)
         .await
 }
 

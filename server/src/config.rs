@@ -124,4 +124,7 @@ pub struct ServeArgs {
     /// Approval decisions allowed per person and per network address per minute.
     #[arg(long, env = "ANSHIN_DECISIONS_PER_MINUTE", default_value_t = crate::http::rate_limit::DECISIONS_PER_MINUTE)]
     pub decisions_per_minute: u32,
+    /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
+    #[arg(long, env = "ANSHIN_CARDLESS_TTL_MS", default_value_t = 10 * 60 * 1000)]
+    pub cardless_ttl_ms: i64,
 }

@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod atms;
 pub mod audit;
 pub mod bench;
+pub mod cardless;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -141,7 +141,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             cause: format!("seeding the demo ATM: {e}"),
         })?;
     }
+    let cardless = crate::cardless::Cardless::new(
+        db.clone(),
+        ledger.clone(),
+        args.cardless_ttl_ms.clamp(1_000, 24 * 3600 * 1000),
+    );
     let background = vec![
+        cardless.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
         ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10))),
         approvals.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
         event_listener,
@@ -153,6 +159,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
         approvals: Arc::new(approvals.clone()),
         atms: Arc::new(atms),
+        cardless: Arc::new(cardless),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),

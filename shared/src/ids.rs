@@ -38,3 +38,7 @@ define_id!(
     /// An ATM in the fleet.
     AtmId
 );
+define_id!(
+    /// A cardless withdrawal prepared on the phone.
+    WithdrawalId
+);

@@ -8,6 +8,7 @@ pub mod age;
 pub mod approval;
 pub mod atm;
 pub mod audit;
+pub mod cardless;
 pub mod error;
 pub mod events;
 pub mod geo;

@@ -10,9 +10,10 @@ use crate::{
     approval::{Approval, ApprovalList, Position},
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
+    cardless::{Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{AccountId, ApprovalId, AtmId, TransferId, UserId},
+    ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -174,4 +175,23 @@ pub trait AtmFleetPort: Send + Sync {
     async fn enroll_kiosk(&self, code: &str) -> Result<(Atm, String), AppError>;
     /// The machine this kiosk browser is (from its credential cookie), if any.
     async fn this_kiosk(&self, device: Option<&str>) -> Result<Option<Atm>, AppError>;
+}
+
+/// Cardless withdrawals, as the customer prepares and manages them.
+#[async_trait]
+pub trait CardlessPort: Send + Sync {
+    /// Reserves `yen` from one of the caller's accounts and returns the codes.
+    /// `key` (chosen by the page) makes a retried request reserve once; the
+    /// retry gets fresh codes, as the first answer's never arrived.
+    async fn prepare(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+        yen: i64,
+        key: &str,
+    ) -> Result<Prepared, AppError>;
+    /// The caller's withdrawals, newest first.
+    async fn my_withdrawals(&self, caller: &Caller) -> Result<Vec<Withdrawal>, AppError>;
+    /// Cancels an open withdrawal and releases its reservation.
+    async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError>;
 }

@@ -166,46 +166,10 @@ impl AtmFleet {
 
     /// The platform's cash vault account, opened on first use.
     async fn vault(&self) -> Result<AccountId, AppError> {
-        let read = || async {
-            sqlx::query("SELECT value FROM settings WHERE key = $1")
-                .bind(VAULT_SETTING)
-                .fetch_optional(self.db.pool())
-                .await
-                .map_err(|e| internal("vault", e))?
-                .map(|r| {
-                    sqlx::Row::try_get::<String, _>(&r, 0)
-                        .ok()
-                        .and_then(|v| v.parse().ok())
-                        .map(AccountId)
-                        .ok_or_else(|| internal("vault", "unreadable vault setting"))
-                })
-                .transpose()
-        };
-        if let Some(id) = read().await? {
-            return Ok(id);
-        }
-        let opened = self
+        Ok(self
             .ledger
-            .open_account(NewAccount::platform(
-                AccountKind::Funding,
-                Currency::Jpy,
-                "Cash vault",
-            ))
-            .await?;
-        // Two servers may race here; the first setting wins and the other account stays empty.
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(VAULT_SETTING)
-        .bind(opened.0.to_string())
-        .bind(now_ms())
-        .execute(self.db.pool())
-        .await
-        .map_err(|e| internal("vault", e))?;
-        read()
-            .await?
-            .ok_or_else(|| internal("vault", "vault setting missing"))
+            .platform_account(VAULT_SETTING, AccountKind::Funding, "Cash vault")
+            .await?)
     }
 
     async fn load_cash(&self, row: &store::AtmRow, yen: i64, key: &str) -> Result<(), AppError> {

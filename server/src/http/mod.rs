@@ -34,6 +34,8 @@ pub struct AppState {
     pub approvals: Arc<crate::approvals::Approvals>,
     /// ATMs, their cash, and the kiosks enrolled as them.
     pub atms: Arc<crate::atms::AtmFleet>,
+    /// Cardless withdrawals prepared on phones.
+    pub cardless: Arc<crate::cardless::Cardless>,
     /// Each person's inbox and live events.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.

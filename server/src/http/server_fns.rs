@@ -10,8 +10,8 @@ use axum::{
 use leptos::prelude::provide_context;
 use shared::{
     ports::{
-        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, IdentityPort, InboxPort, KioskDevice,
-        SystemPort,
+        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, IdentityPort,
+        InboxPort, KioskDevice, SystemPort,
     },
     AppError,
 };
@@ -52,6 +52,9 @@ pub fn register() {
     register_explicit::<app::api::RevokeAtm>();
     register_explicit::<app::api::EnrollKiosk>();
     register_explicit::<app::api::FetchThisKiosk>();
+    register_explicit::<app::api::PrepareWithdrawal>();
+    register_explicit::<app::api::FetchMyWithdrawals>();
+    register_explicit::<app::api::CancelWithdrawal>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -62,6 +65,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let inbox: Arc<dyn InboxPort> = state.notifier.clone();
     let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
+    let cardless: Arc<dyn CardlessPort> = state.cardless.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -79,6 +83,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(inbox.clone());
             provide_context(approvals.clone());
             provide_context(atms.clone());
+            provide_context(cardless.clone());
             provide_context(device.clone());
             provide_context(caller.clone());
         },

@@ -21,10 +21,10 @@ pub use writer::MAX_BATCH;
 use shared::{
     ids::{AccountId, TransferId},
     ledger::{
-        AccountBalance, IdempotencyKey, StatementLine, StatementPage, Transfer, TransferKind,
-        TransferRequest,
+        AccountBalance, AccountKind, IdempotencyKey, StatementLine, StatementPage, Transfer,
+        TransferKind, TransferRequest,
     },
-    money::Money,
+    money::{Currency, Money},
 };
 use std::time::Duration;
 use tokio::{
@@ -63,6 +63,48 @@ impl Ledger {
     pub async fn open_account(&self, account: NewAccount) -> Result<AccountId, LedgerError> {
         let mut conn = self.db.pool().acquire().await?;
         Ok(accounts::insert(&mut conn, &account, now_ms()).await?)
+    }
+
+    /// The platform's own account named by setting `key` (the cash vault,
+    /// the cardless clearing account…), opened on first use. Two servers
+    /// may race to open it: the first setting wins and the other account
+    /// stays empty and unused.
+    pub async fn platform_account(
+        &self,
+        key: &str,
+        kind: AccountKind,
+        label: &str,
+    ) -> Result<AccountId, LedgerError> {
+        let read = || async {
+            let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(self.db.pool())
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let value: String = sqlx::Row::try_get(&row, 0)?;
+            value
+                .parse()
+                .map(|id| Some(AccountId(id)))
+                .map_err(|e| LedgerError::Database(sqlx::Error::Decode(Box::new(e))))
+        };
+        if let Some(id) = read().await? {
+            return Ok(id);
+        }
+        let opened = self
+            .open_account(NewAccount::platform(kind, Currency::Jpy, label))
+            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(opened.0.to_string())
+        .bind(now_ms())
+        .execute(self.db.pool())
+        .await?;
+        read()
+            .await?
+            .ok_or(LedgerError::Database(sqlx::Error::RowNotFound))
     }
 
     /// Moves money, or reserves and settles it. A repeat with the same key

@@ -49,6 +49,7 @@ async fn matrix(engine: DbEngine) {
 
     // (method, path, body, expected status per caller in CALLERS order)
     let statement = format!("account={hanako_account}");
+    let prepare = format!("account={hanako_account}&yen=1000&key=matrix");
     let table: Vec<(&str, &str, &str, [u16; 5])> = vec![
         ("GET", "/healthz", "", [200; 5]),
         ("POST", "/api/system/status", "", [200; 5]),
@@ -166,6 +167,20 @@ async fn matrix(engine: DbEngine) {
         // A kiosk needs no person: only its code, then its credential.
         ("POST", "/api/kiosk/enroll", "code=NOPE-NOPE-NOPE", [422; 5]),
         ("POST", "/api/kiosk/me", "", [200; 5]),
+        // Cardless withdrawals are the signed-in person's own.
+        ("POST", "/api/cardless/mine", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/cardless/prepare",
+            &prepare,
+            [401, 200, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/cardless/cancel",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

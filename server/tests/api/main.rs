@@ -10,6 +10,7 @@ mod approvals;
 mod atms;
 mod audit;
 mod authorization;
+mod cardless;
 mod cli;
 mod customer_api;
 mod database;

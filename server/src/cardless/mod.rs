@@ -1,0 +1,326 @@
+//! Cardless withdrawals (flow F2), the phone's side: preparing one reserves
+//! the amount at once as a ledger hold from the customer's account to the
+//! platform's cardless clearing account, and returns two codes shown only
+//! then: a QR token (256 bits, SHA-256-hashed) and a short code for typing
+//! (the withdrawal's number and six secret digits, argon2id-hashed). Cancel
+//! or expiry releases the hold. Limits: whole thousands, per withdrawal and
+//! per day (Japan time).
+
+pub mod store;
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
+    Argon2,
+};
+use async_trait::async_trait;
+use shared::{
+    cardless::{check_amount, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN},
+    ids::{AccountId, UserId, WithdrawalId},
+    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
+    money::Money,
+    ports::{Caller, CardlessPort},
+    AppError,
+};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use crate::{
+    audit,
+    db::Db,
+    error::internal,
+    identity::{holder, session},
+    ledger::Ledger,
+    system::now_ms,
+};
+
+const SCOPE: &str = "cardless";
+const CLEARING_SETTING: &str = "cardless_clearing_account";
+/// Withdrawals listed for the customer.
+const LISTED: i64 = 20;
+/// Japan has no daylight saving: its day starts at 15:00 UTC.
+const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct Cardless {
+    db: Db,
+    ledger: Ledger,
+    /// How long a prepared withdrawal waits for an ATM.
+    ttl_ms: i64,
+}
+
+/// The QR payload for a token: a scheme the kiosk recognises, then the token.
+pub fn qr_payload(token: &str) -> String {
+    format!("anshin:cw:{token}")
+}
+
+fn new_pin() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rng().random_range(0..1_000_000))
+}
+
+fn hash_pin(pin: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| internal("pin hash", e))
+}
+
+/// Midnight in Japan at or before `now_ms`.
+fn start_of_day_jst(now_ms: i64) -> i64 {
+    (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
+}
+
+fn owner(caller: &Caller) -> Result<UserId, AppError> {
+    match caller {
+        Caller::User { id, .. } => Ok(*id),
+        Caller::Anonymous => Err(AppError::Unauthenticated),
+    }
+}
+
+fn key(s: &str) -> Result<IdempotencyKey, AppError> {
+    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", "malformed"))
+}
+
+impl Cardless {
+    pub fn new(db: Db, ledger: Ledger, ttl_ms: i64) -> Self {
+        Cardless { db, ledger, ttl_ms }
+    }
+
+    /// Fresh codes, and their hashes for storage.
+    fn codes(&self) -> Result<(String, String, String, String), AppError> {
+        let token = session::new_token();
+        let pin = new_pin();
+        let pin_hash = hash_pin(&pin)?;
+        Ok((session::hash(&token), token, pin_hash, pin))
+    }
+
+    /// Ends an open withdrawal as `state`, releasing its hold; audited.
+    async fn end(
+        &self,
+        found: &store::Stored,
+        state: WithdrawalState,
+        actor: &str,
+    ) -> Result<bool, AppError> {
+        let id = found.withdrawal.id;
+        let void = TransferRequest::VoidPending {
+            pending_id: found.hold,
+        };
+        // The hold may already have expired in the ledger; that releases it too.
+        match self
+            .ledger
+            .transfer(SCOPE, &key(&format!("cw:{id}:release"))?, void)
+            .await
+        {
+            Ok(_) => {}
+            Err(crate::ledger::LedgerError::HoldNotPending { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let now = now_ms();
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        let ended = store::end(&mut tx, id, state, now)
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        if ended {
+            let event = audit::Event {
+                actor: actor.into(),
+                action: format!("cardless.{}", state.as_str()),
+                subject: format!("withdrawal:{id}"),
+                detail: "{}".into(),
+            };
+            audit::append(&mut tx, &[event], now)
+                .await
+                .map_err(|e| internal("audit", e))?;
+        }
+        tx.commit().await.map_err(|e| internal("cardless", e))?;
+        Ok(ended)
+    }
+
+    /// Expires open withdrawals past their time; returns how many.
+    pub async fn expire_due(&self) -> Result<usize, AppError> {
+        let mut n = 0;
+        for id in store::overdue(&self.db, now_ms())
+            .await
+            .map_err(|e| internal("cardless", e))?
+        {
+            if let Some(found) = store::get(&self.db, id)
+                .await
+                .map_err(|e| internal("cardless", e))?
+            {
+                if self.end(&found, WithdrawalState::Expired, "system").await? {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.expire_due().await {
+                    tracing::warn!(error = %e, "cardless expiry sweep failed");
+                }
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl CardlessPort for Cardless {
+    async fn prepare(
+        &self,
+        caller: &Caller,
+        account: AccountId,
+        yen: i64,
+        request_key: &str,
+    ) -> Result<Prepared, AppError> {
+        let user = owner(caller)?;
+        check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
+        let hold_key = key(&format!("cw:{user}:{request_key}"))?;
+        // Someone else's account does not exist for this caller.
+        if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str()) {
+            return Err(AppError::NotFound);
+        }
+        let now = now_ms();
+        let used = store::used_since(&self.db, user, start_of_day_jst(now))
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        if used + yen > MAX_PER_DAY_YEN {
+            return Err(AppError::invalid("amount", "over_daily_limit"));
+        }
+        let clearing = self
+            .ledger
+            .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
+            .await?;
+        let hold = self
+            .ledger
+            .transfer(
+                SCOPE,
+                &hold_key,
+                TransferRequest::Pending {
+                    debit: account,
+                    credit: clearing,
+                    amount: Money::jpy(yen),
+                    code: TransferCode::Withdrawal,
+                    reference: "Cardless withdrawal (reserved)".into(),
+                    // A little longer than the code: expiry here voids it first.
+                    timeout_ms: self.ttl_ms + 60_000,
+                },
+            )
+            .await?;
+        let (token_hash, token, pin_hash, pin) = self.codes()?;
+        let (found, fresh) = store::insert(
+            &self.db,
+            store::Insert {
+                owner: user,
+                account,
+                yen,
+                hold: hold.id,
+                key: request_key,
+                token_hash: &token_hash,
+                pin_hash: &pin_hash,
+                now_ms: now,
+                expires_at_ms: now + self.ttl_ms,
+            },
+        )
+        .await
+        .map_err(|e| internal("cardless", e))?;
+        let id = found.withdrawal.id;
+        if fresh {
+            let mut tx = self
+                .db
+                .pool()
+                .begin()
+                .await
+                .map_err(|e| internal("cardless", e))?;
+            let event = audit::Event {
+                actor: holder(user),
+                action: "cardless.prepared".into(),
+                subject: format!("withdrawal:{id}"),
+                detail: serde_json::json!({ "amount_yen": yen, "account": account.0 }).to_string(),
+            };
+            audit::append(&mut tx, &[event], now)
+                .await
+                .map_err(|e| internal("audit", e))?;
+            tx.commit().await.map_err(|e| internal("cardless", e))?;
+        } else if !store::recode(&self.db, id, &token_hash, &pin_hash)
+            .await
+            .map_err(|e| internal("cardless", e))?
+        {
+            // A retry of a request whose withdrawal has moved on: nothing to show again.
+            return Err(AppError::Conflict {
+                reason: "withdrawal_not_ready".into(),
+            });
+        }
+        Ok(Prepared {
+            withdrawal: found.withdrawal,
+            qr_payload: qr_payload(&token),
+            short_code: format!("{id}-{pin}"),
+        })
+    }
+
+    async fn my_withdrawals(&self, caller: &Caller) -> Result<Vec<Withdrawal>, AppError> {
+        let user = owner(caller)?;
+        store::of_user(&self.db, user, LISTED)
+            .await
+            .map_err(|e| internal("cardless", e))
+    }
+
+    async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError> {
+        let user = owner(caller)?;
+        let found = store::get(&self.db, id)
+            .await
+            .map_err(|e| internal("cardless", e))?
+            .filter(|s| s.owner == user)
+            .ok_or(AppError::NotFound)?;
+        if !found.withdrawal.state.is_open()
+            || !self
+                .end(&found, WithdrawalState::Cancelled, &holder(user))
+                .await?
+        {
+            return Err(AppError::Conflict {
+                reason: "withdrawal_not_open".into(),
+            });
+        }
+        store::get(&self.db, id)
+            .await
+            .map_err(|e| internal("cardless", e))?
+            .map(|s| s.withdrawal)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_starts_at_midnight_in_japan() {
+        // 2026-11-22 14:59:59 UTC is 23:59:59 in Tokyo; a second later is the next day there.
+        let before = 1_795_359_599_000;
+        let after = before + 1_000;
+        assert_eq!(start_of_day_jst(after), after);
+        assert_eq!(start_of_day_jst(before), after - DAY_MS);
+    }
+
+    #[test]
+    fn pins_are_six_digits_and_hashed_with_argon2id() {
+        let pin = new_pin();
+        assert_eq!(pin.len(), 6);
+        assert!(pin.chars().all(|c| c.is_ascii_digit()));
+        let hash = hash_pin(&pin).unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains(&pin));
+    }
+}

@@ -1,0 +1,173 @@
+//! Cardless withdrawal rows.
+
+use shared::{
+    cardless::{Withdrawal, WithdrawalState},
+    ids::{AccountId, TransferId, UserId, WithdrawalId},
+    money::Money,
+};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::Db;
+
+const COLUMNS: &str =
+    "id, account, amount_yen, state, created_at_ms, expires_at_ms, hold_transfer, user_id";
+
+/// A row with what only the server needs.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub owner: UserId,
+    pub hold: TransferId,
+    pub withdrawal: Withdrawal,
+}
+
+fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
+    let state: String = r.try_get(3)?;
+    Ok(Stored {
+        owner: UserId(r.try_get(7)?),
+        hold: TransferId(r.try_get(6)?),
+        withdrawal: Withdrawal {
+            id: WithdrawalId(r.try_get(0)?),
+            account: AccountId(r.try_get(1)?),
+            amount: Money::jpy(r.try_get(2)?),
+            state: WithdrawalState::parse(&state)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown state {state:?}").into()))?,
+            created_at_ms: r.try_get(4)?,
+            expires_at_ms: r.try_get(5)?,
+        },
+    })
+}
+
+#[derive(Debug)]
+pub struct Insert<'a> {
+    pub owner: UserId,
+    pub account: AccountId,
+    pub yen: i64,
+    pub hold: TransferId,
+    pub key: &'a str,
+    pub token_hash: &'a str,
+    pub pin_hash: &'a str,
+    pub now_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// Inserts a withdrawal, or (same person, same key) finds the one already there.
+pub async fn insert(db: &Db, w: Insert<'_>) -> Result<(Stored, bool), sqlx::Error> {
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO cardless_withdrawals (user_id, account, amount_yen, hold_transfer, request_key, \
+         token_hash, pin_hash, state, created_at_ms, expires_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', $8, $9) \
+         ON CONFLICT (user_id, request_key) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(w.owner.0)
+    .bind(w.account.0)
+    .bind(w.yen)
+    .bind(w.hold.0)
+    .bind(w.key)
+    .bind(w.token_hash)
+    .bind(w.pin_hash)
+    .bind(w.now_ms)
+    .bind(w.expires_at_ms)
+    .fetch_optional(db.pool())
+    .await?;
+    if let Some(row) = inserted {
+        return Ok((stored(&row)?, true));
+    }
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 AND request_key = $2"
+    ))
+    .bind(w.owner.0)
+    .bind(w.key)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((stored(&row)?, false))
+}
+
+/// New codes for a withdrawal still waiting for an ATM.
+pub async fn recode(
+    db: &Db,
+    id: WithdrawalId,
+    token_hash: &str,
+    pin_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cardless_withdrawals SET token_hash = $2, pin_hash = $3 WHERE id = $1 AND state = 'ready'",
+    )
+    .bind(id.0)
+    .bind(token_hash)
+    .bind(pin_hash)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(db: &Db, id: WithdrawalId) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?
+    .as_ref()
+    .map(stored)
+    .transpose()
+}
+
+pub async fn of_user(db: &Db, user: UserId, limit: i64) -> Result<Vec<Withdrawal>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+    ))
+    .bind(user.0)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| stored(r).map(|s| s.withdrawal))
+    .collect()
+}
+
+/// Yen reserved or taken since `since_ms` (cancelled and expired ones do not count).
+pub async fn used_since(db: &Db, user: UserId, since_ms: i64) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines answer an integer.
+        "SELECT CAST(COALESCE(SUM(amount_yen), 0) AS BIGINT) FROM cardless_withdrawals \
+         WHERE user_id = $1 AND created_at_ms >= $2 AND state IN ('ready', 'awaiting_phone', 'dispensed')",
+    )
+    .bind(user.0)
+    .bind(since_ms)
+    .fetch_one(db.pool())
+    .await?;
+    row.try_get(0)
+}
+
+/// Ends an open withdrawal; `true` when this call did it.
+pub async fn end(
+    conn: &mut AnyConnection,
+    id: WithdrawalId,
+    state: WithdrawalState,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cardless_withdrawals SET state = $2, ended_at_ms = $3 \
+         WHERE id = $1 AND state IN ('ready', 'awaiting_phone')",
+    )
+    .bind(id.0)
+    .bind(state.as_str())
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Open withdrawals past their expiry.
+pub async fn overdue(db: &Db, now_ms: i64) -> Result<Vec<WithdrawalId>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id FROM cardless_withdrawals WHERE state IN ('ready', 'awaiting_phone') \
+         AND expires_at_ms <= $1 ORDER BY id LIMIT 500",
+    )
+    .bind(now_ms)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok(WithdrawalId(r.try_get(0)?)))
+    .collect()
+}

@@ -1,0 +1,267 @@
+//! Preparing cardless withdrawals on the phone: the amount is reserved at
+//! once, limits hold, a retried request reserves once, and cancel or expiry
+//! releases the money.
+
+use crate::{
+    helpers::{DbEngine, TestApp},
+    on_both_engines,
+    people::{sign_up, Person},
+};
+use shared::{
+    cardless::{Prepared, Withdrawal, WithdrawalState},
+    ids::AccountId,
+    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
+    money::{Currency, Money},
+    AppError,
+};
+use std::time::Duration;
+
+/// A signed-up customer with `yen` in their account.
+async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) {
+    let person = sign_up(app, nickname).await;
+    let user = server::identity::store::user_by_nickname(app.db(), nickname)
+        .await
+        .unwrap()
+        .unwrap();
+    let account = app
+        .ledger()
+        .accounts_of(&server::identity::holder(user.id))
+        .await
+        .unwrap()[0]
+        .id;
+    let funding = app
+        .ledger()
+        .open_account(server::ledger::NewAccount::platform(
+            AccountKind::Funding,
+            Currency::Jpy,
+            "test funding",
+        ))
+        .await
+        .unwrap();
+    let request = TransferRequest::Single {
+        debit: funding,
+        credit: account,
+        amount: Money::jpy(yen),
+        code: TransferCode::Deposit,
+        reference: "salary".into(),
+    };
+    let key = IdempotencyKey::parse(&format!("fund-{nickname}")).unwrap();
+    app.ledger().transfer("test", &key, request).await.unwrap();
+    (person, account)
+}
+
+async fn prepare(
+    app: &TestApp,
+    who: &Person,
+    account: AccountId,
+    yen: i64,
+    key: &str,
+) -> reqwest::Response {
+    app.post(
+        "/api/cardless/prepare",
+        &format!("account={account}&yen={yen}&key={key}"),
+        Some(&who.cookie),
+    )
+    .await
+}
+
+async fn available(app: &TestApp, account: AccountId) -> i64 {
+    app.ledger()
+        .balance(account)
+        .await
+        .unwrap()
+        .available()
+        .amount_minor
+}
+
+on_both_engines!(
+    preparing_reserves_the_amount_and_cancel_releases_it,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_hanako", 300_000).await;
+        let res = prepare(app, &hanako, account, 30_000, "k1").await;
+        assert_eq!(res.status(), 200);
+        let first: Prepared = res.json().await.unwrap();
+        let w = &first.withdrawal;
+        assert_eq!(
+            (w.amount, w.state),
+            (Money::jpy(30_000), WithdrawalState::Ready)
+        );
+        assert!(w.expires_at_ms - w.created_at_ms == 600_000);
+        assert!(first.qr_payload.starts_with("anshin:cw:"));
+        assert_eq!(
+            first.qr_payload.len(),
+            "anshin:cw:".len() + 43,
+            "256-bit token"
+        );
+        let (number, pin) = first.short_code.split_once('-').unwrap();
+        assert_eq!(number, w.id.to_string());
+        assert_eq!(pin.len(), 6);
+        assert_eq!(available(app, account).await, 270_000, "reserved at once");
+
+        // The page retries (its first answer was lost): the same reservation, new codes.
+        let again: Prepared = prepare(app, &hanako, account, 30_000, "k1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again.withdrawal.id, w.id);
+        assert_ne!(again.qr_payload, first.qr_payload);
+        assert_eq!(available(app, account).await, 270_000, "reserved once");
+
+        let listed: Vec<Withdrawal> = app
+            .post("/api/cardless/mine", "", Some(&hanako.cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+
+        let res = app
+            .post(
+                "/api/cardless/cancel",
+                &format!("id={}", w.id),
+                Some(&hanako.cookie),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Withdrawal>().await.unwrap().state,
+            WithdrawalState::Cancelled
+        );
+        assert_eq!(available(app, account).await, 300_000, "released");
+        let res = app
+            .post(
+                "/api/cardless/cancel",
+                &format!("id={}", w.id),
+                Some(&hanako.cookie),
+            )
+            .await;
+        assert_eq!(res.status(), 409, "cancelled once");
+
+        // The stored codes are hashes: neither the token nor the digits appear.
+        let token = first
+            .qr_payload
+            .trim_start_matches("anshin:cw:")
+            .to_string();
+        let row = sqlx::query("SELECT token_hash, pin_hash FROM cardless_withdrawals")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        let (token_hash, pin_hash): (String, String) = (
+            sqlx::Row::try_get(&row, 0).unwrap(),
+            sqlx::Row::try_get(&row, 1).unwrap(),
+        );
+        assert!(!token_hash.contains(&token));
+        assert!(pin_hash.starts_with("$argon2id$"));
+        let report = app.ledger().check().await.unwrap();
+        assert!(report.violations.is_empty(), "{:?}", report.violations);
+    }
+);
+
+on_both_engines!(
+    amounts_accounts_and_limits_are_checked,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_limits", 2_000_000).await;
+        let (other, _) = funded(app, "cw_other", 1_000).await;
+        let cases = [
+            (1_500, "not_whole_thousands"),
+            (0, "not_positive"),
+            (501_000, "over_withdrawal_limit"),
+        ];
+        for (yen, reason) in cases {
+            let res = prepare(app, &hanako, account, yen, &format!("bad{yen}")).await;
+            assert_eq!(res.status(), 422, "{yen}");
+            assert_eq!(
+                res.json::<AppError>().await.unwrap(),
+                AppError::invalid("amount", reason)
+            );
+        }
+        // Someone else's account does not exist for the caller.
+        assert_eq!(
+            prepare(app, &other, account, 10_000, "steal")
+                .await
+                .status(),
+            404
+        );
+        let res = app
+            .post(
+                "/api/cardless/prepare",
+                &format!("account={account}&yen=1000&key=a"),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), 401);
+        // Not more than the account holds.
+        let (poor, poor_account) = funded(app, "cw_poor", 5_000).await;
+        let res = prepare(app, &poor, poor_account, 10_000, "too-much").await;
+        assert_eq!(res.status(), 422);
+
+        // ¥1,000,000 a day: two of ¥500,000, then nothing more.
+        for i in 0..2 {
+            assert_eq!(
+                prepare(app, &hanako, account, 500_000, &format!("day{i}"))
+                    .await
+                    .status(),
+                200
+            );
+        }
+        let res = prepare(app, &hanako, account, 1_000, "day2").await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<AppError>().await.unwrap(),
+            AppError::invalid("amount", "over_daily_limit")
+        );
+    }
+);
+
+async fn expiry_releases(engine: DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| {
+        a.cardless_ttl_ms = 1_000;
+        a.approval_sweep_ms = 50;
+    })
+    .await
+    else {
+        return;
+    };
+    let (hanako, account) = funded(&app, "cw_expiry", 100_000).await;
+    let prepared: Prepared = prepare(&app, &hanako, account, 20_000, "soon")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(available(&app, account).await, 80_000);
+    let mut state = WithdrawalState::Ready;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let listed: Vec<Withdrawal> = app
+            .post("/api/cardless/mine", "", Some(&hanako.cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        state = listed[0].state;
+        if state != WithdrawalState::Ready {
+            break;
+        }
+    }
+    assert_eq!(state, WithdrawalState::Expired);
+    assert_eq!(
+        available(&app, account).await,
+        100_000,
+        "the reservation is released"
+    );
+    let res = app
+        .post(
+            "/api/cardless/cancel",
+            &format!("id={}", prepared.withdrawal.id),
+            Some(&hanako.cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    app.stop().await;
+}
+
+crate::per_engine!(
+    an_unused_code_expires_and_releases_the_money,
+    expiry_releases
+);

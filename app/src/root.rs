@@ -9,8 +9,8 @@ use leptos_router::{
 use crate::i18n::I18nContextProvider;
 use crate::live::provide_live;
 use crate::pages::{
-    accounts, approvals, atm, atm_fleet, audit, customer, guardian, inbox, landing, not_found,
-    people, sign_in, staff,
+    accounts, approvals, atm, atm_fleet, audit, cash, customer, guardian, inbox, landing,
+    not_found, people, sign_in, staff,
 };
 use crate::session::provide_session;
 
@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=accounts::Accounts />
                         <Route path=path!("accounts/:id") view=accounts::Statement />
                         <Route path=path!("approvals") view=approvals::Approvals />
+                        <Route path=path!("cash") view=cash::Cash />
                         <Route path=path!("activity") view=inbox::Inbox />
                     </ParentRoute>
                     <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>

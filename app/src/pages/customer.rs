@@ -22,6 +22,10 @@ pub fn CustomerShell() -> impl IntoView {
             label: t!(i18n, customer.approvals).into_any(),
         },
         Section {
+            href: "/customer/cash",
+            label: t!(i18n, customer.cash).into_any(),
+        },
+        Section {
             href: "/customer/activity",
             label: t!(i18n, customer.activity).into_any(),
         },

@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod atm;
 pub mod atm_fleet;
 pub mod audit;
+pub mod cash;
 pub mod customer;
 pub mod guardian;
 pub mod inbox;

@@ -1,0 +1,204 @@
+//! The customer's cardless cash page: choose an account and an amount, get
+//! a QR code and a short code for the ATM with a countdown, or cancel; and
+//! the latest withdrawals with where each stands.
+
+use leptos::{prelude::*, task::spawn_local};
+use shared::{
+    cardless::{Prepared, Withdrawal, WithdrawalState},
+    ids::AccountId,
+    ledger::AccountKind,
+    AppError,
+};
+
+use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
+use crate::components::{approval_card::local_time, error_notice::ErrorNotice, money::MoneyText};
+use crate::i18n::*;
+
+fn browser_now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A key for one attempt, so a retried request reserves once.
+fn attempt_key() -> String {
+    format!(
+        "{}-{}",
+        browser_now(),
+        (js_sys::Math::random() * 1e9) as i64
+    )
+}
+
+fn qr_svg(payload: &str) -> String {
+    qrcode::QrCode::new(payload.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(240, 240)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: WithdrawalState) -> String {
+    match s {
+        WithdrawalState::Ready => t_string!(i18n, customer.cash_state_ready),
+        WithdrawalState::AwaitingPhone => t_string!(i18n, customer.cash_state_awaiting_phone),
+        WithdrawalState::Dispensed => t_string!(i18n, customer.cash_state_dispensed),
+        WithdrawalState::Cancelled => t_string!(i18n, customer.cash_state_cancelled),
+        WithdrawalState::Expired => t_string!(i18n, customer.cash_state_expired),
+    }
+    .to_string()
+}
+
+#[component]
+pub fn Cash() -> impl IntoView {
+    let i18n = use_i18n();
+    let accounts = LocalResource::new(fetch_my_accounts);
+    let recent = LocalResource::new(fetch_my_withdrawals);
+    let account = RwSignal::new(None::<AccountId>);
+    let amount = RwSignal::new(String::from("20000"));
+    let key = StoredValue::new(attempt_key());
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(None::<AppError>);
+    let prepared = RwSignal::new(None::<(Prepared, i64)>);
+    let cancelled = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = account.get_untracked().or_else(|| {
+            accounts.get_untracked().and_then(|r| r.ok()).and_then(|l| {
+                l.into_iter()
+                    .find(|a| a.kind == AccountKind::CustomerMain)
+                    .map(|a| a.id)
+            })
+        });
+        let Some(chosen) = chosen else { return };
+        let yen = amount
+            .get_untracked()
+            .trim()
+            .replace(',', "")
+            .parse::<i64>()
+            .unwrap_or(-1);
+        busy.set(true);
+        cancelled.set(false);
+        spawn_local(async move {
+            match prepare_withdrawal(chosen, yen, key.get_value()).await {
+                Ok(p) => {
+                    // The server's clock, as far as this browser can tell.
+                    let skew = p.withdrawal.created_at_ms - browser_now();
+                    prepared.set(Some((p, skew)));
+                    failed.set(None);
+                    key.set_value(attempt_key());
+                    recent.refetch();
+                }
+                Err(e) => failed.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let now = RwSignal::new(browser_now());
+    if let Ok(tick) = set_interval_with_handle(
+        move || now.set(browser_now()),
+        std::time::Duration::from_millis(500),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+    let cancel = move |_| {
+        let Some((p, _)) = prepared.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match cancel_withdrawal(p.withdrawal.id).await {
+                Ok(_) => {
+                    prepared.set(None);
+                    cancelled.set(true);
+                    recent.refetch();
+                }
+                Err(e) => failed.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="panel cash" aria-labelledby="cash-heading">
+            <h2 id="cash-heading" class="section-heading">{t!(i18n, customer.cash_title)}</h2>
+            {move || match prepared.get() {
+                Some((p, skew)) => {
+                    let ttl = p.withdrawal.expires_at_ms - p.withdrawal.created_at_ms;
+                    // Never more than the code's whole life, whatever the clocks say.
+                    let left = move || (p.withdrawal.expires_at_ms - (now.get() + skew)).min(ttl);
+                    let svg = qr_svg(&p.qr_payload);
+                    view! {
+                        <div class="cash__code">
+                            <h3>{t!(i18n, customer.cash_code_title)}</h3>
+                            <p class="approval__amount"><MoneyText money=p.withdrawal.amount /></p>
+                            <div class="cash__qr" role="img" aria-label=move || t_string!(i18n, customer.cash_qr_label) inner_html=svg></div>
+                            <p>{t!(i18n, customer.cash_short_code)}</p>
+                            <p class="cash__short" data-testid="short-code">{p.short_code.clone()}</p>
+                            <p class="approval__countdown" class:approval__countdown--over=move || left() <= 0>
+                                {move || if left() <= 0 {
+                                    t_string!(i18n, customer.cash_expired).to_string()
+                                } else {
+                                    let s = (left() + 999).min(ttl) / 1000;
+                                    format!("{} {}:{:02}", t_string!(i18n, customer.cash_expires), s / 60, s % 60)
+                                }}
+                            </p>
+                            <button type="button" class="button button--danger" on:click=cancel disabled=move || busy.get()>
+                                {t!(i18n, customer.cash_cancel)}
+                            </button>
+                        </div>
+                    }.into_any()
+                }
+                None => view! {
+                    <p>{t!(i18n, customer.cash_body)}</p>
+                    <Show when=move || cancelled.get()>
+                        <p class="notice notice--ok" role="status">{t!(i18n, customer.cash_cancelled)}</p>
+                    </Show>
+                    <form class="form" on:submit=submit>
+                        <label>
+                            <span>{t!(i18n, customer.cash_account)}</span>
+                            <select on:change=move |ev| account.set(event_target_value(&ev).parse().ok().map(AccountId))>
+                                {move || accounts.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
+                                    .filter(|a| a.kind == AccountKind::CustomerMain)
+                                    .map(|a| view! { <option value=a.id.to_string()>{a.label.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            <span>{t!(i18n, customer.cash_amount)}</span>
+                            <input type="text" inputmode="numeric" required prop:value=move || amount.get()
+                                on:input=move |ev| amount.set(event_target_value(&ev)) />
+                        </label>
+                        <div class="form__actions">
+                            {[10_000, 20_000, 50_000].into_iter().map(|yen| view! {
+                                <button type="button" class="button button--secondary" on:click=move |_| amount.set(yen.to_string())>
+                                    <MoneyText money=shared::Money::jpy(yen) />
+                                </button>
+                            }).collect_view()}
+                        </div>
+                        <button type="submit" class="button" disabled=move || busy.get()>{t!(i18n, customer.cash_prepare)}</button>
+                    </form>
+                }.into_any(),
+            }}
+            {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
+        </section>
+        <section aria-labelledby="recent-heading">
+            <h2 id="recent-heading" class="section-heading">{t!(i18n, customer.cash_recent)}</h2>
+            {move || match recent.get() {
+                None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
+                Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| recent.refetch()) /> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="list-end">{t!(i18n, customer.cash_none)}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="decided-list">
+                        {list.into_iter().map(|w: Withdrawal| view! {
+                            <li class="decided" data-withdrawal=w.id.to_string()>
+                                <MoneyText money=w.amount />
+                                <span class=format!("badge badge--{}", w.state.as_str())>{state_label(i18n, w.state)}</span>
+                                <time class="decided__at">{local_time(w.created_at_ms)}</time>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

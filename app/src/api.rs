@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
-    cardless::{Prepared, Withdrawal},
+    cardless::{KioskWithdrawal, Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
     ids::{AccountId, ApprovalId, AtmId, TransferId, WithdrawalId},
@@ -291,6 +291,24 @@ pub async fn fetch_my_withdrawals() -> Result<Vec<Withdrawal>, AppError> {
 pub async fn cancel_withdrawal(id: WithdrawalId) -> Result<Withdrawal, AppError> {
     port::<dyn shared::ports::CardlessPort>()?
         .cancel(&caller(), id)
+        .await
+}
+
+/// An enrolled kiosk reads a customer's code (QR payload or typed short code).
+#[server(prefix = "/api", endpoint = "kiosk/scan")]
+pub async fn kiosk_scan(code: String) -> Result<KioskWithdrawal, AppError> {
+    let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
+    port::<dyn shared::ports::KioskPort>()?
+        .scan(device.0.as_deref(), &code)
+        .await
+}
+
+/// Where a withdrawal this kiosk scanned stands; dispenses once the phone confirmed.
+#[server(prefix = "/api", endpoint = "kiosk/progress")]
+pub async fn kiosk_progress(id: WithdrawalId) -> Result<KioskWithdrawal, AppError> {
+    let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
+    port::<dyn shared::ports::KioskPort>()?
+        .progress(device.0.as_deref(), id)
         .await
 }
 

@@ -134,16 +134,25 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         args.decisions_per_minute,
         args.demo,
     );
-    let atms = crate::atms::AtmFleet::new(db.clone(), ledger.clone(), origin.scheme() == "https");
+    let atms = crate::atms::AtmFleet::new(
+        db.clone(),
+        ledger.clone(),
+        notifier.clone(),
+        origin.scheme() == "https",
+    );
     if args.demo {
         atms.seed_demo().await.map_err(|e| StartupError::Database {
             url: crate::db::redact(&args.database.database_url),
             cause: format!("seeding the demo ATM: {e}"),
         })?;
     }
+    let atms = Arc::new(atms);
     let cardless = crate::cardless::Cardless::new(
         db.clone(),
         ledger.clone(),
+        atms.clone(),
+        approvals.clone(),
+        notifier.clone(),
         args.cardless_ttl_ms.clamp(1_000, 24 * 3600 * 1000),
     );
     let background = vec![
@@ -158,7 +167,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         identity,
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
         approvals: Arc::new(approvals.clone()),
-        atms: Arc::new(atms),
+        atms,
         cardless: Arc::new(cardless),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {

@@ -128,3 +128,23 @@ mod tests {
         );
     }
 }
+
+/// Where a scanned withdrawal stands, as its kiosk shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum KioskStep {
+    /// The phone has until `deadline_ms` to confirm.
+    AwaitingPhone { deadline_ms: i64 },
+    /// Confirmed: the machine gives out the cash.
+    Dispensing,
+    /// The phone said no, or was too far away, or did not answer in time.
+    Refused { reason: String },
+}
+
+/// A withdrawal at the kiosk that scanned it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskWithdrawal {
+    pub id: crate::ids::WithdrawalId,
+    pub amount: Money,
+    pub step: KioskStep,
+}

@@ -10,7 +10,7 @@ use crate::{
     approval::{Approval, ApprovalList, Position},
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
-    cardless::{Prepared, Withdrawal},
+    cardless::{KioskWithdrawal, Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
     ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
@@ -194,4 +194,18 @@ pub trait CardlessPort: Send + Sync {
     async fn my_withdrawals(&self, caller: &Caller) -> Result<Vec<Withdrawal>, AppError>;
     /// Cancels an open withdrawal and releases its reservation.
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError>;
+}
+
+/// What an enrolled kiosk does with a customer's code.
+#[async_trait]
+pub trait KioskPort: Send + Sync {
+    /// Reads a scanned QR payload or a typed short code; on success the
+    /// customer's phone is asked to confirm.
+    async fn scan(&self, device: Option<&str>, code: &str) -> Result<KioskWithdrawal, AppError>;
+    /// Where a withdrawal this kiosk scanned stands; dispenses once the phone confirmed.
+    async fn progress(
+        &self,
+        device: Option<&str>,
+        id: WithdrawalId,
+    ) -> Result<KioskWithdrawal, AppError>;
 }

@@ -43,8 +43,12 @@ pub const DEMO_ATM: &str = "Shibuya Station";
 pub struct AtmFleet {
     db: Db,
     ledger: Ledger,
+    notifier: crate::notify::Notifier,
     secure_cookies: bool,
 }
+
+/// Wrong codes in a row after which a kiosk locks until staff look at it.
+pub const LOCK_AFTER_BAD_CODES: i64 = 5;
 
 /// A code a person can type at a kiosk: 12 letters and digits without look-alikes, in groups of four (60 bits).
 fn new_code() -> String {
@@ -94,12 +98,70 @@ fn check_yen(yen: i64, zero_ok: bool) -> Result<(), AppError> {
 }
 
 impl AtmFleet {
-    pub fn new(db: Db, ledger: Ledger, secure_cookies: bool) -> Self {
+    pub fn new(
+        db: Db,
+        ledger: Ledger,
+        notifier: crate::notify::Notifier,
+        secure_cookies: bool,
+    ) -> Self {
         AtmFleet {
             db,
             ledger,
+            notifier,
             secure_cookies,
         }
+    }
+
+    /// The machine an enrolled, working kiosk is.
+    pub async fn active_kiosk(&self, device: Option<&str>) -> Result<store::AtmRow, AppError> {
+        let token = device.ok_or(AppError::Forbidden)?;
+        let row = store::by_token(&self.db, &session::hash(token), now_ms())
+            .await
+            .map_err(|e| internal("atm", e))?
+            .ok_or(AppError::Forbidden)?;
+        match row.state {
+            AtmState::Active => Ok(row),
+            AtmState::Locked => Err(AppError::Conflict {
+                reason: "atm_locked".into(),
+            }),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Counts a wrong code at `atm`; locking it tells every member of staff.
+    pub async fn bad_code(&self, atm: &store::AtmRow) -> Result<(), AppError> {
+        let locked = store::bad_code(&self.db, atm.id, LOCK_AFTER_BAD_CODES)
+            .await
+            .map_err(|e| internal("atm", e))?;
+        if locked {
+            tracing::warn!(atm = %atm.id, "ATM locked after repeated wrong codes");
+            self.audited(
+                "system".into(),
+                "atm.locked",
+                Some(atm.id),
+                async |_| Ok(()),
+            )
+            .await?;
+            let staff = crate::identity::store::staff_ids(&self.db)
+                .await
+                .map_err(|e| internal("atm", e))?;
+            let text = format!(
+                "ATM {} locked after {LOCK_AFTER_BAD_CODES} wrong codes in a row. Check it, then issue a new kiosk code.",
+                atm.name
+            );
+            for id in staff {
+                self.notifier
+                    .notify(id, &shared::events::Event::Notice { text: text.clone() })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn good_code(&self, atm: &store::AtmRow) -> Result<(), AppError> {
+        store::good_code(&self.db, atm.id)
+            .await
+            .map_err(|e| internal("atm", e))
     }
 
     /// Registers a machine on behalf of `actor` (staff, or the demo seed).

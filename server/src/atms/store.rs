@@ -167,3 +167,30 @@ pub async fn named(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
         .await?
         .is_some())
 }
+
+/// Counts a wrong code at this kiosk; at `lock_after` the machine locks.
+/// Returns whether this call locked it.
+pub async fn bad_code(db: &Db, id: AtmId, lock_after: i64) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE atms SET failed_codes = failed_codes + 1, \
+         state = CASE WHEN failed_codes + 1 >= $2 THEN 'locked' ELSE state END \
+         WHERE id = $1 AND state = 'active' RETURNING state",
+    )
+    .bind(id.0)
+    .bind(lock_after)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?
+        .is_some_and(|s| s == "locked"))
+}
+
+/// A good code clears the count of wrong ones.
+pub async fn good_code(db: &Db, id: AtmId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE atms SET failed_codes = 0 WHERE id = $1")
+        .bind(id.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -6,7 +6,10 @@
 //! or expiry releases the hold. Limits: whole thousands, per withdrawal and
 //! per day (Japan time).
 
+mod kiosk;
 pub mod store;
+
+pub use kiosk::NEAR_ATM_M;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
@@ -40,11 +43,16 @@ const LISTED: i64 = 20;
 /// Japan has no daylight saving: its day starts at 15:00 UTC.
 const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// How long past its code's expiry a scanned withdrawal may still be dispensed.
+const HOLD_GRACE_MS: i64 = 60_000;
 
 #[derive(Debug, Clone)]
 pub struct Cardless {
     db: Db,
     ledger: Ledger,
+    atms: std::sync::Arc<crate::atms::AtmFleet>,
+    approvals: crate::approvals::Approvals,
+    notifier: crate::notify::Notifier,
     /// How long a prepared withdrawal waits for an ATM.
     ttl_ms: i64,
 }
@@ -84,8 +92,22 @@ fn key(s: &str) -> Result<IdempotencyKey, AppError> {
 }
 
 impl Cardless {
-    pub fn new(db: Db, ledger: Ledger, ttl_ms: i64) -> Self {
-        Cardless { db, ledger, ttl_ms }
+    pub fn new(
+        db: Db,
+        ledger: Ledger,
+        atms: std::sync::Arc<crate::atms::AtmFleet>,
+        approvals: crate::approvals::Approvals,
+        notifier: crate::notify::Notifier,
+        ttl_ms: i64,
+    ) -> Self {
+        Cardless {
+            db,
+            ledger,
+            atms,
+            approvals,
+            notifier,
+            ttl_ms,
+        }
     }
 
     /// Fresh codes, and their hashes for storage.
@@ -145,7 +167,7 @@ impl Cardless {
     /// Expires open withdrawals past their time; returns how many.
     pub async fn expire_due(&self) -> Result<usize, AppError> {
         let mut n = 0;
-        for id in store::overdue(&self.db, now_ms())
+        for id in store::overdue(&self.db, now_ms(), HOLD_GRACE_MS)
             .await
             .map_err(|e| internal("cardless", e))?
         {
@@ -214,8 +236,8 @@ impl CardlessPort for Cardless {
                     amount: Money::jpy(yen),
                     code: TransferCode::Withdrawal,
                     reference: "Cardless withdrawal (reserved)".into(),
-                    // A little longer than the code: expiry here voids it first.
-                    timeout_ms: self.ttl_ms + 60_000,
+                    // Longer than the code: a confirmation just before expiry can still be dispensed.
+                    timeout_ms: self.ttl_ms + 2 * HOLD_GRACE_MS,
                 },
             )
             .await?;

@@ -2,15 +2,15 @@
 
 use shared::{
     cardless::{Withdrawal, WithdrawalState},
-    ids::{AccountId, TransferId, UserId, WithdrawalId},
+    ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
     money::Money,
 };
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
 
-const COLUMNS: &str =
-    "id, account, amount_yen, state, created_at_ms, expires_at_ms, hold_transfer, user_id";
+const COLUMNS: &str = "id, account, amount_yen, state, created_at_ms, expires_at_ms, \
+                       hold_transfer, user_id, atm_id, approval_id, pin_hash";
 
 /// A row with what only the server needs.
 #[derive(Debug, Clone)]
@@ -18,6 +18,10 @@ pub struct Stored {
     pub owner: UserId,
     pub hold: TransferId,
     pub withdrawal: Withdrawal,
+    /// The ATM that scanned the code, and the approval that raised on the phone.
+    pub atm: Option<AtmId>,
+    pub approval: Option<ApprovalId>,
+    pub pin_hash: String,
 }
 
 fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
@@ -25,6 +29,9 @@ fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
     Ok(Stored {
         owner: UserId(r.try_get(7)?),
         hold: TransferId(r.try_get(6)?),
+        atm: r.try_get::<Option<i64>, _>(8)?.map(AtmId),
+        approval: r.try_get::<Option<i64>, _>(9)?.map(ApprovalId),
+        pin_hash: r.try_get(10)?,
         withdrawal: Withdrawal {
             id: WithdrawalId(r.try_get(0)?),
             account: AccountId(r.try_get(1)?),
@@ -158,16 +165,67 @@ pub async fn end(
     Ok(done.rows_affected() == 1)
 }
 
-/// Open withdrawals past their expiry.
-pub async fn overdue(db: &Db, now_ms: i64) -> Result<Vec<WithdrawalId>, sqlx::Error> {
+/// Open withdrawals past their expiry. One an ATM has scanned gets `grace_ms`
+/// more, so a confirmation given just before expiry can still be dispensed.
+pub async fn overdue(
+    db: &Db,
+    now_ms: i64,
+    grace_ms: i64,
+) -> Result<Vec<WithdrawalId>, sqlx::Error> {
     sqlx::query(
-        "SELECT id FROM cardless_withdrawals WHERE state IN ('ready', 'awaiting_phone') \
-         AND expires_at_ms <= $1 ORDER BY id LIMIT 500",
+        "SELECT id FROM cardless_withdrawals WHERE \
+         (state = 'ready' AND expires_at_ms <= $1) OR (state = 'awaiting_phone' AND expires_at_ms <= $2) \
+         ORDER BY id LIMIT 500",
     )
     .bind(now_ms)
+    .bind(now_ms - grace_ms)
     .fetch_all(db.pool())
     .await?
     .iter()
     .map(|r| Ok(WithdrawalId(r.try_get(0)?)))
     .collect()
+}
+
+pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE token_hash = $1"
+    ))
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await?
+    .as_ref()
+    .map(stored)
+    .transpose()
+}
+
+/// Takes a ready, unexpired withdrawal for `atm`: the code works once.
+pub async fn take_for(
+    db: &Db,
+    id: WithdrawalId,
+    atm: AtmId,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cardless_withdrawals SET state = 'awaiting_phone', atm_id = $2 \
+         WHERE id = $1 AND state = 'ready' AND expires_at_ms > $3",
+    )
+    .bind(id.0)
+    .bind(atm.0)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_approval(
+    db: &Db,
+    id: WithdrawalId,
+    approval: ApprovalId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cardless_withdrawals SET approval_id = $2 WHERE id = $1")
+        .bind(id.0)
+        .bind(approval.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

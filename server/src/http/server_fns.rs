@@ -11,7 +11,7 @@ use leptos::prelude::provide_context;
 use shared::{
     ports::{
         AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, IdentityPort,
-        InboxPort, KioskDevice, SystemPort,
+        InboxPort, KioskDevice, KioskPort, SystemPort,
     },
     AppError,
 };
@@ -55,6 +55,8 @@ pub fn register() {
     register_explicit::<app::api::PrepareWithdrawal>();
     register_explicit::<app::api::FetchMyWithdrawals>();
     register_explicit::<app::api::CancelWithdrawal>();
+    register_explicit::<app::api::KioskScan>();
+    register_explicit::<app::api::KioskProgress>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -66,6 +68,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
     let cardless: Arc<dyn CardlessPort> = state.cardless.clone();
+    let kiosk: Arc<dyn KioskPort> = state.cardless.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -84,6 +87,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(approvals.clone());
             provide_context(atms.clone());
             provide_context(cardless.clone());
+            provide_context(kiosk.clone());
             provide_context(device.clone());
             provide_context(caller.clone());
         },

@@ -425,3 +425,13 @@ pub async fn set_adult_ward(
         .await?;
     Ok(())
 }
+
+/// Every member of staff (to alert them).
+pub async fn staff_ids(db: &Db) -> Result<Vec<UserId>, sqlx::Error> {
+    sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok(UserId(r.try_get(0)?)))
+        .collect()
+}

@@ -167,6 +167,9 @@ async fn matrix(engine: DbEngine) {
         // A kiosk needs no person: only its code, then its credential.
         ("POST", "/api/kiosk/enroll", "code=NOPE-NOPE-NOPE", [422; 5]),
         ("POST", "/api/kiosk/me", "", [200; 5]),
+        // Scanning is for enrolled kiosks only, never for a person.
+        ("POST", "/api/kiosk/scan", "code=1-000000", [403; 5]),
+        ("POST", "/api/kiosk/progress", "id=1", [403; 5]),
         // Cardless withdrawals are the signed-in person's own.
         ("POST", "/api/cardless/mine", "", [401, 200, 200, 200, 200]),
         (

@@ -17,7 +17,7 @@ use shared::{
 use std::time::Duration;
 
 /// A signed-up customer with `yen` in their account.
-async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) {
+pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) {
     let person = sign_up(app, nickname).await;
     let user = server::identity::store::user_by_nickname(app.db(), nickname)
         .await
@@ -50,7 +50,7 @@ async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) 
     (person, account)
 }
 
-async fn prepare(
+pub async fn prepare(
     app: &TestApp,
     who: &Person,
     account: AccountId,

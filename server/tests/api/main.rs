@@ -16,6 +16,7 @@ mod customer_api;
 mod database;
 mod health;
 mod identity;
+mod kiosk;
 mod ledger_model;
 mod ledger_restart;
 mod ledger_rules;

@@ -1,0 +1,254 @@
+//! Cardless withdrawals at the ATM: the kiosk reads a code, the customer's
+//! phone is asked to confirm (passkey, and the phone within N metres of
+//! this ATM), and once it has, the kiosk dispenses: the hold is posted and
+//! the cash leaves the cassette, in one linked ledger request.
+//!
+//! A wrong or unknown code counts against the kiosk (it locks after five in
+//! a row). A code works once. The customer hears of every scan of their code.
+
+use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
+use async_trait::async_trait;
+use shared::{
+    approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
+    cardless::{KioskStep, KioskWithdrawal, WithdrawalState},
+    events::Event,
+    ids::WithdrawalId,
+    ledger::{AccountKind, TransferCode, TransferRequest},
+    ports::KioskPort,
+    AppError,
+};
+
+use super::{key, store, Cardless, CLEARING_SETTING, SCOPE};
+use crate::{
+    approvals::NewApproval, atms::store::AtmRow, error::internal, identity::session, system::now_ms,
+};
+
+/// How long the phone has to confirm a scan (never past the code's own expiry).
+const CONFIRM_MS: i64 = 2 * 60 * 1000;
+/// How near this ATM the phone must be, in metres.
+pub const NEAR_ATM_M: u32 = 300;
+
+fn unknown() -> AppError {
+    AppError::invalid("code", "unknown")
+}
+
+fn conflict(reason: &str) -> AppError {
+    AppError::Conflict {
+        reason: reason.into(),
+    }
+}
+
+impl Cardless {
+    /// The withdrawal a QR payload or a typed short code names, if the code is right.
+    async fn find(&self, code: &str) -> Result<Option<store::Stored>, AppError> {
+        let code = code.trim();
+        if let Some(token) = code.strip_prefix("anshin:cw:") {
+            return store::by_token(&self.db, &session::hash(token))
+                .await
+                .map_err(|e| internal("cardless", e));
+        }
+        let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some((number, pin)) = typed.split_once('-') else {
+            return Ok(None);
+        };
+        let (Ok(number), true) = (number.parse::<i64>(), pin.len() == 6) else {
+            return Ok(None);
+        };
+        let Some(found) = store::get(&self.db, WithdrawalId(number))
+            .await
+            .map_err(|e| internal("cardless", e))?
+        else {
+            return Ok(None);
+        };
+        let hash = PasswordHash::new(&found.pin_hash).map_err(|e| internal("pin hash", e))?;
+        Ok(Argon2::default()
+            .verify_password(pin.as_bytes(), &hash)
+            .is_ok()
+            .then_some(found))
+    }
+
+    async fn tell_owner(&self, owner: shared::ids::UserId, atm: &AtmRow, what: &str) {
+        let text = format!(
+            "Your cash code was scanned at {} ({}): {what}",
+            atm.name, atm.address
+        );
+        if let Err(e) = self.notifier.notify(owner, &Event::Notice { text }).await {
+            tracing::warn!(error = %e, "could not tell the customer about a scan");
+        }
+    }
+
+    /// Posts the hold and moves the cash out of the cassette, once.
+    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<(), AppError> {
+        let id = found.withdrawal.id;
+        let clearing = self
+            .ledger
+            .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
+            .await?;
+        let items = vec![
+            (
+                key(&format!("cw:{id}:post"))?,
+                TransferRequest::PostPending {
+                    pending_id: found.hold,
+                    amount: None,
+                },
+            ),
+            (
+                key(&format!("cw:{id}:cash"))?,
+                TransferRequest::Single {
+                    debit: clearing,
+                    credit: atm.cassette,
+                    amount: found.withdrawal.amount,
+                    code: TransferCode::Withdrawal,
+                    reference: format!("Cash from {}", atm.name),
+                },
+            ),
+        ];
+        self.ledger.transfer_linked(SCOPE, items).await?;
+        let now = now_ms();
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        if store::end(&mut tx, id, WithdrawalState::Dispensed, now)
+            .await
+            .map_err(|e| internal("cardless", e))?
+        {
+            let event = crate::audit::Event {
+                actor: format!("atm:{}", atm.id),
+                action: "cardless.dispensed".into(),
+                subject: format!("withdrawal:{id}"),
+                detail: "{}".into(),
+            };
+            crate::audit::append(&mut tx, &[event], now)
+                .await
+                .map_err(|e| internal("audit", e))?;
+        }
+        tx.commit().await.map_err(|e| internal("cardless", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl KioskPort for Cardless {
+    async fn scan(&self, device: Option<&str>, code: &str) -> Result<KioskWithdrawal, AppError> {
+        let atm = self.atms.active_kiosk(device).await?;
+        let Some(found) = self.find(code).await? else {
+            self.atms.bad_code(&atm).await?;
+            return Err(unknown());
+        };
+        self.atms.good_code(&atm).await?;
+        let w = &found.withdrawal;
+        let now = now_ms();
+        let refusal = match w.state {
+            WithdrawalState::Ready if w.expires_at_ms <= now => Some("code_expired"),
+            WithdrawalState::Ready => None,
+            WithdrawalState::AwaitingPhone | WithdrawalState::Dispensed => Some("code_used"),
+            WithdrawalState::Cancelled => Some("code_cancelled"),
+            WithdrawalState::Expired => Some("code_expired"),
+        };
+        if let Some(reason) = refusal {
+            self.tell_owner(
+                found.owner,
+                &atm,
+                "refused (already used, cancelled or expired).",
+            )
+            .await;
+            return Err(conflict(reason));
+        }
+        let cash = self.ledger.balance(atm.cassette).await?.available();
+        if cash.amount_minor < w.amount.amount_minor {
+            self.tell_owner(
+                found.owner,
+                &atm,
+                "this ATM does not have enough cash; your money is still reserved.",
+            )
+            .await;
+            return Err(conflict("atm_short_of_cash"));
+        }
+        if !store::take_for(&self.db, w.id, atm.id, now)
+            .await
+            .map_err(|e| internal("cardless", e))?
+        {
+            return Err(conflict("code_used"));
+        }
+        let approval = self
+            .approvals
+            .raise(NewApproval {
+                kind: ApprovalKind::CardlessWithdrawal,
+                decider: found.owner,
+                requester: format!("{} ATM", atm.name),
+                context: ApprovalContext {
+                    amount: Some(w.amount),
+                    payee: None,
+                    place: Some(Place {
+                        name: atm.name.clone(),
+                        at: atm.at,
+                    }),
+                    warnings: vec![Warning::PhoneScam],
+                    reasons: vec![atm.address.clone()],
+                },
+                near: Some(NearRule {
+                    within_m: NEAR_ATM_M,
+                }),
+                ttl_ms: CONFIRM_MS.min(w.expires_at_ms - now).max(1),
+            })
+            .await?;
+        store::set_approval(&self.db, w.id, approval.id)
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        Ok(KioskWithdrawal {
+            id: w.id,
+            amount: w.amount,
+            step: KioskStep::AwaitingPhone {
+                deadline_ms: approval.deadline_ms,
+            },
+        })
+    }
+
+    async fn progress(
+        &self,
+        device: Option<&str>,
+        id: WithdrawalId,
+    ) -> Result<KioskWithdrawal, AppError> {
+        let atm = self.atms.active_kiosk(device).await?;
+        let found = store::get(&self.db, id)
+            .await
+            .map_err(|e| internal("cardless", e))?
+            .filter(|f| f.atm == Some(atm.id))
+            .ok_or(AppError::NotFound)?;
+        let at_kiosk = |step| KioskWithdrawal {
+            id,
+            amount: found.withdrawal.amount,
+            step,
+        };
+        if found.withdrawal.state == WithdrawalState::Dispensed {
+            return Ok(at_kiosk(KioskStep::Dispensing));
+        }
+        let approval = match found.approval {
+            Some(a) => self.approvals.get(a).await?,
+            None => None,
+        };
+        let Some(approval) = approval else {
+            return Ok(at_kiosk(KioskStep::Refused {
+                reason: "not_confirmed".into(),
+            }));
+        };
+        match approval.state {
+            ApprovalState::Pending => Ok(at_kiosk(KioskStep::AwaitingPhone {
+                deadline_ms: approval.deadline_ms,
+            })),
+            ApprovalState::Approved if found.withdrawal.state == WithdrawalState::AwaitingPhone => {
+                self.dispense(&found, &atm).await?;
+                Ok(at_kiosk(KioskStep::Dispensing))
+            }
+            _ => Ok(at_kiosk(KioskStep::Refused {
+                reason: approval
+                    .outcome
+                    .map_or("not_confirmed", |o| o.as_str())
+                    .to_string(),
+            })),
+        }
+    }
+}

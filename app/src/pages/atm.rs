@@ -1,13 +1,14 @@
 //! The ATM kiosk: a full-screen, touch-sized screen with no site navigation.
 //!
 //! A kiosk browser that is not yet a machine asks for the one-time code
-//! staff were given when they registered it; once enrolled it shows the
-//! machine's idle screen. Scanning and dispensing come with the cardless flow.
+//! staff were given when they registered it; once enrolled it serves
+//! cardless withdrawals (see `kiosk_flow`).
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 use shared::{atm::Atm, AppError};
 
+use super::kiosk_flow::KioskFlow;
 use crate::api::{enroll_kiosk, fetch_this_kiosk};
 use crate::components::{error_notice::ErrorNotice, lang::LangSwitch, page_title::use_page_title};
 use crate::i18n::*;
@@ -26,7 +27,7 @@ pub fn Kiosk() -> impl IntoView {
             </header>
             <main id="content" class="kiosk__screen" tabindex="-1">
                 {move || match (enrolled.get(), this.get()) {
-                    (Some(atm), _) | (None, Some(Ok(Some(atm)))) => view! { <Idle atm /> }.into_any(),
+                    (Some(atm), _) | (None, Some(Ok(Some(atm)))) => view! { <KioskFlow atm /> }.into_any(),
                     (None, None) => view! { <p class="kiosk__message" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
                     (None, Some(Err(error))) => view! { <ErrorNotice error on_retry=Callback::new(move |_| this.refetch()) /> }.into_any(),
                     (None, Some(Ok(None))) => view! { <Enroll enrolled /> }.into_any(),
@@ -36,16 +37,6 @@ pub fn Kiosk() -> impl IntoView {
                 <A href="/" attr:class="kiosk__exit">{t!(i18n, atm.exit)}</A>
             </footer>
         </div>
-    }
-}
-
-#[component]
-fn Idle(atm: Atm) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <h1 class="kiosk__welcome">{t!(i18n, atm.welcome)}</h1>
-        <p class="kiosk__message">{t!(i18n, atm.idle)}</p>
-        <p class="kiosk__hint">{t!(i18n, atm.enrolled_as, name = atm.name.clone())}</p>
     }
 }
 

@@ -9,6 +9,7 @@ pub mod cash;
 pub mod customer;
 pub mod guardian;
 pub mod inbox;
+pub mod kiosk_flow;
 pub mod landing;
 pub mod not_found;
 pub mod people;

@@ -1,0 +1,144 @@
+//! The enrolled kiosk's withdrawal screens: take a code (typed; the camera
+//! reader comes next), then "confirm on your phone" with a countdown while
+//! the kiosk asks the server every half second, then dispensing and a way
+//! back to the start, or a clear reason why not.
+
+use leptos::{prelude::*, task::spawn_local};
+use shared::{
+    atm::Atm,
+    cardless::{KioskStep, KioskWithdrawal},
+    AppError,
+};
+
+use crate::api::{kiosk_progress, kiosk_scan};
+use crate::components::lang::use_lang;
+use crate::i18n::*;
+
+/// How often the kiosk asks where a withdrawal stands.
+const POLL_MS: u64 = 500;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Screen {
+    Idle,
+    Busy,
+    Withdrawal(KioskWithdrawal),
+    Failed(AppError),
+}
+
+fn error_text(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> String {
+    match e {
+        AppError::Invalid { .. } => t_string!(i18n, atm.error_unknown),
+        AppError::Conflict { reason } => match reason.as_str() {
+            "code_used" => t_string!(i18n, atm.error_used),
+            "code_expired" => t_string!(i18n, atm.error_expired),
+            "code_cancelled" => t_string!(i18n, atm.error_cancelled),
+            "atm_short_of_cash" => t_string!(i18n, atm.error_short_of_cash),
+            "atm_locked" => t_string!(i18n, atm.error_locked),
+            _ => t_string!(i18n, error.conflict),
+        },
+        AppError::RateLimited { .. } => t_string!(i18n, error.rate_limited),
+        _ => t_string!(i18n, error.transport),
+    }
+    .to_string()
+}
+
+fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+    match reason {
+        "declined_by_user" => t_string!(i18n, atm.refused_declined_by_user),
+        "too_far" => t_string!(i18n, atm.refused_too_far),
+        "expired" => t_string!(i18n, atm.refused_expired),
+        _ => t_string!(i18n, atm.refused_other),
+    }
+    .to_string()
+}
+
+#[component]
+pub fn KioskFlow(atm: Atm) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = use_lang();
+    let screen = RwSignal::new(Screen::Idle);
+    let code = RwSignal::new(String::new());
+    let now = RwSignal::new(js_sys::Date::now() as i64);
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            now.set(js_sys::Date::now() as i64);
+            // While the phone decides, ask where things stand.
+            if let Screen::Withdrawal(w) = screen.get_untracked() {
+                if matches!(w.step, KioskStep::AwaitingPhone { .. }) {
+                    spawn_local(async move {
+                        if let Ok(next) = kiosk_progress(w.id).await {
+                            if matches!(screen.get_untracked(), Screen::Withdrawal(ref cur) if cur.id == next.id)
+                            {
+                                screen.set(Screen::Withdrawal(next));
+                            }
+                        }
+                    });
+                }
+            }
+        },
+        std::time::Duration::from_millis(POLL_MS),
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        screen.set(Screen::Busy);
+        spawn_local(async move {
+            match kiosk_scan(code.get_untracked()).await {
+                Ok(w) => screen.set(Screen::Withdrawal(w)),
+                Err(e) => screen.set(Screen::Failed(e)),
+            }
+            code.set(String::new());
+        });
+    };
+    let back = move |_| screen.set(Screen::Idle);
+    view! {
+        {move || match screen.get() {
+            Screen::Idle | Screen::Busy => view! {
+                <h1 class="kiosk__welcome">{t!(i18n, atm.welcome)}</h1>
+                <p class="kiosk__message">{t!(i18n, atm.idle)}</p>
+                <form class="kiosk__form" on:submit=submit>
+                    <label>
+                        <span>{t!(i18n, atm.scan_label)}</span>
+                        <input type="text" inputmode="numeric" autocomplete="off" required
+                            prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev)) />
+                    </label>
+                    <small class="kiosk__hint">{t!(i18n, atm.scan_hint)}</small>
+                    <button type="submit" class="button kiosk__button" disabled=move || screen.get() == Screen::Busy>
+                        {t!(i18n, atm.scan_submit)}
+                    </button>
+                </form>
+                <p class="kiosk__hint">{t!(i18n, atm.enrolled_as, name = atm.name.clone())}</p>
+            }.into_any(),
+            Screen::Failed(e) => view! {
+                <p class="kiosk__message kiosk__message--error" role="alert">{error_text(i18n, &e)}</p>
+                <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.back)}</button>
+            }.into_any(),
+            Screen::Withdrawal(w) => {
+                let amount = w.amount.format(lang());
+                match w.step {
+                    KioskStep::AwaitingPhone { deadline_ms } => view! {
+                        <h1 class="kiosk__welcome">{t!(i18n, atm.confirm_title)}</h1>
+                        <p class="kiosk__message" role="status">{t!(i18n, atm.confirm_body, amount = amount.clone())}</p>
+                        <p class="kiosk__countdown">
+                            {move || {
+                                let s = ((deadline_ms - now.get()).max(0) + 999) / 1000;
+                                format!("{} {}:{:02}", t_string!(i18n, atm.confirm_left), s / 60, s % 60)
+                            }}
+                        </p>
+                    }.into_any(),
+                    KioskStep::Dispensing => view! {
+                        <h1 class="kiosk__welcome">{t!(i18n, atm.dispensing_title)}</h1>
+                        <p class="kiosk__message" role="status">{t!(i18n, atm.dispensing_body, amount = amount.clone())}</p>
+                        <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.receipt)}</button>
+                    }.into_any(),
+                    KioskStep::Refused { reason } => view! {
+                        <h1 class="kiosk__welcome">{t!(i18n, atm.refused_title)}</h1>
+                        <p class="kiosk__message kiosk__message--error" role="alert">{refused_text(i18n, &reason)}</p>
+                        <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.back)}</button>
+                    }.into_any(),
+                }
+            }
+        }}
+    }
+}

@@ -104,8 +104,9 @@ test('someone without a passkey adds one on this device, then approves', async (
   failures.allow(/HTTP 409: POST .*\/api\/approvals\/approve\/begin/);
   failures.allow(/console error: Failed to load resource: .* status of 409/);
   await addVirtualAuthenticator(page);
-  // The demo personas sign in with one click and have no passkey.
-  await demoSignIn(page, 'yoko');
+  // The demo personas sign in with one click and have no passkey. Sato, the clerk:
+  // Yoko's first passkey belongs to the cardless test, Hanako's and Taro's balances to others.
+  await demoSignIn(page, 'sato');
   await page.goto('/customer/approvals');
   await expect(page.getByText('Live', { exact: true })).toBeVisible();
   const id = await raise(page, false, 120);

@@ -54,6 +54,8 @@ test('a short code typed at the ATM becomes cash once the phone approves nearby'
   await expect(kiosk.getByLabel('Code from your phone')).toBeVisible();
   await kioskContext.close();
 
+  // The short code starts with the withdrawal's number.
+  const id = shortCode.split('-')[0];
   await page.goto('/customer/cash');
-  await expect(page.locator('li.decided').first()).toContainText('Cash taken');
+  await expect(page.locator(`li.decided[data-withdrawal="${id}"]`)).toContainText('Cash taken');
 });

@@ -20,10 +20,12 @@ test('prepare a cardless withdrawal, see its codes, and cancel it', async ({ pag
   await expect(page.getByRole('heading', { name: 'Show this to the ATM' })).toBeVisible();
   await expect(page.getByRole('img', { name: 'QR code for this withdrawal' }).locator('svg')).toBeVisible();
   await expect(page.getByTestId('short-code')).toHaveText(/^\d+-\d{6}$/);
+  const id = (await page.getByTestId('short-code').textContent())!.split('-')[0];
+  const mine = page.locator(`li.decided[data-withdrawal="${id}"]`);
   await expect(page.getByText(/^Code expires in (10:00|9:[0-5]\d)$/)).toBeVisible();
-  await expect(page.locator('li.decided').first()).toContainText('Waiting for an ATM');
+  await expect(mine).toContainText('Waiting for an ATM');
 
   await page.getByRole('button', { name: 'Cancel and release the money' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Cancelled. The money is free again.' })).toBeVisible();
-  await expect(page.locator('li.decided').first()).toContainText('Cancelled');
+  await expect(mine).toContainText('Cancelled');
 });

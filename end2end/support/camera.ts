@@ -35,3 +35,15 @@ export function fakeCameraArgs(video: string): string[] {
 export async function launchWithCamera(video: string): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video)] });
 }
+
+/** A 640×480 video of an image (such as a screenshot of the QR a phone shows). */
+export function videoOfImage(png: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'anshin-shot-'));
+  const video = join(dir, 'shot.y4m');
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-y', '-loop', '1', '-i', png,
+    '-vf', 'scale=400:400:flags=neighbor,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p',
+    '-t', '2', '-r', '10', video,
+  ]);
+  return video;
+}

@@ -5,8 +5,10 @@ import { test, expect } from '../support/fixtures';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
 import { demoSignIn } from '../support/session';
+import { launchWithCamera, videoOfImage } from '../support/camera';
 
-test('a short code typed at the ATM becomes cash once the phone approves nearby', async ({ page, browser, failures }) => {
+test('a code typed at the ATM, then one its camera reads, become cash once the phone approves nearby', async ({ page, browser, failures }) => {
+  test.setTimeout(90_000);
   // Yoko has no passkey yet: the first approval attempt says so (409), she adds one.
   failures.allow(/HTTP 409: POST .*\/api\/approvals\/approve\/begin/);
   failures.allow(/console error: Failed to load resource: .* status of 409/);
@@ -58,4 +60,29 @@ test('a short code typed at the ATM becomes cash once the phone approves nearby'
   const id = shortCode.split('-')[0];
   await page.goto('/customer/cash');
   await expect(page.locator(`li.decided[data-withdrawal="${id}"]`)).toContainText('Cash taken');
+
+  // Again, with the kiosk's camera filming the QR code the phone shows.
+  await page.getByRole('button', { name: '¥10,000' }).click();
+  await page.getByRole('button', { name: 'Prepare the code' }).click();
+  const qr = test.info().outputPath('phone-qr.png');
+  await page.getByRole('img', { name: 'QR code for this withdrawal' }).screenshot({ path: qr });
+  const cameraBrowser = await launchWithCamera(videoOfImage(qr));
+  const cameraContext = await cameraBrowser.newContext({ baseURL: origin, viewport: { width: 1280, height: 800 } });
+  await cameraContext.grantPermissions(['camera'], { origin });
+  const camKiosk = await cameraContext.newPage();
+  const staff2Context = await browser.newContext();
+  const staff2 = await staff2Context.newPage();
+  await demoSignIn(staff2, 'sato');
+  const again = await (await staff2.request.post('/api/atms/reissue', { headers: { origin }, form: { id: '1' } })).json();
+  await staff2Context.close();
+  await camKiosk.goto('/atm');
+  await camKiosk.getByLabel('Enrollment code').fill(again.code);
+  await camKiosk.getByRole('button', { name: 'Make this screen the ATM' }).click();
+  await expect(camKiosk.getByRole('heading', { name: 'Confirm on your phone' })).toBeVisible({ timeout: 15_000 });
+
+  await page.goto('/customer/approvals');
+  await page.getByRole('article', { name: 'Cash withdrawal at an ATM' }).getByRole('button', { name: 'Approve with passkey' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Approved.' })).toBeVisible();
+  await expect(camKiosk.getByText('¥10,000 is being dispensed.')).toBeVisible();
+  await cameraBrowser.close();
 });

@@ -1,5 +1,5 @@
-//! The enrolled kiosk's withdrawal screens: take a code (typed; the camera
-//! reader comes next), then "confirm on your phone" with a countdown while
+//! The enrolled kiosk's withdrawal screens: take a code (read by the camera
+//! from the phone's QR, or typed), then "confirm on your phone" with a countdown while
 //! the kiosk asks the server every half second, then dispensing and a way
 //! back to the start, or a clear reason why not.
 
@@ -11,6 +11,7 @@ use shared::{
 };
 
 use crate::api::{kiosk_progress, kiosk_scan};
+use crate::camera;
 use crate::components::lang::use_lang;
 use crate::i18n::*;
 
@@ -59,9 +60,54 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     let screen = RwSignal::new(Screen::Idle);
     let code = RwSignal::new(String::new());
     let now = RwSignal::new(js_sys::Date::now() as i64);
+    let send = move |text: String| {
+        screen.set(Screen::Busy);
+        spawn_local(async move {
+            match kiosk_scan(text).await {
+                Ok(w) => screen.set(Screen::Withdrawal(w)),
+                Err(e) => screen.set(Screen::Failed(e)),
+            }
+            code.set(String::new());
+        });
+    };
+    let video_ref = NodeRef::<leptos::html::Video>::new();
+    let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
+    let stream = StoredValue::new_local(None::<web_sys::MediaStream>);
+    // The camera starts once the <video> is on the page; without one, typing still works.
+    Effect::new(move |_| {
+        if let Some(video) = video_ref.get() {
+            spawn_local(async move {
+                match camera::start(&video).await {
+                    Ok(s) => {
+                        if stream.try_set_value(Some(s.clone())).is_some() {
+                            camera::stop(&s);
+                        }
+                    }
+                    Err(e) => leptos::logging::warn!("no camera; codes can be typed: {e:?}"),
+                }
+            });
+        }
+    });
+    on_cleanup(move || {
+        stream.try_with_value(|s| {
+            if let Some(s) = s {
+                camera::stop(s);
+            }
+        });
+    });
     if let Ok(tick) = set_interval_with_handle(
         move || {
             now.set(js_sys::Date::now() as i64);
+            let camera_on = stream.try_with_value(Option::is_some).unwrap_or(false);
+            if camera_on && screen.get_untracked() == Screen::Idle {
+                if let (Some(video), Some(canvas)) =
+                    (video_ref.get_untracked(), canvas_ref.get_untracked())
+                {
+                    if let Some(text) = camera::read(&video, &canvas) {
+                        send(text);
+                    }
+                }
+            }
             // While the phone decides, ask where things stand.
             if let Screen::Withdrawal(w) = screen.get_untracked() {
                 if matches!(w.step, KioskStep::AwaitingPhone { .. }) {
@@ -82,17 +128,19 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        screen.set(Screen::Busy);
-        spawn_local(async move {
-            match kiosk_scan(code.get_untracked()).await {
-                Ok(w) => screen.set(Screen::Withdrawal(w)),
-                Err(e) => screen.set(Screen::Failed(e)),
-            }
-            code.set(String::new());
-        });
+        send(code.get_untracked());
     };
     let back = move |_| screen.set(Screen::Idle);
     view! {
+        <video
+            node_ref=video_ref
+            class="kiosk__camera"
+            class:kiosk__camera--off=move || screen.get() != Screen::Idle
+            autoplay
+            playsinline
+            aria-label=move || t_string!(i18n, atm.camera_label)
+        ></video>
+        <canvas node_ref=canvas_ref hidden></canvas>
         {move || match screen.get() {
             Screen::Idle | Screen::Busy => view! {
                 <h1 class="kiosk__welcome">{t!(i18n, atm.welcome)}</h1>

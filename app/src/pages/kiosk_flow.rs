@@ -170,7 +170,8 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                         <p class="kiosk__message" role="status">{t!(i18n, atm.confirm_body, amount = amount.clone())}</p>
                         <p class="kiosk__countdown">
                             {move || {
-                                let s = ((deadline_ms - now.get()).max(0) + 999) / 1000;
+                                // Rounded down: never more time than the server will allow.
+                                let s = (deadline_ms - now.get()).max(0) / 1000;
                                 format!("{} {}:{:02}", t_string!(i18n, atm.confirm_left), s / 60, s % 60)
                             }}
                         </p>

@@ -18,5 +18,6 @@ pub mod identity;
 pub mod ledger;
 pub mod notify;
 pub mod startup;
+pub mod sweep;
 pub mod system;
 pub mod telemetry;

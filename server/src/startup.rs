@@ -15,6 +15,7 @@ use crate::{
     identity::Identity,
     ledger::Ledger,
     notify::Notifier,
+    sweep,
     system::SystemService,
 };
 
@@ -155,10 +156,30 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         notifier.clone(),
         args.cardless_ttl_ms.clamp(1_000, 24 * 3600 * 1000),
     );
+    let hold_period = Duration::from_millis(args.expiry_sweep_ms.max(10));
+    let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));
     let background = vec![
-        cardless.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
-        ledger.spawn_sweeper(Duration::from_millis(args.expiry_sweep_ms.max(10))),
-        approvals.spawn_sweeper(Duration::from_millis(args.approval_sweep_ms.max(10))),
+        sweep::every(hold_period, "expired holds", {
+            let ledger = ledger.clone();
+            move || {
+                let ledger = ledger.clone();
+                async move { ledger.expire_due().await }
+            }
+        }),
+        sweep::every(approval_period, "overdue approvals", {
+            let approvals = approvals.clone();
+            move || {
+                let approvals = approvals.clone();
+                async move { approvals.expire_due().await }
+            }
+        }),
+        sweep::every(approval_period, "expired cardless codes", {
+            let cardless = cardless.clone();
+            move || {
+                let cardless = cardless.clone();
+                async move { cardless.expire_due().await }
+            }
+        }),
         event_listener,
     ];
     let state = AppState {

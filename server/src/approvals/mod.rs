@@ -25,8 +25,7 @@ use shared::{
     ports::{ApprovalsPort, Caller},
     AppError,
 };
-use std::{sync::Arc, time::Duration};
-use tokio::task::JoinHandle;
+use std::sync::Arc;
 
 use crate::{
     audit,
@@ -182,23 +181,6 @@ impl Approvals {
         }
         Ok(expired)
     }
-
-    /// Expires overdue requests now (those that fell due while the server
-    /// was down) and then every `every`.
-    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
-        let me = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = me.expire_due().await {
-                    tracing::warn!(error = %e, "approval sweep failed");
-                }
-            }
-        })
-    }
-
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
         self.db
             .pool()

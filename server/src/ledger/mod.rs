@@ -26,11 +26,7 @@ use shared::{
     },
     money::{Currency, Money},
 };
-use std::time::Duration;
-use tokio::{
-    sync::{mpsc, oneshot},
-    task::JoinHandle,
-};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{db::Db, system::now_ms};
 use apply::Op;
@@ -177,22 +173,6 @@ impl Ledger {
                 }
             }
         }
-    }
-
-    /// Expires due holds now and then every `every`, so a hold whose deadline
-    /// passed while the server was down is released as soon as it is back.
-    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
-        let ledger = self.clone();
-        tokio::spawn(async move {
-            loop {
-                match ledger.expire_due().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(expired = n, "released expired holds"),
-                    Err(e) => tracing::error!(error = %e, "expiring holds failed; will retry"),
-                }
-                tokio::time::sleep(every).await;
-            }
-        })
     }
 
     /// The accounts belonging to `holder`.

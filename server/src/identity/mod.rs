@@ -107,6 +107,34 @@ impl Identity {
         }
     }
 
+    /// Keeps a ceremony's state for five minutes (with a sign-up's profile)
+    /// and returns its id with the options for the browser.
+    async fn open_ceremony<S: serde::Serialize>(
+        &self,
+        kind: &str,
+        state: &S,
+        profile: Option<&store::Profile>,
+        options: &impl serde::Serialize,
+    ) -> Result<Ceremony, AppError> {
+        let id = store::put_ceremony(&self.db, kind, state, profile, now_ms() + CEREMONY_TTL_MS)
+            .await
+            .map_err(|e| internal("ceremony", e))?;
+        let options_json = serde_json::to_string(options).map_err(|e| internal("ceremony", e))?;
+        Ok(Ceremony { id, options_json })
+    }
+
+    /// Uses up a live ceremony of `kind`; a missing, spent or other-kind one is "expired".
+    async fn take_ceremony<S: serde::de::DeserializeOwned>(
+        &self,
+        id: &str,
+        kind: &str,
+    ) -> Result<(S, Option<store::Profile>), AppError> {
+        store::take_ceremony(&self.db, id, kind, now_ms())
+            .await
+            .map_err(|e| internal("ceremony", e))?
+            .ok_or_else(|| AppError::invalid("ceremony", "expired"))
+    }
+
     fn me(&self, user: &store::User) -> Me {
         let minor = user.adult_ward
             || Date::parse(&user.birth_date)
@@ -168,6 +196,14 @@ fn validate(form: &SignUpForm) -> Result<(String, Nickname, Date), AppError> {
     }
 }
 
+/// Asks for a discoverable credential, so signing in needs no user name.
+fn require_discoverable(options: &mut CreationChallengeResponse) {
+    if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+        selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
+        selection.require_resident_key = true;
+    }
+}
+
 fn rejected(what: &'static str, e: impl std::fmt::Display) -> AppError {
     tracing::info!(error = %e, what, "passkey ceremony rejected");
     AppError::invalid("passkey", "rejected")
@@ -203,11 +239,7 @@ impl IdentityPort for Identity {
             .webauthn
             .start_passkey_registration(handle, nickname.canonical(), &display_name, None)
             .map_err(|e| internal("passkey options", e))?;
-        // Ask for a discoverable credential, so signing in needs no user name.
-        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
-            selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
-            selection.require_resident_key = true;
-        }
+        require_discoverable(&mut options);
         let profile = store::Profile {
             handle: handle.to_string(),
             display_name,
@@ -216,17 +248,8 @@ impl IdentityPort for Identity {
             birth_date: format!("{:04}-{:02}-{:02}", birth.year, birth.month, birth.day),
             enrollment,
         };
-        let id = store::put_ceremony(
-            &self.db,
-            "sign_up",
-            &state,
-            Some(&profile),
-            now_ms() + CEREMONY_TTL_MS,
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?;
-        let options_json = serde_json::to_string(&options).map_err(|e| internal("ceremony", e))?;
-        Ok(Ceremony { id, options_json })
+        self.open_ceremony("sign_up", &state, Some(&profile), &options)
+            .await
     }
 
     async fn finish_sign_up(
@@ -234,11 +257,9 @@ impl IdentityPort for Identity {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<SignedIn, AppError> {
-        let (state, profile) =
-            store::take_ceremony::<PasskeyRegistration>(&self.db, ceremony, "sign_up", now_ms())
-                .await
-                .map_err(|e| internal("ceremony", e))?
-                .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let (state, profile) = self
+            .take_ceremony::<PasskeyRegistration>(ceremony, "sign_up")
+            .await?;
         let profile = profile.ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
         let credential: RegisterPublicKeyCredential =
             serde_json::from_str(credential_json).map_err(|e| rejected("registration json", e))?;
@@ -285,19 +306,7 @@ impl IdentityPort for Identity {
         if let Some(o) = options.as_object_mut() {
             o.remove("mediation");
         }
-        let id = store::put_ceremony(
-            &self.db,
-            "sign_in",
-            &state,
-            None,
-            now_ms() + CEREMONY_TTL_MS,
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?;
-        Ok(Ceremony {
-            id,
-            options_json: options.to_string(),
-        })
+        self.open_ceremony("sign_in", &state, None, &options).await
     }
 
     async fn finish_sign_in(
@@ -305,15 +314,9 @@ impl IdentityPort for Identity {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<SignedIn, AppError> {
-        let (state, _) = store::take_ceremony::<DiscoverableAuthentication>(
-            &self.db,
-            ceremony,
-            "sign_in",
-            now_ms(),
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?
-        .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let (state, _) = self
+            .take_ceremony::<DiscoverableAuthentication>(ceremony, "sign_in")
+            .await?;
         let credential: PublicKeyCredential =
             serde_json::from_str(credential_json).map_err(|e| rejected("assertion json", e))?;
         let (handle, credential_id) = self
@@ -473,15 +476,16 @@ pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
 pub async fn create_staff_enrollment(db: &Db, name: &str) -> Result<String, sqlx::Error> {
     let token = session::new_token();
     let now = now_ms();
+    // The link and its audit entry exist together or not at all.
+    let mut conn = db.pool().begin().await?;
     store::put_enrollment(
-        db,
+        &mut conn,
         &session::hash(&token),
         name,
         now,
         now + ENROLLMENT_TTL_MS,
     )
     .await?;
-    let mut conn = db.pool().begin().await?;
     let event = audit::Event {
         actor: "cli".into(),
         action: "staff.enrollment_created".into(),

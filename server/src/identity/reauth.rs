@@ -6,7 +6,7 @@
 use shared::{identity::Ceremony, ids::UserId, AppError};
 use webauthn_rs::prelude::*;
 
-use super::{rejected, store, Identity, CEREMONY_TTL_MS};
+use super::{rejected, require_discoverable, store, Identity};
 use crate::{error::internal, system::now_ms};
 
 /// What a successful re-authentication proved, for the record.
@@ -36,17 +36,8 @@ impl Identity {
             .webauthn
             .start_passkey_authentication(&passkeys)
             .map_err(|e| internal("passkey options", e))?;
-        let id = store::put_ceremony(
-            &self.db,
-            &kind(user, purpose),
-            &state,
-            None,
-            now_ms() + CEREMONY_TTL_MS,
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?;
-        let options_json = serde_json::to_string(&options).map_err(|e| internal("ceremony", e))?;
-        Ok(Ceremony { id, options_json })
+        self.open_ceremony(&kind(user, purpose), &state, None, &options)
+            .await
     }
 
     /// Checks the assertion against the challenge issued for exactly this
@@ -58,15 +49,9 @@ impl Identity {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<Reauth, AppError> {
-        let (state, _) = store::take_ceremony::<PasskeyAuthentication>(
-            &self.db,
-            ceremony,
-            &kind(user, purpose),
-            now_ms(),
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?
-        .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let (state, _) = self
+            .take_ceremony::<PasskeyAuthentication>(ceremony, &kind(user, purpose))
+            .await?;
         let credential: PublicKeyCredential =
             serde_json::from_str(credential_json).map_err(|e| rejected("assertion json", e))?;
         let result = self
@@ -120,21 +105,9 @@ impl Identity {
                 Some(existing),
             )
             .map_err(|e| internal("passkey options", e))?;
-        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
-            selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Required);
-            selection.require_resident_key = true;
-        }
-        let id = store::put_ceremony(
-            &self.db,
-            &kind(user, "add_passkey"),
-            &state,
-            None,
-            now_ms() + CEREMONY_TTL_MS,
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?;
-        let options_json = serde_json::to_string(&options).map_err(|e| internal("ceremony", e))?;
-        Ok(Ceremony { id, options_json })
+        require_discoverable(&mut options);
+        self.open_ceremony(&kind(user, "add_passkey"), &state, None, &options)
+            .await
     }
 
     pub async fn finish_add_passkey(
@@ -143,15 +116,9 @@ impl Identity {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<(), AppError> {
-        let (state, _) = store::take_ceremony::<PasskeyRegistration>(
-            &self.db,
-            ceremony,
-            &kind(user, "add_passkey"),
-            now_ms(),
-        )
-        .await
-        .map_err(|e| internal("ceremony", e))?
-        .ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let (state, _) = self
+            .take_ceremony::<PasskeyRegistration>(ceremony, &kind(user, "add_passkey"))
+            .await?;
         let credential: RegisterPublicKeyCredential =
             serde_json::from_str(credential_json).map_err(|e| rejected("registration json", e))?;
         let passkey = self

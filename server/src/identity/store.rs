@@ -334,7 +334,7 @@ pub async fn revoke_session(
 
 /// Records a staff enrollment valid until `expires_at_ms`.
 pub async fn put_enrollment(
-    db: &Db,
+    conn: &mut AnyConnection,
     token_hash: &str,
     display_name: &str,
     now_ms: i64,
@@ -348,7 +348,7 @@ pub async fn put_enrollment(
     .bind(display_name)
     .bind(now_ms)
     .bind(expires_at_ms)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(())
 }

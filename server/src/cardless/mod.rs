@@ -24,8 +24,6 @@ use shared::{
     ports::{Caller, CardlessPort},
     AppError,
 };
-use std::time::Duration;
-use tokio::task::JoinHandle;
 
 use crate::{
     audit,
@@ -182,20 +180,6 @@ impl Cardless {
         }
         Ok(n)
     }
-
-    pub fn spawn_sweeper(&self, every: Duration) -> JoinHandle<()> {
-        let me = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = me.expire_due().await {
-                    tracing::warn!(error = %e, "cardless expiry sweep failed");
-                }
-            }
-        })
-    }
 }
 
 #[async_trait]
@@ -242,8 +226,15 @@ impl CardlessPort for Cardless {
             )
             .await?;
         let (token_hash, token, pin_hash, pin) = self.codes()?;
+        // The withdrawal and its audit entry (or its new codes) are written together.
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("cardless", e))?;
         let (found, fresh) = store::insert(
-            &self.db,
+            &mut tx,
             store::Insert {
                 owner: user,
                 account,
@@ -260,12 +251,6 @@ impl CardlessPort for Cardless {
         .map_err(|e| internal("cardless", e))?;
         let id = found.withdrawal.id;
         if fresh {
-            let mut tx = self
-                .db
-                .pool()
-                .begin()
-                .await
-                .map_err(|e| internal("cardless", e))?;
             let event = audit::Event {
                 actor: holder(user),
                 action: "cardless.prepared".into(),
@@ -275,8 +260,7 @@ impl CardlessPort for Cardless {
             audit::append(&mut tx, &[event], now)
                 .await
                 .map_err(|e| internal("audit", e))?;
-            tx.commit().await.map_err(|e| internal("cardless", e))?;
-        } else if !store::recode(&self.db, id, &token_hash, &pin_hash)
+        } else if !store::recode(&mut tx, id, &token_hash, &pin_hash)
             .await
             .map_err(|e| internal("cardless", e))?
         {
@@ -285,6 +269,7 @@ impl CardlessPort for Cardless {
                 reason: "withdrawal_not_ready".into(),
             });
         }
+        tx.commit().await.map_err(|e| internal("cardless", e))?;
         Ok(Prepared {
             withdrawal: found.withdrawal,
             qr_payload: qr_payload(&token),

@@ -58,7 +58,10 @@ pub struct Insert<'a> {
 }
 
 /// Inserts a withdrawal, or (same person, same key) finds the one already there.
-pub async fn insert(db: &Db, w: Insert<'_>) -> Result<(Stored, bool), sqlx::Error> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    w: Insert<'_>,
+) -> Result<(Stored, bool), sqlx::Error> {
     let inserted = sqlx::query(&format!(
         "INSERT INTO cardless_withdrawals (user_id, account, amount_yen, hold_transfer, request_key, \
          token_hash, pin_hash, state, created_at_ms, expires_at_ms) \
@@ -74,7 +77,7 @@ pub async fn insert(db: &Db, w: Insert<'_>) -> Result<(Stored, bool), sqlx::Erro
     .bind(w.pin_hash)
     .bind(w.now_ms)
     .bind(w.expires_at_ms)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = inserted {
         return Ok((stored(&row)?, true));
@@ -84,14 +87,14 @@ pub async fn insert(db: &Db, w: Insert<'_>) -> Result<(Stored, bool), sqlx::Erro
     ))
     .bind(w.owner.0)
     .bind(w.key)
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await?;
     Ok((stored(&row)?, false))
 }
 
 /// New codes for a withdrawal still waiting for an ATM.
 pub async fn recode(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: WithdrawalId,
     token_hash: &str,
     pin_hash: &str,
@@ -102,7 +105,7 @@ pub async fn recode(
     .bind(id.0)
     .bind(token_hash)
     .bind(pin_hash)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

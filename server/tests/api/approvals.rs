@@ -96,6 +96,11 @@ async fn finish(
         .await
 }
 
+pub async fn decline(app: &TestApp, cookie: Option<&str>, id: ApprovalId) -> reqwest::Response {
+    app.post("/api/approvals/decline", &format!("id={id}"), cookie)
+        .await
+}
+
 async fn state_of(app: &TestApp, id: ApprovalId) -> Approval {
     app.approvals().get(id).await.unwrap().unwrap()
 }
@@ -266,17 +271,9 @@ on_both_engines!(only_the_decider_sees_or_decides, async |app: &TestApp| {
         .await
         .unwrap();
     assert_eq!(mine.items.len(), 1);
-    let res = app
-        .post("/api/approvals/decline", &format!("id={id}"), None)
-        .await;
+    let res = decline(app, None, id).await;
     assert_eq!(res.status(), 401);
-    let res = app
-        .post(
-            "/api/approvals/decline",
-            &format!("id={id}"),
-            Some(&hanako.cookie),
-        )
-        .await;
+    let res = decline(app, Some(&hanako.cookie), id).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         state_of(app, id).await.outcome,
@@ -338,13 +335,7 @@ on_both_engines!(the_server_keeps_the_deadline, async |app: &TestApp| {
         .id;
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Late is late, whether or not the sweeper has been round yet.
-    let res = app
-        .post(
-            "/api/approvals/decline",
-            &format!("id={id}"),
-            Some(&hanako.cookie),
-        )
-        .await;
+    let res = decline(app, Some(&hanako.cookie), id).await;
     assert_eq!(res.status(), 409);
     assert_eq!(
         res.json::<AppError>().await.unwrap(),

@@ -13,6 +13,7 @@ use shared::{
     cardless::{KioskStep, KioskWithdrawal, Prepared},
     events::{Event, Inbox},
     identity::Ceremony,
+    ids::ApprovalId,
     AppError, Money,
 };
 
@@ -166,13 +167,7 @@ async fn at_the_atm(engine: DbEngine) {
     let typed = p.short_code.replace('-', " - ");
     let at_atm: KioskWithdrawal = scan(&app, &kiosk, &typed).await.json().await.unwrap();
     let approval = latest_approval(&app, &hanako).await;
-    let res = app
-        .post(
-            "/api/approvals/decline",
-            &format!("id={approval}"),
-            Some(&hanako.cookie),
-        )
-        .await;
+    let res = crate::approvals::decline(&app, Some(&hanako.cookie), ApprovalId(approval)).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         progress(&app, &kiosk, at_atm.id).await,

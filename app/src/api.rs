@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
-    cardless::{KioskWithdrawal, Prepared, Withdrawal},
+    cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
     ids::{AccountId, ApprovalId, AtmId, TransferId, WithdrawalId},
@@ -280,7 +280,7 @@ pub async fn prepare_withdrawal(
 }
 
 #[server(prefix = "/api", endpoint = "cardless/mine")]
-pub async fn fetch_my_withdrawals() -> Result<Vec<Withdrawal>, AppError> {
+pub async fn fetch_my_withdrawals() -> Result<CashOverview, AppError> {
     port::<dyn shared::ports::CardlessPort>()?
         .my_withdrawals(&caller())
         .await

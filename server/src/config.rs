@@ -22,7 +22,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the app and its API (the default).
+    /// Serve the app and its API (the default). A flag given twice takes its
+    /// last value, so a wrapper's defaults can be overridden after them.
+    #[command(args_override_self = true)]
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
@@ -127,4 +129,29 @@ pub struct ServeArgs {
     /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
     #[arg(long, env = "ANSHIN_CARDLESS_TTL_MS", default_value_t = 10 * 60 * 1000)]
     pub cardless_ttl_ms: i64,
+    /// The fee for one cardless withdrawal, in yen (charged only when the cash is taken).
+    #[arg(long, env = "ANSHIN_CARDLESS_FEE_YEN", default_value_t = 110)]
+    pub cardless_fee_yen: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_serve_flag_given_twice_takes_its_last_value() {
+        let cli = Cli::try_parse_from([
+            "anshin",
+            "serve",
+            "--sign-in-per-minute",
+            "1000",
+            "--sign-in-per-minute",
+            "5",
+        ])
+        .expect("parses");
+        let Some(Command::Serve(args)) = cli.command else {
+            panic!("not serve");
+        };
+        assert_eq!(args.sign_in_per_minute, 5);
+    }
 }

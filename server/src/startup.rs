@@ -154,7 +154,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         atms.clone(),
         approvals.clone(),
         notifier.clone(),
-        args.cardless_ttl_ms.clamp(1_000, 24 * 3600 * 1000),
+        crate::cardless::Terms {
+            ttl_ms: args.cardless_ttl_ms.clamp(1_000, 24 * 3600 * 1000),
+            fee_yen: i64::from(args.cardless_fee_yen),
+        },
     );
     let hold_period = Duration::from_millis(args.expiry_sweep_ms.max(10));
     let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));

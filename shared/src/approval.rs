@@ -159,6 +159,9 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ApprovalContext {
     pub amount: Option<Money>,
+    /// Charged on top of the amount, when there is a fee.
+    #[serde(default)]
+    pub fee: Option<Money>,
     pub payee: Option<String>,
     pub place: Option<Place>,
     #[serde(default)]

@@ -67,9 +67,29 @@ pub struct Withdrawal {
     pub id: WithdrawalId,
     pub account: AccountId,
     pub amount: Money,
+    /// Charged with the withdrawal: reserved with it, and taken only when the cash is.
+    pub fee: Money,
     pub state: WithdrawalState,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+    /// When it was dispensed, cancelled or expired.
+    pub ended_at_ms: Option<i64>,
+}
+
+impl Withdrawal {
+    /// What leaves the account: the cash and its fee.
+    pub fn total(&self) -> Money {
+        Money::jpy(self.amount.amount_minor + self.fee.amount_minor)
+    }
+}
+
+/// The Cash page: what a withdrawal costs, what today's limit still allows,
+/// and the latest withdrawals, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashOverview {
+    pub fee: Money,
+    pub left_today: Money,
+    pub recent: Vec<Withdrawal>,
 }
 
 /// A freshly prepared withdrawal with its codes, shown only now: the QR
@@ -135,8 +155,8 @@ mod tests {
 pub enum KioskStep {
     /// The phone has until `deadline_ms` to confirm.
     AwaitingPhone { deadline_ms: i64 },
-    /// Confirmed: the machine gives out the cash.
-    Dispensing,
+    /// Confirmed: the machine gives out the cash (the receipt's time is `at_ms`).
+    Dispensing { at_ms: i64 },
     /// The phone said no, or was too far away, or did not answer in time.
     Refused { reason: String },
 }
@@ -146,5 +166,6 @@ pub enum KioskStep {
 pub struct KioskWithdrawal {
     pub id: crate::ids::WithdrawalId,
     pub amount: Money,
+    pub fee: Money,
     pub step: KioskStep,
 }

@@ -10,7 +10,7 @@ use crate::{
     approval::{Approval, ApprovalList, Position},
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
-    cardless::{KioskWithdrawal, Prepared, Withdrawal},
+    cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
     ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
@@ -190,8 +190,8 @@ pub trait CardlessPort: Send + Sync {
         yen: i64,
         key: &str,
     ) -> Result<Prepared, AppError>;
-    /// The caller's withdrawals, newest first.
-    async fn my_withdrawals(&self, caller: &Caller) -> Result<Vec<Withdrawal>, AppError>;
+    /// The fee, what is left of today's limit, and the caller's latest withdrawals.
+    async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError>;
     /// Cancels an open withdrawal and releases its reservation.
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError>;
 }

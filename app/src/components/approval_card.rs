@@ -271,6 +271,7 @@ pub fn ApprovalCard(
             })}
             <dl class="approval__facts">
                 <div><dt>{t!(i18n, approvals.requester)}</dt><dd>{approval.requester.clone()}</dd></div>
+                {ctx.fee.map(|fee| view! { <div><dt>{t!(i18n, approvals.fee)}</dt><dd><MoneyText money=fee /></dd></div> })}
                 {ctx.payee.clone().map(|p| view! { <div><dt>{t!(i18n, approvals.payee)}</dt><dd>{p}</dd></div> })}
                 {place.map(|p| view! {
                     <div>

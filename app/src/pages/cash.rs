@@ -5,8 +5,9 @@
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
     cardless::{Prepared, Withdrawal, WithdrawalState},
-    ids::AccountId,
+    ids::{AccountId, WithdrawalId},
     ledger::AccountKind,
+    money::Money,
     AppError,
 };
 
@@ -49,11 +50,34 @@ fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: WithdrawalState) -> St
     .to_string()
 }
 
+/// A specific message for an amount the server would not reserve.
+fn amount_problem(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Option<String> {
+    let AppError::Invalid { field, reason } = e else {
+        return None;
+    };
+    if field != "amount" {
+        return None;
+    }
+    Some(
+        match reason.as_str() {
+            "not_whole_thousands" => t_string!(i18n, customer.cash_error_thousands),
+            "not_positive" => t_string!(i18n, customer.cash_error_positive),
+            "over_withdrawal_limit" => t_string!(i18n, customer.cash_error_withdrawal_limit),
+            "over_daily_limit" => t_string!(i18n, customer.cash_error_daily_limit),
+            "insufficient_funds" => t_string!(i18n, customer.cash_error_funds),
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
 #[component]
 pub fn Cash() -> impl IntoView {
     let i18n = use_i18n();
     let accounts = LocalResource::new(fetch_my_accounts);
+    // The fee, today's allowance and the latest withdrawals.
     let recent = LocalResource::new(fetch_my_withdrawals);
+    let overview = move || recent.get().and_then(Result::ok);
     let account = RwSignal::new(None::<AccountId>);
     let amount = RwSignal::new(String::from("20000"));
     let key = StoredValue::new(attempt_key());
@@ -101,22 +125,31 @@ pub fn Cash() -> impl IntoView {
     ) {
         on_cleanup(move || tick.clear());
     }
-    let cancel = move |_| {
-        let Some((p, _)) = prepared.get_untracked() else {
-            return;
-        };
+    // Any open withdrawal can be cancelled: the one on screen, or one from the list
+    // (a code from before a reload, or one the phone declined at the ATM).
+    let cancel_one = move |id: WithdrawalId| {
         busy.set(true);
         spawn_local(async move {
-            match cancel_withdrawal(p.withdrawal.id).await {
+            match cancel_withdrawal(id).await {
                 Ok(_) => {
-                    prepared.set(None);
+                    if prepared
+                        .with_untracked(|p| p.as_ref().is_some_and(|(p, _)| p.withdrawal.id == id))
+                    {
+                        prepared.set(None);
+                    }
                     cancelled.set(true);
+                    failed.set(None);
                     recent.refetch();
                 }
                 Err(e) => failed.set(Some(e)),
             }
             busy.set(false);
         });
+    };
+    let cancel = move |_| {
+        if let Some((p, _)) = prepared.get_untracked() {
+            cancel_one(p.withdrawal.id);
+        }
     };
     view! {
         <section class="panel cash" aria-labelledby="cash-heading">
@@ -131,6 +164,10 @@ pub fn Cash() -> impl IntoView {
                         <div class="cash__code">
                             <h3>{t!(i18n, customer.cash_code_title)}</h3>
                             <p class="approval__amount"><MoneyText money=p.withdrawal.amount /></p>
+                            {(p.withdrawal.fee.amount_minor > 0).then(|| {
+                                let fee = p.withdrawal.fee;
+                                view! { <p class="cash__fee">{t!(i18n, customer.cash_plus_fee, fee = move || view! { <MoneyText money=fee /> })}</p> }
+                            })}
                             <div class="cash__qr" role="img" aria-label=move || t_string!(i18n, customer.cash_qr_label) inner_html=svg></div>
                             <p>{t!(i18n, customer.cash_short_code)}</p>
                             <p class="cash__short" data-testid="short-code">{p.short_code.clone()}</p>
@@ -150,6 +187,16 @@ pub fn Cash() -> impl IntoView {
                 }
                 None => view! {
                     <p>{t!(i18n, customer.cash_body)}</p>
+                    {move || overview().map(|o| {
+                        let (fee, left): (Money, Money) = (o.fee, o.left_today);
+                        view! {
+                            <p class="cash__fee" data-testid="cash-terms">
+                                {t!(i18n, customer.cash_fee_note,
+                                    fee = move || view! { <MoneyText money=fee /> },
+                                    left = move || view! { <MoneyText money=left /> })}
+                            </p>
+                        }
+                    })}
                     <Show when=move || cancelled.get()>
                         <p class="notice notice--ok" role="status">{t!(i18n, customer.cash_cancelled)}</p>
                     </Show>
@@ -179,21 +226,30 @@ pub fn Cash() -> impl IntoView {
                     </form>
                 }.into_any(),
             }}
-            {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
+            {move || failed.get().map(|error| match amount_problem(i18n, &error) {
+                Some(text) => view! { <p class="notice notice--error" role="alert">{text}</p> }.into_any(),
+                None => view! { <ErrorNotice error /> }.into_any(),
+            })}
         </section>
         <section aria-labelledby="recent-heading">
             <h2 id="recent-heading" class="section-heading">{t!(i18n, customer.cash_recent)}</h2>
             {move || match recent.get() {
                 None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| recent.refetch()) /> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="list-end">{t!(i18n, customer.cash_none)}</p> }.into_any(),
-                Some(Ok(list)) => view! {
+                Some(Ok(o)) if o.recent.is_empty() => view! { <p class="list-end">{t!(i18n, customer.cash_none)}</p> }.into_any(),
+                Some(Ok(o)) => view! {
                     <ul class="decided-list">
-                        {list.into_iter().map(|w: Withdrawal| view! {
+                        {o.recent.into_iter().map(|w: Withdrawal| view! {
                             <li class="decided" data-withdrawal=w.id.to_string()>
                                 <MoneyText money=w.amount />
                                 <span class=format!("badge badge--{}", w.state.as_str())>{state_label(i18n, w.state)}</span>
                                 <time class="decided__at">{local_time(w.created_at_ms)}</time>
+                                {w.state.is_open().then(|| view! {
+                                    <button type="button" class="button button--secondary button--small"
+                                        disabled=move || busy.get() on:click=move |_| cancel_one(w.id)>
+                                        {t!(i18n, customer.cash_cancel_one)}
+                                    </button>
+                                })}
                             </li>
                         }).collect_view()}
                     </ul>

@@ -1,7 +1,8 @@
 //! The enrolled kiosk's withdrawal screens: take a code (read by the camera
 //! from the phone's QR, or typed), then "confirm on your phone" with a countdown while
-//! the kiosk asks the server every half second, then dispensing and a way
-//! back to the start, or a clear reason why not.
+//! the kiosk asks the server every half second, then dispensing, a receipt
+//! and back to the start, or a clear reason why not. A kiosk is never left
+//! on an ending screen: each goes on by itself after a while.
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
@@ -17,13 +18,34 @@ use crate::i18n::*;
 
 /// How often the kiosk asks where a withdrawal stands.
 const POLL_MS: u64 = 500;
+/// How long the cash waits to be taken before the receipt shows.
+const DISPENSE_MS: i64 = 15_000;
+/// How long a receipt or a refusal stays before the kiosk is ready for the next person.
+const LINGER_MS: i64 = 20_000;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
     Idle,
     Busy,
     Withdrawal(KioskWithdrawal),
+    Receipt(KioskWithdrawal),
     Failed(AppError),
+}
+
+impl Screen {
+    /// Where this screen goes by itself, and after how long; `None` while
+    /// it waits for someone or something.
+    fn next(&self) -> Option<(i64, Screen)> {
+        match self {
+            Screen::Withdrawal(w) => match w.step {
+                KioskStep::AwaitingPhone { .. } => None,
+                KioskStep::Dispensing { .. } => Some((DISPENSE_MS, Screen::Receipt(w.clone()))),
+                KioskStep::Refused { .. } => Some((LINGER_MS, Screen::Idle)),
+            },
+            Screen::Receipt(_) | Screen::Failed(_) => Some((LINGER_MS, Screen::Idle)),
+            Screen::Idle | Screen::Busy => None,
+        }
+    }
 }
 
 fn error_text(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> String {
@@ -53,6 +75,19 @@ fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String 
     .to_string()
 }
 
+/// A receipt's local date and time, as `2026-11-22 14:05`.
+fn date_time(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 #[component]
 pub fn KioskFlow(atm: Atm) -> impl IntoView {
     let i18n = use_i18n();
@@ -60,6 +95,18 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     let screen = RwSignal::new(Screen::Idle);
     let code = RwSignal::new(String::new());
     let now = RwSignal::new(js_sys::Date::now() as i64);
+    // When the current screen appeared, for the ones that go on by themselves.
+    let shown_at = RwSignal::new(js_sys::Date::now() as i64);
+    Effect::new(move |_| {
+        screen.track();
+        shown_at.set(js_sys::Date::now() as i64);
+    });
+    let moves_on_in = move || {
+        screen
+            .with(Screen::next)
+            // The clock ticks twice a second: never show more than the whole wait.
+            .map(|(after, _)| (shown_at.get() + after - now.get()).clamp(0, after))
+    };
     let send = move |text: String| {
         screen.set(Screen::Busy);
         spawn_local(async move {
@@ -97,7 +144,13 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     });
     if let Ok(tick) = set_interval_with_handle(
         move || {
-            now.set(js_sys::Date::now() as i64);
+            let at = js_sys::Date::now() as i64;
+            now.set(at);
+            if let Some((after, next)) = screen.with_untracked(Screen::next) {
+                if at - shown_at.get_untracked() >= after {
+                    screen.set(next);
+                }
+            }
             let camera_on = stream.try_with_value(Option::is_some).unwrap_or(false);
             if camera_on && screen.get_untracked() == Screen::Idle {
                 if let (Some(video), Some(canvas)) =
@@ -131,6 +184,11 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
         send(code.get_untracked());
     };
     let back = move |_| screen.set(Screen::Idle);
+    let idle_in = move || {
+        moves_on_in().map(|ms| {
+            view! { <p class="kiosk__hint" aria-live="off">{t!(i18n, atm.idle_in, seconds = (ms + 999) / 1000)}</p> }
+        })
+    };
     view! {
         <video
             node_ref=video_ref
@@ -160,8 +218,29 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
             }.into_any(),
             Screen::Failed(e) => view! {
                 <p class="kiosk__message kiosk__message--error" role="alert">{error_text(i18n, &e)}</p>
-                <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.back)}</button>
+                <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.back)}</button>
+                {idle_in}
             }.into_any(),
+            Screen::Receipt(w) => {
+                let at_ms = match w.step {
+                    KioskStep::Dispensing { at_ms } => at_ms,
+                    _ => now.get_untracked(),
+                };
+                let total = shared::Money::jpy(w.amount.amount_minor + w.fee.amount_minor);
+                view! {
+                    <h1 class="kiosk__welcome">{t!(i18n, atm.receipt_title)}</h1>
+                    <dl class="kiosk__receipt" aria-label=move || t_string!(i18n, atm.receipt_title)>
+                        <div><dt>{t!(i18n, atm.receipt_amount)}</dt><dd>{w.amount.format(lang())}</dd></div>
+                        <div><dt>{t!(i18n, atm.receipt_fee)}</dt><dd>{w.fee.format(lang())}</dd></div>
+                        <div><dt>{t!(i18n, atm.receipt_total)}</dt><dd>{total.format(lang())}</dd></div>
+                        <div><dt>{t!(i18n, atm.receipt_atm)}</dt><dd>{atm.name.clone()}</dd></div>
+                        <div><dt>{t!(i18n, atm.receipt_when)}</dt><dd>{date_time(at_ms)}</dd></div>
+                        <div><dt>{t!(i18n, atm.receipt_number)}</dt><dd>{w.id.to_string()}</dd></div>
+                    </dl>
+                    <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.receipt)}</button>
+                    {idle_in}
+                }.into_any()
+            }
             Screen::Withdrawal(w) => {
                 let amount = w.amount.format(lang());
                 match w.step {
@@ -176,15 +255,22 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                             }}
                         </p>
                     }.into_any(),
-                    KioskStep::Dispensing => view! {
-                        <h1 class="kiosk__welcome">{t!(i18n, atm.dispensing_title)}</h1>
-                        <p class="kiosk__message" role="status">{t!(i18n, atm.dispensing_body, amount = amount.clone())}</p>
-                        <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.receipt)}</button>
-                    }.into_any(),
+                    KioskStep::Dispensing { .. } => {
+                        let taken = w.clone();
+                        view! {
+                            <h1 class="kiosk__welcome">{t!(i18n, atm.dispensing_title)}</h1>
+                            <p class="kiosk__message" role="status">{t!(i18n, atm.dispensing_body, amount = amount.clone())}</p>
+                            <button type="button" class="button kiosk__button" autofocus
+                                on:click=move |_| screen.set(Screen::Receipt(taken.clone()))>
+                                {t!(i18n, atm.cash_taken)}
+                            </button>
+                        }.into_any()
+                    }
                     KioskStep::Refused { reason } => view! {
                         <h1 class="kiosk__welcome">{t!(i18n, atm.refused_title)}</h1>
                         <p class="kiosk__message kiosk__message--error" role="alert">{refused_text(i18n, &reason)}</p>
-                        <button type="button" class="button kiosk__button" on:click=back>{t!(i18n, atm.back)}</button>
+                        <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.back)}</button>
+                        {idle_in}
                     }.into_any(),
                 }
             }

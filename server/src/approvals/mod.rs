@@ -421,6 +421,7 @@ impl ApprovalsPort for Approvals {
             requester: "Anshin demo".into(),
             context: ApprovalContext {
                 amount: Some(Money::new(20_000, Currency::Jpy)),
+                fee: None,
                 payee: None,
                 place,
                 warnings: vec![Warning::PhoneScam],

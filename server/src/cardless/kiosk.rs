@@ -1,7 +1,8 @@
 //! Cardless withdrawals at the ATM: the kiosk reads a code, the customer's
 //! phone is asked to confirm (passkey, and the phone within N metres of
-//! this ATM), and once it has, the kiosk dispenses: the hold is posted and
-//! the cash leaves the cassette, in one linked ledger request.
+//! this ATM), and once it has, the kiosk dispenses: the hold is posted, the
+//! cash leaves the cassette and the fee goes to fee income, in one linked
+//! ledger request.
 //!
 //! A wrong or unknown code counts against the kiosk (it locks after five in
 //! a row). A code works once. The customer hears of every scan of their code.
@@ -19,6 +20,8 @@ use shared::{
 };
 
 use super::{key, store, Cardless, CLEARING_SETTING, SCOPE};
+
+const FEE_INCOME_SETTING: &str = "fee_income_account";
 use crate::{
     approvals::NewApproval, atms::store::AtmRow, error::internal, identity::session, system::now_ms,
 };
@@ -77,14 +80,15 @@ impl Cardless {
         }
     }
 
-    /// Posts the hold and moves the cash out of the cassette, once.
-    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<(), AppError> {
+    /// Posts the hold, moves the cash out of the cassette and takes the fee,
+    /// once; returns when the withdrawal was dispensed.
+    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<i64, AppError> {
         let id = found.withdrawal.id;
         let clearing = self
             .ledger
             .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
             .await?;
-        let items = vec![
+        let mut items = vec![
             (
                 key(&format!("cw:{id}:post"))?,
                 TransferRequest::PostPending {
@@ -103,6 +107,23 @@ impl Cardless {
                 },
             ),
         ];
+        let fee = found.withdrawal.fee;
+        if fee.amount_minor > 0 {
+            let income = self
+                .ledger
+                .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
+                .await?;
+            items.push((
+                key(&format!("cw:{id}:fee"))?,
+                TransferRequest::Single {
+                    debit: clearing,
+                    credit: income,
+                    amount: fee,
+                    code: TransferCode::Fee,
+                    reference: format!("Cardless withdrawal fee ({})", atm.name),
+                },
+            ));
+        }
         self.ledger.transfer_linked(SCOPE, items).await?;
         let now = now_ms();
         let mut tx = self
@@ -119,14 +140,23 @@ impl Cardless {
                 actor: format!("atm:{}", atm.id),
                 action: "cardless.dispensed".into(),
                 subject: format!("withdrawal:{id}"),
-                detail: "{}".into(),
+                detail: serde_json::json!({
+                    "amount_yen": found.withdrawal.amount.amount_minor,
+                    "fee_yen": fee.amount_minor,
+                })
+                .to_string(),
             };
             crate::audit::append(&mut tx, &[event], now)
                 .await
                 .map_err(|e| internal("audit", e))?;
         }
         tx.commit().await.map_err(|e| internal("cardless", e))?;
-        Ok(())
+        // Another request may have ended it first: its time is the receipt's.
+        Ok(store::get(&self.db, id)
+            .await
+            .map_err(|e| internal("cardless", e))?
+            .and_then(|s| s.withdrawal.ended_at_ms)
+            .unwrap_or(now))
     }
 }
 
@@ -181,6 +211,7 @@ impl KioskPort for Cardless {
                 requester: format!("{} ATM", atm.name),
                 context: ApprovalContext {
                     amount: Some(w.amount),
+                    fee: (w.fee.amount_minor > 0).then_some(w.fee),
                     payee: None,
                     place: Some(Place {
                         name: atm.name.clone(),
@@ -201,6 +232,7 @@ impl KioskPort for Cardless {
         Ok(KioskWithdrawal {
             id: w.id,
             amount: w.amount,
+            fee: w.fee,
             step: KioskStep::AwaitingPhone {
                 deadline_ms: approval.deadline_ms,
             },
@@ -221,10 +253,12 @@ impl KioskPort for Cardless {
         let at_kiosk = |step| KioskWithdrawal {
             id,
             amount: found.withdrawal.amount,
+            fee: found.withdrawal.fee,
             step,
         };
         if found.withdrawal.state == WithdrawalState::Dispensed {
-            return Ok(at_kiosk(KioskStep::Dispensing));
+            let at_ms = found.withdrawal.ended_at_ms.unwrap_or_else(now_ms);
+            return Ok(at_kiosk(KioskStep::Dispensing { at_ms }));
         }
         let approval = match found.approval {
             Some(a) => self.approvals.get(a).await?,
@@ -240,8 +274,8 @@ impl KioskPort for Cardless {
                 deadline_ms: approval.deadline_ms,
             })),
             ApprovalState::Approved if found.withdrawal.state == WithdrawalState::AwaitingPhone => {
-                self.dispense(&found, &atm).await?;
-                Ok(at_kiosk(KioskStep::Dispensing))
+                let at_ms = self.dispense(&found, &atm).await?;
+                Ok(at_kiosk(KioskStep::Dispensing { at_ms }))
             }
             _ => Ok(at_kiosk(KioskStep::Refused {
                 reason: approval

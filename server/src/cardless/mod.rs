@@ -2,8 +2,9 @@
 //! the amount at once as a ledger hold from the customer's account to the
 //! platform's cardless clearing account, and returns two codes shown only
 //! then: a QR token (256 bits, SHA-256-hashed) and a short code for typing
-//! (the withdrawal's number and six secret digits, argon2id-hashed). Cancel
-//! or expiry releases the hold. Limits: whole thousands, per withdrawal and
+//! (the withdrawal's number and six secret digits, argon2id-hashed). The
+//! fee is reserved with the amount and taken only with the cash. Cancel or
+//! expiry releases the hold. Limits: whole thousands, per withdrawal and
 //! per day (Japan time).
 
 mod kiosk;
@@ -17,7 +18,9 @@ use argon2::{
 };
 use async_trait::async_trait;
 use shared::{
-    cardless::{check_amount, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN},
+    cardless::{
+        check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
+    },
     ids::{AccountId, UserId, WithdrawalId},
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::Money,
@@ -51,8 +54,16 @@ pub struct Cardless {
     atms: std::sync::Arc<crate::atms::AtmFleet>,
     approvals: crate::approvals::Approvals,
     notifier: crate::notify::Notifier,
+    terms: Terms,
+}
+
+/// How a cardless withdrawal service is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct Terms {
     /// How long a prepared withdrawal waits for an ATM.
-    ttl_ms: i64,
+    pub ttl_ms: i64,
+    /// The fee for one withdrawal, in yen.
+    pub fee_yen: i64,
 }
 
 /// The QR payload for a token: a scheme the kiosk recognises, then the token.
@@ -96,7 +107,7 @@ impl Cardless {
         atms: std::sync::Arc<crate::atms::AtmFleet>,
         approvals: crate::approvals::Approvals,
         notifier: crate::notify::Notifier,
-        ttl_ms: i64,
+        terms: Terms,
     ) -> Self {
         Cardless {
             db,
@@ -104,7 +115,7 @@ impl Cardless {
             atms,
             approvals,
             notifier,
-            ttl_ms,
+            terms,
         }
     }
 
@@ -199,7 +210,9 @@ impl CardlessPort for Cardless {
             return Err(AppError::NotFound);
         }
         let now = now_ms();
-        let used = store::used_since(&self.db, user, start_of_day_jst(now))
+        let day = start_of_day_jst(now);
+        // A quick answer before anything is reserved; the count that decides is taken under a lock below.
+        let used = store::used_since(self.db.pool(), user, day)
             .await
             .map_err(|e| internal("cardless", e))?;
         if used + yen > MAX_PER_DAY_YEN {
@@ -217,11 +230,12 @@ impl CardlessPort for Cardless {
                 TransferRequest::Pending {
                     debit: account,
                     credit: clearing,
-                    amount: Money::jpy(yen),
+                    // The fee is reserved with the cash, so a confirmed withdrawal can always pay it.
+                    amount: Money::jpy(yen + self.terms.fee_yen),
                     code: TransferCode::Withdrawal,
                     reference: "Cardless withdrawal (reserved)".into(),
                     // Longer than the code: a confirmation just before expiry can still be dispensed.
-                    timeout_ms: self.ttl_ms + 2 * HOLD_GRACE_MS,
+                    timeout_ms: self.terms.ttl_ms + 2 * HOLD_GRACE_MS,
                 },
             )
             .await?;
@@ -233,29 +247,50 @@ impl CardlessPort for Cardless {
             .begin()
             .await
             .map_err(|e| internal("cardless", e))?;
+        store::lock_owner(&mut tx, user)
+            .await
+            .map_err(|e| internal("cardless", e))?;
         let (found, fresh) = store::insert(
             &mut tx,
             store::Insert {
                 owner: user,
                 account,
                 yen,
+                fee_yen: self.terms.fee_yen,
                 hold: hold.id,
                 key: request_key,
                 token_hash: &token_hash,
                 pin_hash: &pin_hash,
                 now_ms: now,
-                expires_at_ms: now + self.ttl_ms,
+                expires_at_ms: now + self.terms.ttl_ms,
             },
         )
         .await
         .map_err(|e| internal("cardless", e))?;
         let id = found.withdrawal.id;
+        if fresh
+            && store::used_since(&mut *tx, user, day)
+                .await
+                .map_err(|e| internal("cardless", e))?
+                > MAX_PER_DAY_YEN
+        {
+            // Another withdrawal prepared at the same moment took what was left of today's limit.
+            tx.rollback().await.map_err(|e| internal("cardless", e))?;
+            let void = TransferRequest::VoidPending {
+                pending_id: hold.id,
+            };
+            self.ledger
+                .transfer(SCOPE, &key(&format!("cw:{user}:{request_key}:undo"))?, void)
+                .await?;
+            return Err(AppError::invalid("amount", "over_daily_limit"));
+        }
         if fresh {
             let event = audit::Event {
                 actor: holder(user),
                 action: "cardless.prepared".into(),
                 subject: format!("withdrawal:{id}"),
-                detail: serde_json::json!({ "amount_yen": yen, "account": account.0 }).to_string(),
+                detail: serde_json::json!({ "amount_yen": yen, "fee_yen": self.terms.fee_yen, "account": account.0 })
+                    .to_string(),
             };
             audit::append(&mut tx, &[event], now)
                 .await
@@ -277,11 +312,19 @@ impl CardlessPort for Cardless {
         })
     }
 
-    async fn my_withdrawals(&self, caller: &Caller) -> Result<Vec<Withdrawal>, AppError> {
+    async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError> {
         let user = owner(caller)?;
-        store::of_user(&self.db, user, LISTED)
+        let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms()))
             .await
-            .map_err(|e| internal("cardless", e))
+            .map_err(|e| internal("cardless", e))?;
+        let recent = store::of_user(&self.db, user, LISTED)
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        Ok(CashOverview {
+            fee: Money::jpy(self.terms.fee_yen),
+            left_today: Money::jpy((MAX_PER_DAY_YEN - used).max(0)),
+            recent,
+        })
     }
 
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError> {

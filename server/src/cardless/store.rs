@@ -10,7 +10,7 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 use crate::db::Db;
 
 const COLUMNS: &str = "id, account, amount_yen, state, created_at_ms, expires_at_ms, \
-                       hold_transfer, user_id, atm_id, approval_id, pin_hash";
+                       hold_transfer, user_id, atm_id, approval_id, pin_hash, fee_yen, ended_at_ms";
 
 /// A row with what only the server needs.
 #[derive(Debug, Clone)]
@@ -36,10 +36,12 @@ fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
             id: WithdrawalId(r.try_get(0)?),
             account: AccountId(r.try_get(1)?),
             amount: Money::jpy(r.try_get(2)?),
+            fee: Money::jpy(r.try_get(11)?),
             state: WithdrawalState::parse(&state)
                 .ok_or_else(|| sqlx::Error::Decode(format!("unknown state {state:?}").into()))?,
             created_at_ms: r.try_get(4)?,
             expires_at_ms: r.try_get(5)?,
+            ended_at_ms: r.try_get(12)?,
         },
     })
 }
@@ -49,6 +51,7 @@ pub struct Insert<'a> {
     pub owner: UserId,
     pub account: AccountId,
     pub yen: i64,
+    pub fee_yen: i64,
     pub hold: TransferId,
     pub key: &'a str,
     pub token_hash: &'a str,
@@ -64,8 +67,8 @@ pub async fn insert(
 ) -> Result<(Stored, bool), sqlx::Error> {
     let inserted = sqlx::query(&format!(
         "INSERT INTO cardless_withdrawals (user_id, account, amount_yen, hold_transfer, request_key, \
-         token_hash, pin_hash, state, created_at_ms, expires_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', $8, $9) \
+         token_hash, pin_hash, state, created_at_ms, expires_at_ms, fee_yen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', $8, $9, $10) \
          ON CONFLICT (user_id, request_key) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(w.owner.0)
@@ -77,6 +80,7 @@ pub async fn insert(
     .bind(w.pin_hash)
     .bind(w.now_ms)
     .bind(w.expires_at_ms)
+    .bind(w.fee_yen)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(row) = inserted {
@@ -136,7 +140,10 @@ pub async fn of_user(db: &Db, user: UserId, limit: i64) -> Result<Vec<Withdrawal
 }
 
 /// Yen reserved or taken since `since_ms` (cancelled and expired ones do not count).
-pub async fn used_since(db: &Db, user: UserId, since_ms: i64) -> Result<i64, sqlx::Error> {
+pub async fn used_since<'e, E>(ex: E, user: UserId, since_ms: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(
         // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines answer an integer.
         "SELECT CAST(COALESCE(SUM(amount_yen), 0) AS BIGINT) FROM cardless_withdrawals \
@@ -144,9 +151,19 @@ pub async fn used_since(db: &Db, user: UserId, since_ms: i64) -> Result<i64, sql
     )
     .bind(user.0)
     .bind(since_ms)
-    .fetch_one(db.pool())
+    .fetch_one(ex)
     .await?;
     row.try_get(0)
+}
+
+/// Locks the person's row until the transaction ends, so two withdrawals
+/// prepared at once are counted against the daily limit one after the other.
+pub async fn lock_owner(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET event_seq = event_seq WHERE id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Ends an open withdrawal; `true` when this call did it.

@@ -41,6 +41,7 @@ fn request(decider: UserId, near: bool, ttl_ms: i64) -> NewApproval {
         requester: "Shibuya Station ATM".into(),
         context: ApprovalContext {
             amount: Some(Money::new(30_000, Currency::Jpy)),
+            fee: None,
             payee: None,
             place: Some(Place {
                 name: "Shibuya Station".into(),

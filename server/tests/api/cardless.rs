@@ -8,7 +8,7 @@ use crate::{
     people::{sign_up, Person},
 };
 use shared::{
-    cardless::{Prepared, Withdrawal, WithdrawalState},
+    cardless::{CashOverview, Prepared, Withdrawal, WithdrawalState},
     ids::AccountId,
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
@@ -96,7 +96,12 @@ on_both_engines!(
         let (number, pin) = first.short_code.split_once('-').unwrap();
         assert_eq!(number, w.id.to_string());
         assert_eq!(pin.len(), 6);
-        assert_eq!(available(app, account).await, 270_000, "reserved at once");
+        assert_eq!(w.fee, Money::jpy(110));
+        assert_eq!(
+            available(app, account).await,
+            300_000 - 30_110,
+            "reserved at once, with the fee"
+        );
 
         // The page retries (its first answer was lost): the same reservation, new codes.
         let again: Prepared = prepare(app, &hanako, account, 30_000, "k1")
@@ -106,15 +111,24 @@ on_both_engines!(
             .unwrap();
         assert_eq!(again.withdrawal.id, w.id);
         assert_ne!(again.qr_payload, first.qr_payload);
-        assert_eq!(available(app, account).await, 270_000, "reserved once");
+        assert_eq!(
+            available(app, account).await,
+            300_000 - 30_110,
+            "reserved once"
+        );
 
-        let listed: Vec<Withdrawal> = app
+        let listed: CashOverview = app
             .post("/api/cardless/mine", "", Some(&hanako.cookie))
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(listed.len(), 1);
+        assert_eq!(listed.recent.len(), 1);
+        assert_eq!(
+            (listed.fee, listed.left_today),
+            (Money::jpy(110), Money::jpy(1_000_000 - 30_000)),
+            "the fee does not count against the daily limit"
+        );
 
         let res = app
             .post(
@@ -211,6 +225,48 @@ on_both_engines!(
             res.json::<AppError>().await.unwrap(),
             AppError::invalid("amount", "over_daily_limit")
         );
+        let overview: CashOverview = app
+            .post("/api/cardless/mine", "", Some(&hanako.cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(overview.left_today, Money::jpy(0));
+    }
+);
+
+on_both_engines!(
+    the_daily_limit_holds_when_withdrawals_are_prepared_at_once,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_race", 3_000_000).await;
+        // Five at once, ¥300,000 each, against ¥1,000,000 a day: three fit.
+        let keys: Vec<String> = (0..5).map(|i| format!("race{i}")).collect();
+        let attempts = keys
+            .iter()
+            .map(|k| prepare(app, &hanako, account, 300_000, k));
+        let statuses: Vec<u16> = futures::future::join_all(attempts)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            3,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 422).count(),
+            2,
+            "{statuses:?}"
+        );
+        // The refused ones reserve nothing.
+        assert_eq!(
+            available(app, account).await,
+            3_000_000 - 3 * 300_110,
+            "only the three are reserved"
+        );
+        let report = app.ledger().check().await.unwrap();
+        assert!(report.violations.is_empty(), "{:?}", report.violations);
     }
 );
 
@@ -229,17 +285,17 @@ async fn expiry_releases(engine: DbEngine) {
         .json()
         .await
         .unwrap();
-    assert_eq!(available(&app, account).await, 80_000);
+    assert_eq!(available(&app, account).await, 100_000 - 20_110);
     let mut state = WithdrawalState::Ready;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let listed: Vec<Withdrawal> = app
+        let listed: CashOverview = app
             .post("/api/cardless/mine", "", Some(&hanako.cookie))
             .await
             .json()
             .await
             .unwrap();
-        state = listed[0].state;
+        state = listed.recent[0].state;
         if state != WithdrawalState::Ready {
             break;
         }

@@ -14,6 +14,7 @@ use shared::{
     events::{Event, Inbox},
     identity::Ceremony,
     ids::ApprovalId,
+    ledger::AccountKind,
     AppError, Money,
 };
 
@@ -140,16 +141,25 @@ async fn at_the_atm(engine: DbEngine) {
     // Confirmed on the phone near the ATM: the kiosk dispenses, once.
     let approval = latest_approval(&app, &hanako).await;
     assert_eq!(approve_near_shibuya(&app, &mut hanako, approval).await, 200);
+    let dispensed = progress(&app, &kiosk, at_atm.id).await;
+    assert!(matches!(dispensed, KioskStep::Dispensing { .. }));
     assert_eq!(
         progress(&app, &kiosk, at_atm.id).await,
-        KioskStep::Dispensing
-    );
-    assert_eq!(
-        progress(&app, &kiosk, at_atm.id).await,
-        KioskStep::Dispensing
+        dispensed,
+        "dispensed once: the same receipt"
     );
     let balance = app.ledger().balance(account).await.unwrap();
-    assert_eq!(balance.posted(), Money::jpy(170_000));
+    assert_eq!(balance.posted(), Money::jpy(200_000 - 30_000 - 110));
+    let fees = app
+        .ledger()
+        .platform_account("fee_income_account", AccountKind::FeeIncome, "Fee income")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.ledger().balance(fees).await.unwrap().posted(),
+        Money::jpy(110),
+        "the fee is taken with the cash"
+    );
     let atms: Vec<shared::atm::Atm> = app
         .post("/api/atms/list", "", Some(&sato))
         .await
@@ -177,7 +187,7 @@ async fn at_the_atm(engine: DbEngine) {
     );
     assert_eq!(
         app.ledger().balance(account).await.unwrap().available(),
-        Money::jpy(160_000)
+        Money::jpy(200_000 - 30_110 - 10_110)
     );
 
     // A machine short of cash refuses without using the code, and the customer hears of it.

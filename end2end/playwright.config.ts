@@ -4,16 +4,15 @@
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium';
+import { BIN, serveCommand } from './support/server';
 
 // Workers load this file too; they inherit what the main process decided.
 process.env.ANSHIN_E2E_PORT ??= '3107';
 process.env.ANSHIN_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'anshin-e2e-'));
 
 const port = Number(process.env.ANSHIN_E2E_PORT);
-const root = resolve(__dirname, '..');
-const bin = process.env.ANSHIN_BIN ?? join(root, 'target/debug/anshin');
 // A fresh SQLite file, unless a database is named (the benchmarks run on PostgreSQL too).
 const dbUrl =
   process.env.ANSHIN_E2E_DATABASE_URL ?? `sqlite://${join(process.env.ANSHIN_E2E_DATA, 'e2e.db')}?mode=rwc`;
@@ -37,7 +36,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
-    command: `"${bin}" serve --listen 127.0.0.1:${port} --dist "${join(root, 'dist')}" --database-url "${dbUrl}" --demo --sign-in-per-minute 1000`,
+    command: [BIN, ...serveCommand(port, dbUrl)].map((a) => `"${a}"`).join(' '),
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

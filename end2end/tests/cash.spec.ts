@@ -13,7 +13,7 @@ test('prepare a cardless withdrawal, see its codes, and cancel it', async ({ pag
   await expect(page).toHaveURL('/customer/cash');
   await page.getByLabel('Amount (yen, whole thousands)').fill('1500');
   await page.getByRole('button', { name: 'Prepare the code' }).click();
-  await expect(page.getByRole('alert')).toContainText('Some of the information you entered is not valid.');
+  await expect(page.getByRole('alert')).toHaveText('Withdrawals are in whole thousands of yen, for example 20,000.');
 
   await page.getByRole('button', { name: '¥20,000' }).click();
   await page.getByRole('button', { name: 'Prepare the code' }).click();

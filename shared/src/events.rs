@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    approval::{ApprovalKind, ApprovalState, Outcome},
+    approval::{Approval, ApprovalKind, ApprovalState, Outcome},
     ids::ApprovalId,
 };
 
@@ -20,6 +20,11 @@ pub enum Event {
         kind: ApprovalKind,
         requester: String,
         deadline_ms: i64,
+        /// The whole request as raised, so an open Approvals page can show it
+        /// at once instead of asking for its list first. Absent in events
+        /// recorded before it was added.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<Box<Approval>>,
     },
     /// A request for this person ended.
     ApprovalEnded {

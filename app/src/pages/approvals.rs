@@ -62,16 +62,21 @@ pub fn Approvals() -> impl IntoView {
         });
     };
     load();
-    // Any request arriving or ending reloads the list.
+    // Any request arriving or ending reloads the list. A new request that
+    // came with its details shows at once, before the list is back.
     Effect::new(move |_| {
-        let relevant = live.latest.with(|n| {
-            n.as_ref().is_some_and(|n| {
-                matches!(
-                    n.event,
-                    Event::ApprovalRequested { .. } | Event::ApprovalEnded { .. }
-                )
-            })
+        let (relevant, arrived) = live.latest.with(|n| match n.as_ref().map(|n| &n.event) {
+            Some(Event::ApprovalRequested { request, .. }) => (true, request.clone()),
+            Some(Event::ApprovalEnded { .. }) => (true, None),
+            _ => (false, None),
         });
+        if let Some(request) = arrived.filter(|_| loaded.get_untracked()) {
+            pending.update(|list| {
+                if !list.iter().any(|a| a.id == request.id) {
+                    list.push(*request);
+                }
+            });
+        }
         if relevant {
             load();
         }

@@ -25,6 +25,7 @@ use shared::{
     ports::{ApprovalsPort, Caller},
     AppError,
 };
+use sqlx::AnyConnection;
 use std::sync::Arc;
 
 use crate::{
@@ -33,7 +34,7 @@ use crate::{
     error::internal,
     http::rate_limit::Limiter,
     identity::{holder, Identity},
-    notify::Notifier,
+    notify::{Delivery, Notifier},
     system::now_ms,
 };
 
@@ -84,6 +85,23 @@ impl Approvals {
 
     /// Raises a request; the decider's open pages hear of it at once.
     pub async fn raise(&self, new: NewApproval) -> Result<Approval, AppError> {
+        let mut tx = self.begin().await?;
+        let (approval, delivery) = self.raise_in(&mut tx, new).await?;
+        self.notifier
+            .commit(tx, vec![delivery])
+            .await
+            .map_err(|e| internal("approval", e))?;
+        Ok(approval)
+    }
+
+    /// Raises a request inside the caller's transaction, so it stands or
+    /// falls with the caller's own change. Commit with [`Notifier::commit`]
+    /// and the returned delivery, so the decider hears of it at commit.
+    pub async fn raise_in(
+        &self,
+        tx: &mut AnyConnection,
+        new: NewApproval,
+    ) -> Result<(Approval, Delivery), AppError> {
         if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
             return Err(AppError::invalid("deadline", "out_of_range"));
         }
@@ -106,8 +124,7 @@ impl Approvals {
             deadline_ms: now + new.ttl_ms,
             decided_at_ms: None,
         };
-        let mut tx = self.begin().await?;
-        approval.id = store::insert(&mut tx, new.decider, &approval)
+        approval.id = store::insert(&mut *tx, new.decider, &approval)
             .await
             .map_err(|e| internal("approval", e))?;
         let event = Event::ApprovalRequested {
@@ -115,10 +132,11 @@ impl Approvals {
             kind: approval.kind,
             requester: approval.requester.clone(),
             deadline_ms: approval.deadline_ms,
+            request: Some(Box::new(approval.clone())),
         };
         let delivery = self
             .notifier
-            .record(&mut tx, new.decider, &event)
+            .record(&mut *tx, new.decider, &event)
             .await
             .map_err(|e| internal("approval", e))?;
         let detail = serde_json::json!({
@@ -127,7 +145,7 @@ impl Approvals {
             "deadline_ms": approval.deadline_ms,
         });
         self.audit(
-            &mut tx,
+            &mut *tx,
             &approval.requester,
             "approval.raised",
             approval.id,
@@ -135,11 +153,7 @@ impl Approvals {
             now,
         )
         .await?;
-        self.notifier
-            .commit(tx, vec![delivery])
-            .await
-            .map_err(|e| internal("approval", e))?;
-        Ok(approval)
+        Ok((approval, delivery))
     }
 
     /// The requester withdraws a pending request.

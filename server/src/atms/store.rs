@@ -188,7 +188,8 @@ pub async fn bad_code(db: &Db, id: AtmId, lock_after: i64) -> Result<bool, sqlx:
 
 /// A good code clears the count of wrong ones.
 pub async fn good_code(db: &Db, id: AtmId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE atms SET failed_codes = 0 WHERE id = $1")
+    // Only when there is something to reset: a write that changes nothing costs no commit.
+    sqlx::query("UPDATE atms SET failed_codes = 0 WHERE id = $1 AND failed_codes <> 0")
         .bind(id.0)
         .execute(db.pool())
         .await?;

@@ -197,36 +197,50 @@ impl KioskPort for Cardless {
             .await;
             return Err(conflict("atm_short_of_cash"));
         }
-        if !store::take_for(&self.db, w.id, atm.id, now)
+        // Taking the code, raising the request on the phone and linking the two commit together.
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        if !store::take_for(&mut tx, w.id, atm.id, now)
             .await
             .map_err(|e| internal("cardless", e))?
         {
             return Err(conflict("code_used"));
         }
-        let approval = self
+        let (approval, delivery) = self
             .approvals
-            .raise(NewApproval {
-                kind: ApprovalKind::CardlessWithdrawal,
-                decider: found.owner,
-                requester: format!("{} ATM", atm.name),
-                context: ApprovalContext {
-                    amount: Some(w.amount),
-                    fee: (w.fee.amount_minor > 0).then_some(w.fee),
-                    payee: None,
-                    place: Some(Place {
-                        name: atm.name.clone(),
-                        at: atm.at,
+            .raise_in(
+                &mut tx,
+                NewApproval {
+                    kind: ApprovalKind::CardlessWithdrawal,
+                    decider: found.owner,
+                    requester: format!("{} ATM", atm.name),
+                    context: ApprovalContext {
+                        amount: Some(w.amount),
+                        fee: (w.fee.amount_minor > 0).then_some(w.fee),
+                        payee: None,
+                        place: Some(Place {
+                            name: atm.name.clone(),
+                            at: atm.at,
+                        }),
+                        warnings: vec![Warning::PhoneScam],
+                        reasons: vec![atm.address.clone()],
+                    },
+                    near: Some(NearRule {
+                        within_m: NEAR_ATM_M,
                     }),
-                    warnings: vec![Warning::PhoneScam],
-                    reasons: vec![atm.address.clone()],
+                    ttl_ms: CONFIRM_MS.min(w.expires_at_ms - now).max(1),
                 },
-                near: Some(NearRule {
-                    within_m: NEAR_ATM_M,
-                }),
-                ttl_ms: CONFIRM_MS.min(w.expires_at_ms - now).max(1),
-            })
+            )
             .await?;
-        store::set_approval(&self.db, w.id, approval.id)
+        store::set_approval(&mut tx, w.id, approval.id)
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        self.notifier
+            .commit(tx, vec![delivery])
             .await
             .map_err(|e| internal("cardless", e))?;
         Ok(KioskWithdrawal {

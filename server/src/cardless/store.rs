@@ -220,7 +220,7 @@ pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Stored>, sqlx:
 
 /// Takes a ready, unexpired withdrawal for `atm`: the code works once.
 pub async fn take_for(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: WithdrawalId,
     atm: AtmId,
     now_ms: i64,
@@ -232,20 +232,20 @@ pub async fn take_for(
     .bind(id.0)
     .bind(atm.0)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_approval(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: WithdrawalId,
     approval: ApprovalId,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE cardless_withdrawals SET approval_id = $2 WHERE id = $1")
         .bind(id.0)
         .bind(approval.0)
-        .execute(db.pool())
+        .execute(conn)
         .await?;
     Ok(())
 }

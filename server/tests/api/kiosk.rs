@@ -92,9 +92,18 @@ async fn latest_approval(app: &TestApp, who: &Person) -> i64 {
             Event::ApprovalRequested {
                 approval,
                 requester,
+                request,
                 ..
             } => {
                 assert_eq!(requester, "Shibuya Station ATM");
+                // The event carries the whole request, fee and place included.
+                let request = request.as_ref().expect("the request rides with its event");
+                assert_eq!(request.id, *approval);
+                assert_eq!(request.context.fee, Some(Money::jpy(110)));
+                assert_eq!(
+                    request.context.place.as_ref().map(|p| p.name.as_str()),
+                    Some("Shibuya Station")
+                );
                 Some(approval.0)
             }
             _ => None,

@@ -1,7 +1,8 @@
 // The cardless flow end to end with two devices: the phone prepares a
 // withdrawal, the kiosk takes its short code, the phone approves near the
 // ATM with a passkey, and the kiosk dispenses and prints a receipt; then
-// again with the kiosk's camera reading the QR code the phone shows.
+// again with the kiosk's camera reading the QR code the phone shows. On a
+// server of its own, so its ATM's cash and Yoko's account are its own.
 import { test, expect } from '../support/fixtures';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
@@ -9,11 +10,12 @@ import { demoSignIn } from '../support/session';
 import { launchWithCamera, videoOfImage } from '../support/camera';
 import { enrollKiosk, kioskCode, prepareCash, typeCode } from '../support/kiosk';
 
-test('a code typed at the ATM, then one its camera reads, become cash once the phone approves nearby', async ({ page, browser, failures }) => {
+test('a code typed at the ATM, then one its camera reads, become cash once the phone approves nearby', async ({ isolated, failures }) => {
   test.setTimeout(90_000);
   // Yoko has no passkey yet: the first approval attempt says so (409), she adds one.
   failures.allow(/HTTP 409: POST .*\/api\/approvals\/approve\/begin/);
   failures.allow(/console error: Failed to load resource: .* status of 409/);
+  const page = await isolated.newPage();
   await addVirtualAuthenticator(page);
   await setLocation(page.context(), north(SHIBUYA_STATION, 60));
   await demoSignIn(page, 'yoko');
@@ -24,14 +26,10 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await page.screenshot({ path: test.info().outputPath('phone-code.png'), fullPage: true });
 
   // Staff issue a kiosk code for the Shibuya Station ATM; a kiosk browser becomes it.
-  const staffContext = await browser.newContext();
-  const staff = await staffContext.newPage();
+  const staff = await isolated.newPage();
   await demoSignIn(staff, 'sato');
-  const code = await kioskCode(staff, 1);
-  const kioskContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const kiosk = await kioskContext.newPage();
-  failures.watch(kiosk);
-  await enrollKiosk(kiosk, code, 'Shibuya Station');
+  const kiosk = await isolated.newPage({ viewport: { width: 1280, height: 800 } });
+  await enrollKiosk(kiosk, await kioskCode(staff, 1), 'Shibuya Station');
 
   await typeCode(kiosk, shortCode);
   await expect(kiosk.getByRole('heading', { name: 'Confirm on your phone' })).toBeVisible();
@@ -61,7 +59,6 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await kiosk.screenshot({ path: test.info().outputPath('kiosk-receipt.png') });
   await kiosk.getByRole('button', { name: 'Done — back to start' }).click();
   await expect(kiosk.getByLabel('Code from your phone')).toBeVisible();
-  await kioskContext.close();
 
   // The phone and the ledger show the withdrawal: the cash and its fee left the account.
   const id = shortCode.split('-')[0];
@@ -70,20 +67,16 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await page.goto('/customer');
   await page.getByRole('link', { name: 'Ordinary account' }).click();
   const lines = page.getByRole('list').filter({ has: page.locator('.statement-line') }).getByRole('listitem');
-  await expect(lines.filter({ hasText: 'Cardless withdrawal' }).first()).toContainText('-¥10,110');
+  await expect(lines.filter({ hasText: '-¥10,110' })).toContainText(['Cardless withdrawal']);
 
   // Again, with the kiosk's camera filming the QR code the phone shows.
   await prepareCash(page, 10_000);
   const qr = test.info().outputPath('phone-qr.png');
   await page.getByRole('img', { name: 'QR code for this withdrawal' }).screenshot({ path: qr });
   const cameraBrowser = await launchWithCamera(videoOfImage(qr));
-  const origin = new URL(staff.url()).origin;
-  const cameraContext = await cameraBrowser.newContext({ baseURL: origin, viewport: { width: 1280, height: 800 } });
-  await cameraContext.grantPermissions(['camera'], { origin });
-  const camKiosk = await cameraContext.newPage();
-  failures.watch(camKiosk);
+  const camKiosk = await isolated.newPage({ browser: cameraBrowser, viewport: { width: 1280, height: 800 } });
+  await camKiosk.context().grantPermissions(['camera'], { origin: isolated.origin });
   await enrollKiosk(camKiosk, await kioskCode(staff, 1));
-  await staffContext.close();
   await expect(camKiosk.getByRole('heading', { name: 'Confirm on your phone' })).toBeVisible({ timeout: 15_000 });
 
   await page.goto('/customer/approvals');

@@ -69,6 +69,7 @@ test('a phone 5 km from the ATM is refused; the money stays reserved until cance
 });
 
 test('declined on the phone: the kiosk says so and goes back to the start by itself', async ({ isolated }) => {
+  test.setTimeout(60_000);
   const phone = await phoneOf(isolated);
   const code = await prepareCash(phone, 20_000);
   const kiosk = await shibuyaKiosk(isolated, await clerk(isolated));

@@ -70,7 +70,12 @@ pub fn Approvals() -> impl IntoView {
             Some(Event::ApprovalEnded { .. }) => (true, None),
             _ => (false, None),
         });
-        if let Some(request) = arrived.filter(|_| loaded.get_untracked()) {
+        // Only a request still open: a replayed event may name one long decided.
+        let open = |r: &Approval| {
+            r.state == ApprovalState::Pending
+                && r.deadline_ms > browser_now() + skew.get_untracked()
+        };
+        if let Some(request) = arrived.filter(|r| loaded.get_untracked() && open(r)) {
             pending.update(|list| {
                 if !list.iter().any(|a| a.id == request.id) {
                     list.push(*request);

@@ -113,7 +113,14 @@ pub fn Cash() -> impl IntoView {
                     key.set_value(attempt_key());
                     recent.refetch();
                 }
-                Err(e) => failed.set(Some(e)),
+                Err(e) => {
+                    // Only a request whose answer was lost is retried with the same key;
+                    // one the server answered is over, and the next attempt is a new one.
+                    if !matches!(e, AppError::Transport { .. }) {
+                        key.try_set_value(attempt_key());
+                    }
+                    failed.set(Some(e));
+                }
             }
             busy.set(false);
         });
@@ -132,9 +139,13 @@ pub fn Cash() -> impl IntoView {
         spawn_local(async move {
             match cancel_withdrawal(id).await {
                 Ok(_) => {
-                    if prepared
-                        .with_untracked(|p| p.as_ref().is_some_and(|(p, _)| p.withdrawal.id == id))
-                    {
+                    // The page may have been left while the answer was on its way.
+                    let on_screen = prepared
+                        .try_with_untracked(|p| {
+                            p.as_ref().is_some_and(|(p, _)| p.withdrawal.id == id)
+                        })
+                        .unwrap_or(false);
+                    if on_screen {
                         prepared.set(None);
                     }
                     cancelled.set(true);

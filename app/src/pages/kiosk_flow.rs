@@ -22,6 +22,10 @@ const POLL_MS: u64 = 500;
 const DISPENSE_MS: i64 = 15_000;
 /// How long a receipt or a refusal stays before the kiosk is ready for the next person.
 const LINGER_MS: i64 = 20_000;
+/// How long past the phone's deadline the kiosk waits for the server to say so itself.
+const DEADLINE_GRACE_MS: i64 = 10_000;
+/// How long the camera ignores a code it has just read (a phone still held up after a refusal).
+const REREAD_AFTER_MS: i64 = 60_000;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
@@ -70,6 +74,7 @@ fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String 
         "declined_by_user" => t_string!(i18n, atm.refused_declined_by_user),
         "too_far" => t_string!(i18n, atm.refused_too_far),
         "expired" => t_string!(i18n, atm.refused_expired),
+        "cancelled" => t_string!(i18n, atm.error_cancelled),
         _ => t_string!(i18n, atm.refused_other),
     }
     .to_string()
@@ -120,6 +125,8 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     let video_ref = NodeRef::<leptos::html::Video>::new();
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
     let stream = StoredValue::new_local(None::<web_sys::MediaStream>);
+    // The code the camera read last, and when.
+    let last_read = StoredValue::new((String::new(), 0i64));
     // The camera starts once the <video> is on the page; without one, typing still works.
     Effect::new(move |_| {
         if let Some(video) = video_ref.get() {
@@ -151,13 +158,33 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                     screen.set(next);
                 }
             }
+            // The server ends a wait that runs out; a kiosk that cannot hear back stops waiting.
+            if let Screen::Withdrawal(w) = screen.get_untracked() {
+                if matches!(w.step, KioskStep::AwaitingPhone { deadline_ms } if at > deadline_ms + DEADLINE_GRACE_MS)
+                {
+                    screen.set(Screen::Withdrawal(KioskWithdrawal {
+                        step: KioskStep::Refused {
+                            reason: "expired".into(),
+                        },
+                        ..w
+                    }));
+                }
+            }
             let camera_on = stream.try_with_value(Option::is_some).unwrap_or(false);
             if camera_on && screen.get_untracked() == Screen::Idle {
                 if let (Some(video), Some(canvas)) =
                     (video_ref.get_untracked(), canvas_ref.get_untracked())
                 {
                     if let Some(text) = camera::read(&video, &canvas) {
-                        send(text);
+                        let again = last_read
+                            .try_with_value(|(seen, when)| {
+                                *seen == text && at - when < REREAD_AFTER_MS
+                            })
+                            .unwrap_or(true);
+                        if !again {
+                            last_read.try_set_value((text.clone(), at));
+                            send(text);
+                        }
                     }
                 }
             }

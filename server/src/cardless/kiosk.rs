@@ -81,8 +81,9 @@ impl Cardless {
     }
 
     /// Posts the hold, moves the cash out of the cassette and takes the fee,
-    /// once; returns when the withdrawal was dispensed.
-    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<i64, AppError> {
+    /// once; returns when the withdrawal was dispensed, or `None` when its
+    /// reservation was released first (cancelled or expired).
+    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<Option<i64>, AppError> {
         let id = found.withdrawal.id;
         let clearing = self
             .ledger
@@ -90,14 +91,14 @@ impl Cardless {
             .await?;
         let mut items = vec![
             (
-                key(&format!("cw:{id}:post"))?,
+                key(&format!("cw:w:{id}:post"))?,
                 TransferRequest::PostPending {
                     pending_id: found.hold,
                     amount: None,
                 },
             ),
             (
-                key(&format!("cw:{id}:cash"))?,
+                key(&format!("cw:w:{id}:cash"))?,
                 TransferRequest::Single {
                     debit: clearing,
                     credit: atm.cassette,
@@ -114,7 +115,7 @@ impl Cardless {
                 .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
                 .await?;
             items.push((
-                key(&format!("cw:{id}:fee"))?,
+                key(&format!("cw:w:{id}:fee"))?,
                 TransferRequest::Single {
                     debit: clearing,
                     credit: income,
@@ -124,7 +125,12 @@ impl Cardless {
                 },
             ));
         }
-        self.ledger.transfer_linked(SCOPE, items).await?;
+        match self.ledger.transfer_linked(SCOPE, items).await {
+            Ok(_) => {}
+            // Cancelled or expired a moment before: nothing moved, nothing to give out.
+            Err(crate::ledger::LedgerError::HoldNotPending { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
         let now = now_ms();
         let mut tx = self
             .db
@@ -152,11 +158,13 @@ impl Cardless {
         }
         tx.commit().await.map_err(|e| internal("cardless", e))?;
         // Another request may have ended it first: its time is the receipt's.
-        Ok(store::get(&self.db, id)
-            .await
-            .map_err(|e| internal("cardless", e))?
-            .and_then(|s| s.withdrawal.ended_at_ms)
-            .unwrap_or(now))
+        Ok(Some(
+            store::get(&self.db, id)
+                .await
+                .map_err(|e| internal("cardless", e))?
+                .and_then(|s| s.withdrawal.ended_at_ms)
+                .unwrap_or(now),
+        ))
     }
 }
 
@@ -288,8 +296,12 @@ impl KioskPort for Cardless {
                 deadline_ms: approval.deadline_ms,
             })),
             ApprovalState::Approved if found.withdrawal.state == WithdrawalState::AwaitingPhone => {
-                let at_ms = self.dispense(&found, &atm).await?;
-                Ok(at_kiosk(KioskStep::Dispensing { at_ms }))
+                Ok(at_kiosk(match self.dispense(&found, &atm).await? {
+                    Some(at_ms) => KioskStep::Dispensing { at_ms },
+                    None => KioskStep::Refused {
+                        reason: "cancelled".into(),
+                    },
+                }))
             }
             _ => Ok(at_kiosk(KioskStep::Refused {
                 reason: approval

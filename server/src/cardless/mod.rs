@@ -22,7 +22,7 @@ use shared::{
         check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
     },
     ids::{AccountId, UserId, WithdrawalId},
-    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
+    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest, TransferState},
     money::Money,
     ports::{Caller, CardlessPort},
     AppError,
@@ -141,10 +141,15 @@ impl Cardless {
         // The hold may already have expired in the ledger; that releases it too.
         match self
             .ledger
-            .transfer(SCOPE, &key(&format!("cw:{id}:release"))?, void)
+            .transfer(SCOPE, &key(&format!("cw:w:{id}:release"))?, void)
             .await
         {
             Ok(_) => {}
+            // An ATM dispensed it a moment ago: the money is gone, so it does not end this way.
+            Err(crate::ledger::LedgerError::HoldNotPending {
+                state: TransferState::Posted,
+                ..
+            }) => return Ok(false),
             Err(crate::ledger::LedgerError::HoldNotPending { .. }) => {}
             Err(e) => return Err(e.into()),
         }
@@ -170,6 +175,13 @@ impl Cardless {
                 .map_err(|e| internal("audit", e))?;
         }
         tx.commit().await.map_err(|e| internal("cardless", e))?;
+        // The phone need not decide about a withdrawal that is over.
+        if let (true, Some(approval)) = (ended, found.approval) {
+            match self.approvals.cancel(approval, "system").await {
+                Ok(_) | Err(AppError::Conflict { .. }) => {}
+                Err(e) => tracing::warn!(error = %e, "could not withdraw the phone's request"),
+            }
+        }
         Ok(ended)
     }
 
@@ -204,7 +216,7 @@ impl CardlessPort for Cardless {
     ) -> Result<Prepared, AppError> {
         let user = owner(caller)?;
         check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
-        let hold_key = key(&format!("cw:{user}:{request_key}"))?;
+        let hold_key = key(&format!("cw:req:{user}:{request_key}"))?;
         // Someone else's account does not exist for this caller.
         if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str()) {
             return Err(AppError::NotFound);
@@ -239,6 +251,13 @@ impl CardlessPort for Cardless {
                 },
             )
             .await?;
+        // A retried request whose reservation was since released (refused, or
+        // cancelled and expired) must not show a code with nothing behind it.
+        if hold.state != TransferState::Pending {
+            return Err(AppError::Conflict {
+                reason: "withdrawal_not_ready".into(),
+            });
+        }
         let (token_hash, token, pin_hash, pin) = self.codes()?;
         // The withdrawal and its audit entry (or its new codes) are written together.
         let mut tx = self
@@ -280,7 +299,11 @@ impl CardlessPort for Cardless {
                 pending_id: hold.id,
             };
             self.ledger
-                .transfer(SCOPE, &key(&format!("cw:{user}:{request_key}:undo"))?, void)
+                .transfer(
+                    SCOPE,
+                    &key(&format!("cw:req:{user}:{request_key}:undo"))?,
+                    void,
+                )
                 .await?;
             return Err(AppError::invalid("amount", "over_daily_limit"));
         }

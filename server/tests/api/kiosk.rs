@@ -239,6 +239,41 @@ async fn at_the_atm(engine: DbEngine) {
         "still good elsewhere"
     );
 
+    // Cancelled on the phone while it is asked: the request is withdrawn, the
+    // kiosk hears why, and the money is free again.
+    let before = app.ledger().balance(account).await.unwrap().available();
+    let p: Prepared = prepare(&app, &hanako, account, 10_000, "w4")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at_atm: KioskWithdrawal = scan(&app, &kiosk, &p.qr_payload)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let approval = latest_approval(&app, &hanako).await;
+    let res = app
+        .post(
+            "/api/cardless/cancel",
+            &format!("id={}", at_atm.id),
+            Some(&hanako.cookie),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        progress(&app, &kiosk, at_atm.id).await,
+        KioskStep::Refused {
+            reason: "cancelled".into()
+        }
+    );
+    let res = crate::approvals::decline(&app, Some(&hanako.cookie), ApprovalId(approval)).await;
+    assert_eq!(res.status(), 409, "the phone's request was withdrawn");
+    assert_eq!(
+        app.ledger().balance(account).await.unwrap().available(),
+        before
+    );
+
     // Wrong codes lock the kiosk after five in a row, and staff are told.
     for i in 1..=5 {
         let res = scan(&app, &kiosk, &format!("anshin:cw:nonsense{i}")).await;

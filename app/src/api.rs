@@ -10,9 +10,10 @@ use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
+    consultation::{ChatMessage, Consultation},
     events::Inbox,
     identity::{Ceremony, Me, SignUpForm},
-    ids::{AccountId, ApprovalId, AtmId, TransferId, WithdrawalId},
+    ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, WithdrawalId},
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -309,6 +310,68 @@ pub async fn kiosk_progress(id: WithdrawalId) -> Result<KioskWithdrawal, AppErro
     let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
     port::<dyn shared::ports::KioskPort>()?
         .progress(device.0.as_deref(), id)
+        .await
+}
+
+/// A customer asks to talk to the bank (one open consultation at a time).
+#[server(prefix = "/api", endpoint = "consultations/ask")]
+pub async fn ask_consultation(topic: String) -> Result<Consultation, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .ask(&caller(), &topic)
+        .await
+}
+
+/// The customer's open consultation, if any.
+#[server(prefix = "/api", endpoint = "consultations/mine")]
+pub async fn fetch_my_consultation() -> Result<Option<Consultation>, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .mine(&caller())
+        .await
+}
+
+/// Staff: the waiting queue, then the consultations this clerk has taken.
+#[server(prefix = "/api", endpoint = "consultations/queue")]
+pub async fn fetch_consultation_queue() -> Result<Vec<Consultation>, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .queue(&caller())
+        .await
+}
+
+/// Staff: take a waiting consultation.
+#[server(prefix = "/api", endpoint = "consultations/take")]
+pub async fn take_consultation(id: ConsultationId) -> Result<Consultation, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .take(&caller(), id)
+        .await
+}
+
+/// Either side says something in the consultation's chat.
+#[server(prefix = "/api", endpoint = "consultations/say")]
+pub async fn say_in_consultation(
+    id: ConsultationId,
+    text: String,
+) -> Result<ChatMessage, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .say(&caller(), id, &text)
+        .await
+}
+
+/// The consultation's chat so far, after `after` when given.
+#[server(prefix = "/api", endpoint = "consultations/messages")]
+pub async fn fetch_consultation_messages(
+    id: ConsultationId,
+    after: Option<MessageId>,
+) -> Result<Vec<ChatMessage>, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .messages(&caller(), id, after)
+        .await
+}
+
+/// Either side ends the consultation (a customer may withdraw a waiting one).
+#[server(prefix = "/api", endpoint = "consultations/end")]
+pub async fn end_consultation(id: ConsultationId) -> Result<Consultation, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .end(&caller(), id)
         .await
 }
 

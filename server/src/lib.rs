@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bench;
 pub mod cardless;
 pub mod config;
+pub mod consultations;
 pub mod db;
 pub mod demo;
 pub mod error;

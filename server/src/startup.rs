@@ -193,6 +193,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         approvals: Arc::new(approvals.clone()),
         atms,
         cardless: Arc::new(cardless),
+        consultations: Arc::new(crate::consultations::Consultations::new(
+            db.clone(),
+            notifier.clone(),
+        )),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
+    consultation::{ChatMessage, Consultation},
     ids::ApprovalId,
 };
 
@@ -34,6 +35,11 @@ pub enum Event {
     },
     /// A demo or staff message, already in words.
     Notice { text: String },
+    /// A consultation this person is part of (or, for staff, one in the
+    /// queue) was asked for, taken or ended.
+    ConsultationChanged { consultation: Consultation },
+    /// A chat line in a consultation this person is part of.
+    ConsultationMessage { message: ChatMessage },
 }
 
 /// An event as kept in the inbox and sent down the live channel.

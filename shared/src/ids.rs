@@ -42,3 +42,11 @@ define_id!(
     /// A cardless withdrawal prepared on the phone.
     WithdrawalId
 );
+define_id!(
+    /// A video consultation between a customer and a bank clerk.
+    ConsultationId
+);
+define_id!(
+    /// A chat message within a consultation.
+    MessageId
+);

@@ -9,6 +9,7 @@ pub mod approval;
 pub mod atm;
 pub mod audit;
 pub mod cardless;
+pub mod consultation;
 pub mod error;
 pub mod events;
 pub mod geo;

@@ -11,9 +11,12 @@ use crate::{
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
+    consultation::{ChatMessage, Consultation},
     events::Inbox,
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
+    ids::{
+        AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, UserId, WithdrawalId,
+    },
     ledger::{AccountBalance, StatementPage},
     system::ServiceStatus,
     AppError,
@@ -208,4 +211,33 @@ pub trait KioskPort: Send + Sync {
         device: Option<&str>,
         id: WithdrawalId,
     ) -> Result<KioskWithdrawal, AppError>;
+}
+
+/// Remote consultations: customers ask, clerks take them, both talk.
+#[async_trait]
+pub trait ConsultationPort: Send + Sync {
+    /// A customer asks to talk to the bank; one open consultation at a time.
+    async fn ask(&self, caller: &Caller, topic: &str) -> Result<Consultation, AppError>;
+    /// The caller's open consultation (a customer's), if any.
+    async fn mine(&self, caller: &Caller) -> Result<Option<Consultation>, AppError>;
+    /// Staff: the waiting queue (oldest first), then the consultations this clerk has taken.
+    async fn queue(&self, caller: &Caller) -> Result<Vec<Consultation>, AppError>;
+    /// Staff: takes a waiting consultation; only one clerk can.
+    async fn take(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError>;
+    /// Either side of an active consultation says something in its chat.
+    async fn say(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        text: &str,
+    ) -> Result<ChatMessage, AppError>;
+    /// The chat so far (after `after`, when given), oldest first, for either side.
+    async fn messages(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        after: Option<MessageId>,
+    ) -> Result<Vec<ChatMessage>, AppError>;
+    /// Either side ends it; a customer may also withdraw one still waiting.
+    async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError>;
 }

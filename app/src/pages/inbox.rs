@@ -5,6 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 use shared::{
     approval::Outcome,
+    consultation::ConsultationState,
     events::{Event, Notification},
     AppError,
 };
@@ -43,6 +44,25 @@ fn text(i18n: leptos_i18n::I18nContext<Locale>, event: &Event) -> AnyView {
         }
         .into_any(),
         Event::Notice { text } => text.clone().into_any(),
+        Event::ConsultationChanged { consultation: c } => {
+            let (customer, clerk) = (
+                c.customer_name.clone(),
+                c.clerk_name.clone().unwrap_or_default(),
+            );
+            match c.state {
+                ConsultationState::Waiting => {
+                    t!(i18n, inbox.consultation_waiting, customer).into_any()
+                }
+                ConsultationState::Active => {
+                    t!(i18n, inbox.consultation_active, customer, clerk).into_any()
+                }
+                ConsultationState::Ended => t!(i18n, inbox.consultation_ended, customer).into_any(),
+            }
+        }
+        Event::ConsultationMessage { message } => {
+            let (author, text) = (message.author.clone(), message.text.clone());
+            t!(i18n, inbox.consultation_message, author, text).into_any()
+        }
     }
 }
 

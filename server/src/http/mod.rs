@@ -36,6 +36,7 @@ pub struct AppState {
     pub atms: Arc<crate::atms::AtmFleet>,
     /// Cardless withdrawals prepared on phones.
     pub cardless: Arc<crate::cardless::Cardless>,
+    pub consultations: Arc<crate::consultations::Consultations>,
     /// Each person's inbox and live events.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.

@@ -10,8 +10,8 @@ use axum::{
 use leptos::prelude::provide_context;
 use shared::{
     ports::{
-        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, IdentityPort,
-        InboxPort, KioskDevice, KioskPort, SystemPort,
+        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, ConsultationPort,
+        IdentityPort, InboxPort, KioskDevice, KioskPort, SystemPort,
     },
     AppError,
 };
@@ -57,6 +57,13 @@ pub fn register() {
     register_explicit::<app::api::CancelWithdrawal>();
     register_explicit::<app::api::KioskScan>();
     register_explicit::<app::api::KioskProgress>();
+    register_explicit::<app::api::AskConsultation>();
+    register_explicit::<app::api::FetchMyConsultation>();
+    register_explicit::<app::api::FetchConsultationQueue>();
+    register_explicit::<app::api::TakeConsultation>();
+    register_explicit::<app::api::SayInConsultation>();
+    register_explicit::<app::api::FetchConsultationMessages>();
+    register_explicit::<app::api::EndConsultation>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -69,6 +76,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
     let cardless: Arc<dyn CardlessPort> = state.cardless.clone();
     let kiosk: Arc<dyn KioskPort> = state.cardless.clone();
+    let consultations: Arc<dyn ConsultationPort> = state.consultations.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -88,6 +96,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(atms.clone());
             provide_context(cardless.clone());
             provide_context(kiosk.clone());
+            provide_context(consultations.clone());
             provide_context(device.clone());
             provide_context(caller.clone());
         },

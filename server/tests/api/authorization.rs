@@ -184,6 +184,49 @@ async fn matrix(engine: DbEngine) {
             "id=999999",
             [401, 404, 404, 404, 404],
         ),
+        // Consultations: customers ask; clerks run the queue; only the two sides talk.
+        (
+            "POST",
+            "/api/consultations/ask",
+            "topic=Matrix",
+            [401, 200, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/consultations/mine",
+            "",
+            [401, 200, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/consultations/queue",
+            "",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/consultations/take",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/consultations/say",
+            "id=999999&text=hi",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/consultations/messages",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/consultations/end",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

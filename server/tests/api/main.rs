@@ -12,6 +12,7 @@ mod audit;
 mod authorization;
 mod cardless;
 mod cli;
+mod consultations;
 mod customer_api;
 mod database;
 mod health;

@@ -1,0 +1,279 @@
+//! Remote consultations (flow F1), the meeting itself: a customer asks, the
+//! request waits in the staff queue (every clerk's open page hears of it),
+//! one clerk takes it, the two chat, and either ends it. Each change, its
+//! events and its audit entry commit together; chat lines are kept with the
+//! consultation and reach both sides live.
+
+pub mod store;
+
+use async_trait::async_trait;
+use shared::{
+    consultation::{
+        check_text, ChatMessage, Consultation, ConsultationState, Side, MAX_MESSAGE_CHARS,
+        MAX_TOPIC_CHARS,
+    },
+    events::Event,
+    identity::Role,
+    ids::{ConsultationId, MessageId, UserId},
+    ports::{Caller, ConsultationPort},
+    AppError,
+};
+use sqlx::AnyConnection;
+
+use crate::{
+    audit,
+    db::Db,
+    error::internal,
+    identity::holder,
+    notify::{Delivery, Notifier},
+    system::now_ms,
+};
+
+/// Consultations listed in a clerk's queue.
+const QUEUE_LIMIT: i64 = 100;
+/// Chat lines returned at once.
+const MESSAGES_LIMIT: i64 = 500;
+
+#[derive(Debug, Clone)]
+pub struct Consultations {
+    db: Db,
+    notifier: Notifier,
+}
+
+fn db_error(e: sqlx::Error) -> AppError {
+    internal("consultation", e)
+}
+
+fn conflict(reason: &str) -> AppError {
+    AppError::Conflict {
+        reason: reason.into(),
+    }
+}
+
+/// A signed-in person who is not staff: the ones who ask for consultations.
+fn customer(caller: &Caller) -> Result<UserId, AppError> {
+    match caller {
+        Caller::User {
+            role: Role::Staff, ..
+        } => Err(AppError::Forbidden),
+        Caller::User { id, .. } => Ok(*id),
+        Caller::Anonymous => Err(AppError::Unauthenticated),
+    }
+}
+
+fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
+    match caller {
+        Caller::User { id, .. } => Ok(*id),
+        Caller::Anonymous => Err(AppError::Unauthenticated),
+    }
+}
+
+impl Consultations {
+    pub fn new(db: Db, notifier: Notifier) -> Self {
+        Consultations { db, notifier }
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+        self.db.pool().begin().await.map_err(db_error)
+    }
+
+    /// The consultation, if `user` is on one of its sides (someone else's does not exist).
+    async fn as_party(
+        &self,
+        conn: &mut AnyConnection,
+        user: UserId,
+        id: ConsultationId,
+    ) -> Result<(store::Stored, Side), AppError> {
+        let found = store::get(conn, id)
+            .await
+            .map_err(db_error)?
+            .ok_or(AppError::NotFound)?;
+        let side = found.side_of(user).ok_or(AppError::NotFound)?;
+        Ok((found, side))
+    }
+
+    /// Records that `found` changed for its customer, its clerk and, while it
+    /// concerns the queue, every member of staff; and audits it.
+    async fn changed(
+        &self,
+        conn: &mut AnyConnection,
+        id: ConsultationId,
+        action: &str,
+        actor: UserId,
+        whole_staff: bool,
+    ) -> Result<(Consultation, Vec<Delivery>), AppError> {
+        let found = store::get(conn, id)
+            .await
+            .map_err(db_error)?
+            .ok_or(AppError::NotFound)?;
+        let mut to = vec![found.customer];
+        if whole_staff {
+            to.extend(store::staff(conn).await.map_err(db_error)?);
+        } else if let Some(clerk) = found.clerk {
+            to.push(clerk);
+        }
+        to.dedup();
+        let event = Event::ConsultationChanged {
+            consultation: found.consultation.clone(),
+        };
+        let mut deliveries = Vec::with_capacity(to.len());
+        for user in to {
+            deliveries.push(
+                self.notifier
+                    .record(conn, user, &event)
+                    .await
+                    .map_err(db_error)?,
+            );
+        }
+        let now = now_ms();
+        let entry = audit::Event {
+            actor: holder(actor),
+            action: format!("consultation.{action}"),
+            subject: format!("consultation:{id}"),
+            detail: "{}".into(),
+        };
+        audit::append(conn, &[entry], now)
+            .await
+            .map_err(|e| internal("audit", e))?;
+        Ok((found.consultation, deliveries))
+    }
+}
+
+#[async_trait]
+impl ConsultationPort for Consultations {
+    async fn ask(&self, caller: &Caller, topic: &str) -> Result<Consultation, AppError> {
+        let user = customer(caller)?;
+        let topic =
+            check_text(topic, MAX_TOPIC_CHARS).map_err(|r| AppError::invalid("topic", r))?;
+        let mut tx = self.begin().await?;
+        let id = store::insert(&mut tx, user, topic, now_ms())
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| conflict("consultation_open"))?;
+        let (consultation, deliveries) = self.changed(&mut tx, id, "asked", user, true).await?;
+        self.notifier
+            .commit(tx, deliveries)
+            .await
+            .map_err(db_error)?;
+        Ok(consultation)
+    }
+
+    async fn mine(&self, caller: &Caller) -> Result<Option<Consultation>, AppError> {
+        let user = customer(caller)?;
+        Ok(store::open_of(&self.db, user)
+            .await
+            .map_err(db_error)?
+            .map(|s| s.consultation))
+    }
+
+    async fn queue(&self, caller: &Caller) -> Result<Vec<Consultation>, AppError> {
+        let clerk = caller.require_staff()?;
+        store::queue(&self.db, clerk, QUEUE_LIMIT)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn take(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError> {
+        let clerk = caller.require_staff()?;
+        let mut tx = self.begin().await?;
+        if !store::take(&mut tx, id, clerk, now_ms())
+            .await
+            .map_err(db_error)?
+        {
+            return match store::get(&mut tx, id).await.map_err(db_error)? {
+                None => Err(AppError::NotFound),
+                Some(_) => Err(conflict("consultation_taken")),
+            };
+        }
+        let (consultation, deliveries) = self.changed(&mut tx, id, "taken", clerk, true).await?;
+        self.notifier
+            .commit(tx, deliveries)
+            .await
+            .map_err(db_error)?;
+        Ok(consultation)
+    }
+
+    async fn say(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        text: &str,
+    ) -> Result<ChatMessage, AppError> {
+        let user = signed_in(caller)?;
+        let text = check_text(text, MAX_MESSAGE_CHARS).map_err(|r| AppError::invalid("text", r))?;
+        let mut tx = self.begin().await?;
+        let (found, side) = self.as_party(&mut tx, user, id).await?;
+        if found.consultation.state != ConsultationState::Active {
+            return Err(conflict("consultation_not_active"));
+        }
+        let now = now_ms();
+        let message_id = store::add_message(&mut tx, id, side, user, text, now)
+            .await
+            .map_err(db_error)?;
+        let author = match side {
+            Side::Customer => found.consultation.customer_name.clone(),
+            Side::Clerk => found.consultation.clerk_name.clone().unwrap_or_default(),
+        };
+        let message = ChatMessage {
+            id: message_id,
+            consultation: id,
+            from: side,
+            author,
+            text: text.to_string(),
+            at_ms: now,
+        };
+        let event = Event::ConsultationMessage {
+            message: message.clone(),
+        };
+        let mut deliveries = Vec::new();
+        for to in [Some(found.customer), found.clerk].into_iter().flatten() {
+            deliveries.push(
+                self.notifier
+                    .record(&mut tx, to, &event)
+                    .await
+                    .map_err(db_error)?,
+            );
+        }
+        self.notifier
+            .commit(tx, deliveries)
+            .await
+            .map_err(db_error)?;
+        Ok(message)
+    }
+
+    async fn messages(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        after: Option<MessageId>,
+    ) -> Result<Vec<ChatMessage>, AppError> {
+        let user = signed_in(caller)?;
+        let mut conn = self.db.pool().acquire().await.map_err(db_error)?;
+        self.as_party(&mut conn, user, id).await?;
+        store::messages(&self.db, id, after.unwrap_or(MessageId(0)), MESSAGES_LIMIT)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError> {
+        let user = signed_in(caller)?;
+        let mut tx = self.begin().await?;
+        let (found, side) = self.as_party(&mut tx, user, id).await?;
+        let was_waiting = found.consultation.state == ConsultationState::Waiting;
+        if !store::end(&mut tx, id, side, now_ms())
+            .await
+            .map_err(db_error)?
+        {
+            return Err(conflict("consultation_ended"));
+        }
+        // A request still in the queue leaves every clerk's queue.
+        let (consultation, deliveries) = self
+            .changed(&mut tx, id, "ended", user, was_waiting)
+            .await?;
+        self.notifier
+            .commit(tx, deliveries)
+            .await
+            .map_err(db_error)?;
+        Ok(consultation)
+    }
+}

@@ -1,0 +1,225 @@
+//! Consultation and chat rows.
+
+use shared::{
+    consultation::{ChatMessage, Consultation, ConsultationState, Side},
+    ids::{ConsultationId, MessageId, UserId},
+};
+use sqlx::{any::AnyRow, AnyConnection, Row};
+
+use crate::db::Db;
+
+const COLUMNS: &str = "c.id, c.state, cu.display_name, c.topic, cl.display_name, c.asked_at_ms, \
+                       c.taken_at_ms, c.ended_at_ms, c.ended_by, c.customer_id, c.clerk_id";
+const FROM: &str = "consultations c JOIN users cu ON cu.id = c.customer_id \
+                    LEFT JOIN users cl ON cl.id = c.clerk_id";
+
+/// A row with who is in it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub consultation: Consultation,
+    pub customer: UserId,
+    pub clerk: Option<UserId>,
+}
+
+impl Stored {
+    /// Which side `user` is on, if either.
+    pub fn side_of(&self, user: UserId) -> Option<Side> {
+        if user == self.customer {
+            Some(Side::Customer)
+        } else if Some(user) == self.clerk {
+            Some(Side::Clerk)
+        } else {
+            None
+        }
+    }
+}
+
+fn decode<T>(what: &str, value: Option<T>) -> Result<T, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::Decode(format!("unknown {what}").into()))
+}
+
+fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
+    let state: String = r.try_get(1)?;
+    let ended_by: Option<String> = r.try_get(8)?;
+    Ok(Stored {
+        customer: UserId(r.try_get(9)?),
+        clerk: r.try_get::<Option<i64>, _>(10)?.map(UserId),
+        consultation: Consultation {
+            id: ConsultationId(r.try_get(0)?),
+            state: decode("state", ConsultationState::parse(&state))?,
+            customer_name: r.try_get(2)?,
+            topic: r.try_get(3)?,
+            clerk_name: r.try_get(4)?,
+            asked_at_ms: r.try_get(5)?,
+            taken_at_ms: r.try_get(6)?,
+            ended_at_ms: r.try_get(7)?,
+            ended_by: match ended_by {
+                Some(s) => Some(decode("side", Side::parse(&s))?),
+                None => None,
+            },
+        },
+    })
+}
+
+/// Inserts a waiting consultation; `None` when the customer already has an open one.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    customer: UserId,
+    topic: &str,
+    now_ms: i64,
+) -> Result<Option<ConsultationId>, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO consultations (customer_id, topic, state, asked_at_ms) \
+         VALUES ($1, $2, 'waiting', $3) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(customer.0)
+    .bind(topic)
+    .bind(now_ms)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get(0).map(ConsultationId)).transpose()
+}
+
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: ConsultationId,
+) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(stored)
+        .transpose()
+}
+
+/// The customer's open consultation, if any.
+pub async fn open_of(db: &Db, customer: UserId) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE c.customer_id = $1 AND c.state IN ('waiting', 'active')"
+    ))
+    .bind(customer.0)
+    .fetch_optional(db.pool())
+    .await?
+    .as_ref()
+    .map(stored)
+    .transpose()
+}
+
+/// Waiting consultations, oldest first, then the active ones `clerk` has taken.
+pub async fn queue(db: &Db, clerk: UserId, limit: i64) -> Result<Vec<Consultation>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE c.state = 'waiting' \
+            OR (c.state = 'active' AND c.clerk_id = $1) \
+         ORDER BY CASE c.state WHEN 'waiting' THEN 0 ELSE 1 END, c.id LIMIT $2"
+    ))
+    .bind(clerk.0)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| stored(r).map(|s| s.consultation))
+    .collect()
+}
+
+/// Takes a waiting consultation for `clerk`; `true` when this call did.
+pub async fn take(
+    conn: &mut AnyConnection,
+    id: ConsultationId,
+    clerk: UserId,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE consultations SET state = 'active', clerk_id = $2, taken_at_ms = $3 \
+         WHERE id = $1 AND state = 'waiting'",
+    )
+    .bind(id.0)
+    .bind(clerk.0)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends an open consultation; `true` when this call did.
+pub async fn end(
+    conn: &mut AnyConnection,
+    id: ConsultationId,
+    by: Side,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE consultations SET state = 'ended', ended_at_ms = $2, ended_by = $3 \
+         WHERE id = $1 AND state IN ('waiting', 'active')",
+    )
+    .bind(id.0)
+    .bind(now_ms)
+    .bind(by.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn add_message(
+    conn: &mut AnyConnection,
+    id: ConsultationId,
+    from: Side,
+    author: UserId,
+    text: &str,
+    now_ms: i64,
+) -> Result<MessageId, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO consultation_messages (consultation_id, side, author_id, body, at_ms) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(id.0)
+    .bind(from.as_str())
+    .bind(author.0)
+    .bind(text)
+    .bind(now_ms)
+    .fetch_one(conn)
+    .await?;
+    Ok(MessageId(row.try_get(0)?))
+}
+
+/// The chat after `after`, oldest first.
+pub async fn messages(
+    db: &Db,
+    id: ConsultationId,
+    after: MessageId,
+    limit: i64,
+) -> Result<Vec<ChatMessage>, sqlx::Error> {
+    sqlx::query(
+        "SELECT m.id, m.side, u.display_name, m.body, m.at_ms FROM consultation_messages m \
+         JOIN users u ON u.id = m.author_id \
+         WHERE m.consultation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3",
+    )
+    .bind(id.0)
+    .bind(after.0)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        let side: String = r.try_get(1)?;
+        Ok(ChatMessage {
+            id: MessageId(r.try_get(0)?),
+            consultation: id,
+            from: decode("side", Side::parse(&side))?,
+            author: r.try_get(2)?,
+            text: r.try_get(3)?,
+            at_ms: r.try_get(4)?,
+        })
+    })
+    .collect()
+}
+
+/// Everyone on the staff, who hear of the queue changing.
+pub async fn staff(conn: &mut AnyConnection) -> Result<Vec<UserId>, sqlx::Error> {
+    sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0).map(UserId))
+        .collect()
+}

@@ -9,7 +9,7 @@ use leptos_router::{
 use crate::i18n::I18nContextProvider;
 use crate::live::provide_live;
 use crate::pages::{
-    accounts, approvals, atm, atm_fleet, audit, cash, customer, guardian, inbox, landing,
+    accounts, approvals, atm, atm_fleet, audit, cash, consult, customer, guardian, inbox, landing,
     not_found, people, sign_in, staff,
 };
 use crate::session::provide_session;
@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("accounts/:id") view=accounts::Statement />
                         <Route path=path!("approvals") view=approvals::Approvals />
                         <Route path=path!("cash") view=cash::Cash />
+                        <Route path=path!("consult") view=consult::Consult />
                         <Route path=path!("activity") view=inbox::Inbox />
                     </ParentRoute>
                     <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>

@@ -23,7 +23,7 @@ const shells = [
   // The customer's notifications are theirs: Hanako signs in first (no one raises anything for her here).
   { path: '/customer/activity', title: 'Customer', tabs: ['Activity', 'Accounts', 'Approvals'], empty: 'No notifications yet', as: 'hanako' as const },
   { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'No one linked yet' },
-  { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'People', 'Audit trail'], empty: 'No one is waiting' },
+  { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'People', 'Audit trail'], empty: 'No one is waiting', as: 'sato' as const },
 ];
 
 for (const shell of shells) {

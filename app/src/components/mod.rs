@@ -1,6 +1,7 @@
 //! Building blocks shared by the views: page chrome, notices, money, language.
 
 pub mod approval_card;
+pub mod chat;
 pub mod empty_state;
 pub mod error_notice;
 pub mod header;

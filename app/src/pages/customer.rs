@@ -1,4 +1,4 @@
-//! The customer view (mobile-first): accounts, approvals, activity.
+//! The customer view (mobile-first): accounts, approvals, cash, consultations, activity.
 
 use leptos::prelude::*;
 
@@ -24,6 +24,10 @@ pub fn CustomerShell() -> impl IntoView {
         Section {
             href: "/customer/cash",
             label: t!(i18n, customer.cash).into_any(),
+        },
+        Section {
+            href: "/customer/consult",
+            label: t!(i18n, customer.consult).into_any(),
         },
         Section {
             href: "/customer/activity",

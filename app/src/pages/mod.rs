@@ -6,6 +6,7 @@ pub mod atm;
 pub mod atm_fleet;
 pub mod audit;
 pub mod cash;
+pub mod consult;
 pub mod customer;
 pub mod guardian;
 pub mod inbox;

@@ -11,7 +11,7 @@ use shared::{
     atm::{Atm, AtmEnrollment, NewAtm},
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     consultation::{ChatMessage, Consultation},
-    events::Inbox,
+    events::{CallSignal, Inbox},
     identity::{Ceremony, Me, SignUpForm},
     ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, WithdrawalId},
     ledger::{AccountBalance, StatementPage},
@@ -372,6 +372,15 @@ pub async fn fetch_consultation_messages(
 pub async fn end_consultation(id: ConsultationId) -> Result<Consultation, AppError> {
     port::<dyn shared::ports::ConsultationPort>()?
         .end(&caller(), id)
+        .await
+}
+
+/// Relays a video call's signal to the other side of an active consultation.
+/// Sent as JSON: SDP text is long and full of line breaks.
+#[server(prefix = "/api", endpoint = "consultations/signal", input = leptos::server_fn::codec::Json)]
+pub async fn signal_consultation(id: ConsultationId, signal: CallSignal) -> Result<(), AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .signal(&caller(), id, signal)
         .await
 }
 

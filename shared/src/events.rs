@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
-    consultation::{ChatMessage, Consultation},
-    ids::ApprovalId,
+    consultation::{ChatMessage, Consultation, Side},
+    ids::{ApprovalId, ConsultationId},
 };
 
 /// Something that happened to, or for, the person.
@@ -40,6 +40,50 @@ pub enum Event {
     ConsultationChanged { consultation: Consultation },
     /// A chat line in a consultation this person is part of.
     ConsultationMessage { message: ChatMessage },
+}
+
+/// A message for someone's open pages that is not kept: it matters only
+/// while they are there (a video call's signalling). It travels the live
+/// channel as a separate SSE event type, with no number, and is never
+/// replayed on reconnection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Transient {
+    /// The other side of a consultation's video call says something to this one.
+    CallSignal {
+        consultation: ConsultationId,
+        from: Side,
+        signal: CallSignal,
+    },
+}
+
+/// WebRTC signalling between the two sides of a consultation, relayed by the
+/// server to the other side only. SDP and candidates are the browser's own text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CallSignal {
+    /// This side's camera and microphone are on; the clerk's side then offers.
+    Ready,
+    Offer {
+        sdp: String,
+    },
+    Answer {
+        sdp: String,
+    },
+    Candidate {
+        candidate: String,
+        sdp_mid: Option<String>,
+        sdp_m_line_index: Option<u16>,
+    },
+    /// This side left the call (the consultation may go on in the chat).
+    Hangup,
+}
+
+impl CallSignal {
+    /// Largest signal the server relays, in bytes of JSON: an SDP for one
+    /// audio and one video track is a few KB, and on PostgreSQL the whole
+    /// message must fit one NOTIFY (8000 bytes).
+    pub const MAX_BYTES: usize = 7_000;
 }
 
 /// An event as kept in the inbox and sent down the live channel.

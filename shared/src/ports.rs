@@ -12,7 +12,7 @@ use crate::{
     audit::AuditPage,
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     consultation::{ChatMessage, Consultation},
-    events::Inbox,
+    events::{CallSignal, Inbox},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
     ids::{
         AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, UserId, WithdrawalId,
@@ -240,4 +240,12 @@ pub trait ConsultationPort: Send + Sync {
     ) -> Result<Vec<ChatMessage>, AppError>;
     /// Either side ends it; a customer may also withdraw one still waiting.
     async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError>;
+    /// Relays a video call's signal to the other side of an active
+    /// consultation, for its open pages only (nothing is kept).
+    async fn signal(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        signal: CallSignal,
+    ) -> Result<(), AppError>;
 }

@@ -12,7 +12,7 @@ use shared::{
         check_text, ChatMessage, Consultation, ConsultationState, Side, MAX_MESSAGE_CHARS,
         MAX_TOPIC_CHARS,
     },
-    events::Event,
+    events::{CallSignal, Event, Transient},
     identity::Role,
     ids::{ConsultationId, MessageId, UserId},
     ports::{Caller, ConsultationPort},
@@ -275,5 +275,39 @@ impl ConsultationPort for Consultations {
             .await
             .map_err(db_error)?;
         Ok(consultation)
+    }
+
+    async fn signal(
+        &self,
+        caller: &Caller,
+        id: ConsultationId,
+        signal: CallSignal,
+    ) -> Result<(), AppError> {
+        let user = signed_in(caller)?;
+        let size = serde_json::to_string(&signal)
+            .map_err(|e| internal("signal", e))?
+            .len();
+        if size > CallSignal::MAX_BYTES {
+            return Err(AppError::invalid("signal", "too_big"));
+        }
+        let mut conn = self.db.pool().acquire().await.map_err(db_error)?;
+        let (found, side) = self.as_party(&mut conn, user, id).await?;
+        drop(conn);
+        let other = match side {
+            Side::Customer => found.clerk,
+            Side::Clerk => Some(found.customer),
+        };
+        let (ConsultationState::Active, Some(other)) = (found.consultation.state, other) else {
+            return Err(conflict("consultation_not_active"));
+        };
+        let message = Transient::CallSignal {
+            consultation: id,
+            from: side,
+            signal,
+        };
+        self.notifier
+            .pass(other, &message)
+            .await
+            .map_err(|e| internal("signal", e))
     }
 }

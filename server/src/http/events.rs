@@ -3,7 +3,9 @@
 //! Each event carries its number as the SSE `id`, so a browser that
 //! reconnects sends `Last-Event-ID` and gets everything after it from the
 //! inbox before live events resume; `?after=N` does the same for a first
-//! connection. The stream ends when the session does.
+//! connection. Transient messages (a call's signalling) come as SSE events
+//! of type `transient`, with no id, and are never replayed. The stream ends
+//! when the session does.
 
 use axum::{
     extract::{Query, State},
@@ -134,6 +136,14 @@ async fn pump(
                         }
                     }
                     Ok(Signal::Event(_)) => true,
+                    // Not numbered: `last` and Last-Event-ID are untouched by it.
+                    Ok(Signal::Transient(p)) if p.user == user => {
+                        match serde_json::to_string(&p.message) {
+                            Ok(data) => out.send(SseEvent::default().event("transient").data(data)).await.is_ok(),
+                            Err(_) => true,
+                        }
+                    }
+                    Ok(Signal::Transient(_)) => true,
                     Ok(Signal::Resync) | Err(RecvError::Lagged(_)) => {
                         catch_up(&state, user, &mut last, &out).await
                     }

@@ -64,6 +64,7 @@ pub fn register() {
     register_explicit::<app::api::SayInConsultation>();
     register_explicit::<app::api::FetchConsultationMessages>();
     register_explicit::<app::api::EndConsultation>();
+    register_explicit::<app::api::SignalConsultation>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {

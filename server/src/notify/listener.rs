@@ -4,7 +4,7 @@ use sqlx::postgres::PgListener;
 use std::sync::Arc;
 use tokio::{sync::broadcast, task::JoinHandle};
 
-use super::{Delivery, Signal, CHANNEL, RESYNC};
+use super::{Delivery, Passing, Signal, CHANNEL, RESYNC, TRANSIENT_PREFIX};
 
 /// Connects and listens before returning; then forwards in the background.
 pub async fn start(url: &str, hub: broadcast::Sender<Signal>) -> Result<JoinHandle<()>, String> {
@@ -20,6 +20,14 @@ pub async fn start(url: &str, hub: broadcast::Sender<Signal>) -> Result<JoinHand
             match listener.try_recv().await {
                 Ok(Some(n)) if n.payload() == RESYNC => {
                     let _ = hub.send(Signal::Resync);
+                }
+                Ok(Some(n)) if n.payload().starts_with(TRANSIENT_PREFIX) => {
+                    match serde_json::from_str::<Passing>(&n.payload()[TRANSIENT_PREFIX.len()..]) {
+                        Ok(p) => {
+                            let _ = hub.send(Signal::Transient(Arc::new(p)));
+                        }
+                        Err(e) => tracing::warn!(error = %e, "unreadable transient notification"),
+                    }
                 }
                 Ok(Some(n)) => match serde_json::from_str::<Delivery>(n.payload()) {
                     Ok(d) => {

@@ -14,7 +14,7 @@ mod listener;
 pub mod store;
 
 use shared::{
-    events::{Event, Inbox, Notification},
+    events::{Event, Inbox, Notification, Transient},
     ids::UserId,
     ports::{Caller, InboxPort},
     system::DbEngine,
@@ -42,10 +42,22 @@ pub struct Delivery {
     pub notification: Notification,
 }
 
+/// A transient message on its way to one person's open pages.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Passing {
+    pub user: UserId,
+    pub message: Transient,
+}
+
+/// NOTIFY payloads that carry a transient message start with this.
+pub const TRANSIENT_PREFIX: &str = "t:";
+
 /// What the hub carries.
 #[derive(Debug, Clone)]
 pub enum Signal {
     Event(Arc<Delivery>),
+    /// Not kept, not numbered: for open pages only.
+    Transient(Arc<Passing>),
     /// Something may have been missed: every reader re-reads its inbox.
     Resync,
 }
@@ -114,6 +126,34 @@ impl Notifier {
         })
         .await
         .map_err(|e| sqlx::Error::Protocol(format!("commit task: {e}")))?
+    }
+
+    /// Hands a transient message to `user`'s open pages on every instance.
+    /// Nothing is kept: a page that is not open at that moment never gets it.
+    pub async fn pass(&self, user: UserId, message: &Transient) -> Result<(), sqlx::Error> {
+        let passing = Passing {
+            user,
+            message: message.clone(),
+        };
+        if self.db.engine() == DbEngine::Postgres {
+            let json =
+                serde_json::to_string(&passing).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            let payload = format!("{TRANSIENT_PREFIX}{json}");
+            if payload.len() > MAX_NOTIFY_PAYLOAD {
+                return Err(sqlx::Error::Encode(
+                    "transient message too big for NOTIFY".into(),
+                ));
+            }
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(self.db.pool())
+                .await?;
+        } else {
+            // No receiver means no page is open: a transient message is then simply gone.
+            let _ = self.hub.send(Signal::Transient(Arc::new(passing)));
+        }
+        Ok(())
     }
 
     /// Hands committed events to this process's open channels (PostgreSQL's

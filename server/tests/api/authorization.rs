@@ -227,6 +227,12 @@ async fn matrix(engine: DbEngine) {
             "id=999999",
             [401, 404, 404, 404, 404],
         ),
+        (
+            "POST",
+            "/api/consultations/signal",
+            r#"{"id":999999,"signal":{"kind":"ready"}}"#,
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;
@@ -238,7 +244,15 @@ async fn matrix(engine: DbEngine) {
                 _ => client
                     .post(format!("{base}{path}"))
                     .header("origin", &base)
-                    .header("content-type", "application/x-www-form-urlencoded")
+                    // A few functions take JSON (their bodies start with `{`); the rest, forms.
+                    .header(
+                        "content-type",
+                        if body.starts_with('{') {
+                            "application/json"
+                        } else {
+                            "application/x-www-form-urlencoded"
+                        },
+                    )
                     .body(body.to_string()),
             };
             if let Some(c) = &cookie {

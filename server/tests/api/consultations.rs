@@ -5,14 +5,15 @@
 
 use crate::{
     helpers::{DbEngine, TestApp},
-    people::cookie_of,
+    people::{cookie_of, Live},
 };
 use shared::{
     audit::AuditPage,
     consultation::{ChatMessage, Consultation, ConsultationState, Side},
-    events::{Event, Inbox},
+    events::{CallSignal, Event, Inbox, Transient},
     AppError,
 };
+use std::time::Duration;
 
 async fn persona(app: &TestApp, name: &str) -> String {
     let res = app
@@ -254,4 +255,110 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
 crate::per_engine!(
     a_consultation_is_asked_taken_chatted_and_ended,
     consultation_from_ask_to_end
+);
+
+/// The video call's signalling: relayed to the other side's open pages only,
+/// never kept, only between the two sides of an active consultation.
+async fn call_signals_reach_the_other_side(engine: DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| {
+        a.demo = true;
+        a.sign_in_per_minute = 1000;
+    })
+    .await
+    else {
+        return;
+    };
+    let (hanako, taro, sato) = (
+        persona(&app, "hanako").await,
+        persona(&app, "taro").await,
+        persona(&app, "sato").await,
+    );
+    let asked: Consultation = call(&app, "/api/consultations/ask", "topic=Video", &hanako)
+        .await
+        .unwrap();
+    let signal = |body: serde_json::Value, cookie: String| {
+        let app = &app;
+        async move {
+            app.post_json("/api/consultations/signal", &body, &cookie)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let offer = |sdp: &str| serde_json::json!({ "id": asked.id, "signal": { "kind": "offer", "sdp": sdp } });
+    // Not before a clerk has taken it.
+    assert_eq!(signal(offer("v=0"), hanako.clone()).await, 409);
+    let _: Consultation = call(
+        &app,
+        "/api/consultations/take",
+        &format!("id={}", asked.id),
+        &sato,
+    )
+    .await
+    .unwrap();
+
+    let mut customer_page = Live::open(&app.origin(), &hanako, None).await;
+    let mut clerk_page = Live::open(&app.origin(), &sato, None).await;
+    let kept_before = inbox(&app, &hanako).await.len();
+    assert_eq!(
+        signal(offer("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"), sato.clone()).await,
+        200
+    );
+    let got = customer_page
+        .next_transient(Duration::from_secs(5))
+        .await
+        .expect("the customer's page hears the offer");
+    assert_eq!(
+        got,
+        Transient::CallSignal {
+            consultation: asked.id,
+            from: Side::Clerk,
+            signal: CallSignal::Offer {
+                sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into()
+            },
+        }
+    );
+    let answer =
+        serde_json::json!({ "id": asked.id, "signal": { "kind": "answer", "sdp": "v=0" } });
+    assert_eq!(signal(answer, hanako.clone()).await, 200);
+    assert!(matches!(
+        clerk_page.next_transient(Duration::from_secs(5)).await,
+        Some(Transient::CallSignal {
+            from: Side::Customer,
+            signal: CallSignal::Answer { .. },
+            ..
+        })
+    ));
+    // The sender's own page hears nothing of its own signal, and nothing is kept.
+    assert_eq!(
+        customer_page
+            .next_transient(Duration::from_millis(300))
+            .await,
+        None
+    );
+    assert_eq!(inbox(&app, &hanako).await.len(), kept_before);
+
+    // Not for anyone else; not too big.
+    assert_eq!(signal(offer("v=0"), taro.clone()).await, 404);
+    assert_eq!(
+        signal(offer(&"a".repeat(CallSignal::MAX_BYTES)), sato.clone()).await,
+        422
+    );
+    let _: Consultation = call(
+        &app,
+        "/api/consultations/end",
+        &format!("id={}", asked.id),
+        &sato,
+    )
+    .await
+    .unwrap();
+    assert_eq!(signal(offer("v=0"), sato.clone()).await, 409);
+    // Open live channels would hold a graceful shutdown open.
+    drop((customer_page, clerk_page));
+    app.stop().await;
+}
+
+crate::per_engine!(
+    call_signals_are_relayed_not_kept,
+    call_signals_reach_the_other_side
 );

@@ -212,6 +212,24 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
+    /// A JSON POST from a page of this instance, with a session cookie.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", self.origin())
+            .header("content-type", "application/json")
+            .header("cookie", cookie)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub fn db(&self) -> &server::db::Db {
         &self.running.as_ref().expect("running").db
     }

@@ -2,7 +2,10 @@
 //! their live channel as a page would.
 
 use crate::{helpers::TestApp, soft_passkey::SoftPasskey};
-use shared::{events::Notification, identity::Ceremony};
+use shared::{
+    events::{Notification, Transient},
+    identity::Ceremony,
+};
 use std::time::Duration;
 
 /// A signed-up customer: their session cookie and their passkey.
@@ -71,19 +74,47 @@ impl Live {
         }
     }
 
-    /// The next event, or `None` if none comes within `wait`.
+    /// The next event, or `None` if none comes within `wait` (transient messages are skipped).
     pub async fn next(&mut self, wait: Duration) -> Option<Notification> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
+            let (kind, data) = self.next_block(deadline).await?;
+            if kind.is_none() {
+                return Some(serde_json::from_str(&data).unwrap());
+            }
+        }
+    }
+
+    /// The next transient message, or `None` if none comes within `wait` (events are skipped).
+    pub async fn next_transient(&mut self, wait: Duration) -> Option<Transient> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let (kind, data) = self.next_block(deadline).await?;
+            if kind.as_deref() == Some("transient") {
+                return Some(serde_json::from_str(&data).unwrap());
+            }
+        }
+    }
+
+    /// The next SSE block with data: its event type (none for events) and its data.
+    async fn next_block(
+        &mut self,
+        deadline: tokio::time::Instant,
+    ) -> Option<(Option<String>, String)> {
+        loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim_start)
-                    .collect();
+                let field = |name: &str| -> String {
+                    block
+                        .lines()
+                        .filter_map(|l| l.strip_prefix(name))
+                        .map(str::trim_start)
+                        .collect()
+                };
+                let data = field("data:");
+                let kind = field("event:");
                 if !data.is_empty() {
-                    return Some(serde_json::from_str(&data).unwrap());
+                    return Some(((!kind.is_empty()).then_some(kind), data));
                 }
             }
             let chunk = tokio::time::timeout_at(deadline, self.res.chunk()).await;

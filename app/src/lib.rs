@@ -11,6 +11,8 @@ pub mod api;
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "csr")]
+mod call;
+#[cfg(feature = "csr")]
 mod camera;
 #[cfg(feature = "csr")]
 mod components;

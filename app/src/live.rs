@@ -8,7 +8,11 @@
 //! restart lost nothing but needs a fresh request) it is reopened shortly.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::{events::Notification, ids::UserId};
+use shared::{
+    events::{Notification, Transient},
+    ids::UserId,
+};
+use std::rc::Rc;
 use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::{EventSource, MessageEvent};
 
@@ -28,7 +32,13 @@ pub struct Live {
     pub connected: RwSignal<bool>,
     /// The newest event number this page has seen.
     last_seq: RwSignal<i64>,
+    /// Who listens for transient messages. Not a signal: a burst of them
+    /// (a call's ICE candidates) must reach each listener one by one.
+    listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
 }
+
+/// Someone on the page waiting for transient messages.
+type Listener = Rc<dyn Fn(&Transient)>;
 
 /// An open channel and the callbacks it holds.
 struct Channel {
@@ -36,6 +46,7 @@ struct Channel {
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_open: Closure<dyn FnMut(web_sys::Event)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    _on_transient: Closure<dyn FnMut(MessageEvent)>,
 }
 
 pub fn provide_live() {
@@ -44,6 +55,7 @@ pub fn provide_live() {
         unread: RwSignal::new(0),
         connected: RwSignal::new(false),
         last_seq: RwSignal::new(0),
+        listeners: StoredValue::new_local(Vec::new()),
     };
     provide_context(live);
     let channel = StoredValue::new_local(None::<Channel>);
@@ -84,6 +96,17 @@ impl Live {
     /// Marks everything seen so far as read.
     pub fn read_all(&self, unread: i64) {
         self.unread.set(unread);
+    }
+
+    /// Calls `f` with every transient message until the calling component
+    /// goes away.
+    pub fn on_transient(&self, f: impl Fn(&Transient) + 'static) {
+        let id = js_sys::Math::random().to_bits();
+        let listeners = self.listeners;
+        listeners.update_value(|l| l.push((id, Rc::new(f))));
+        on_cleanup(move || {
+            listeners.try_update_value(|l| l.retain(|(i, _)| *i != id));
+        });
     }
 }
 
@@ -157,6 +180,25 @@ fn open(
             );
         }
     });
+    let on_transient = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Some(data) = ev.data().as_string() else {
+            return;
+        };
+        match serde_json::from_str::<Transient>(&data) {
+            Ok(t) => {
+                // Copied out first: a listener may add or remove listeners.
+                let all: Vec<_> = live
+                    .listeners
+                    .with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
+                for f in all {
+                    f(&t);
+                }
+            }
+            Err(e) => leptos::logging::warn!("unreadable transient message: {e}"),
+        }
+    });
+    let _ =
+        source.add_event_listener_with_callback("transient", on_transient.as_ref().unchecked_ref());
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -165,5 +207,6 @@ fn open(
         _on_message: on_message,
         _on_open: on_open,
         _on_error: on_error,
+        _on_transient: on_transient,
     }));
 }

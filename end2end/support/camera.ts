@@ -1,6 +1,7 @@
-// A fake camera that films a QR code: the text is drawn with `qrencode`,
+// Fake cameras. One films a QR code: the text is drawn with `qrencode`,
 // turned into a short .y4m video with `ffmpeg`, and a Chromium launched with
-// these flags plays it to getUserMedia as if it were a real camera.
+// these flags plays it to getUserMedia as if it were a real camera. Another
+// gives Chromium's own synthetic camera and microphone, for video calls.
 import { chromium, type Browser } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -46,4 +47,12 @@ export function videoOfImage(png: string): string {
     '-t', '2', '-r', '10', video,
   ]);
   return video;
+}
+
+/** A separate browser whose camera and microphone are Chromium's synthetic ones (a test pattern and a tone). */
+export async function launchWithFakeMedia(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
 }

@@ -64,16 +64,22 @@ pub enum Transient {
 pub enum CallSignal {
     /// This side's camera and microphone are on; the clerk's side then offers.
     Ready,
+    /// `attempt` numbers the clerk's offers; the answer repeats it, so an
+    /// answer to an offer since replaced is recognised and dropped.
     Offer {
         sdp: String,
+        attempt: u32,
     },
     Answer {
         sdp: String,
+        attempt: u32,
     },
+    /// For the connection of offer `attempt`.
     Candidate {
         candidate: String,
         sdp_mid: Option<String>,
         sdp_m_line_index: Option<u16>,
+        attempt: u32,
     },
     /// This side left the call (the consultation may go on in the chat).
     Hangup,

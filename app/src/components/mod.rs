@@ -9,4 +9,5 @@ pub mod lang;
 pub mod live_state;
 pub mod money;
 pub mod page_title;
+pub mod video_call;
 pub mod view_shell;

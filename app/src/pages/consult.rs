@@ -11,7 +11,9 @@ use shared::{
 };
 
 use crate::api::{ask_consultation, end_consultation, fetch_my_consultation};
-use crate::components::{chat::Chat, error_notice::ErrorNotice, live_state::LiveState};
+use crate::components::{
+    chat::Chat, error_notice::ErrorNotice, live_state::LiveState, video_call::VideoCall,
+};
 use crate::i18n::*;
 use crate::live::use_live;
 
@@ -106,6 +108,7 @@ pub fn Consult() -> impl IntoView {
                     view! {
                         <p class="notice notice--ok" role="status">{t!(i18n, consult.talking_with, clerk)}</p>
                         <p class="consult__topic">{c.topic.clone()}</p>
+                        <VideoCall id=c.id me=Side::Customer />
                         <Chat id=c.id me=Side::Customer />
                         <button type="button" class="button button--danger" disabled=move || busy.get()
                             on:click=move |_| end(finish.clone())>

@@ -16,6 +16,7 @@ use crate::components::{
     error_notice::ErrorNotice,
     live_state::LiveState,
     page_title::use_page_title,
+    video_call::VideoCall,
     view_shell::{Section, ViewShell},
 };
 use crate::i18n::*;
@@ -87,30 +88,34 @@ pub fn Consultations() -> impl IntoView {
             busy.try_set(false);
         });
     };
+    // Kept apart from the loading states, so a refetch keeps each card (and
+    // its video call) where it is instead of drawing the list again.
+    let list = move || queue.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <LiveState />
         {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
         {move || match queue.get() {
-            None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
-            Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| queue.refetch()) /> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! {
+            None => Some(view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any()),
+            Some(Err(error)) => Some(view! { <ErrorNotice error on_retry=Callback::new(move |_| queue.refetch()) /> }.into_any()),
+            Some(Ok(l)) if l.is_empty() => Some(view! {
                 <EmptyState
                     title=t!(i18n, staff.consultations_empty_title).into_any()
                     body=t!(i18n, staff.consultations_empty_body).into_any()
                 />
-            }.into_any(),
-            Some(Ok(list)) => view! {
-                <h2 class="section-heading">{t!(i18n, consult.queue)}</h2>
-                <ul class="consult-queue">
-                    <For each=move || list.clone() key=|c| (c.id, c.state) let:c>
-                        <li>
-                            <ConsultationCard c busy on_take=Callback::new(move |id| act(id, true))
-                                on_end=Callback::new(move |id| act(id, false)) />
-                        </li>
-                    </For>
-                </ul>
-            }.into_any(),
+            }.into_any()),
+            Some(Ok(_)) => None,
         }}
+        <Show when=move || !list().is_empty()>
+            <h2 class="section-heading">{t!(i18n, consult.queue)}</h2>
+            <ul class="consult-queue">
+                <For each=list key=|c| (c.id, c.state) let:c>
+                    <li>
+                        <ConsultationCard c busy on_take=Callback::new(move |id| act(id, true))
+                            on_end=Callback::new(move |id| act(id, false)) />
+                    </li>
+                </For>
+            </ul>
+        </Show>
     }
 }
 
@@ -143,6 +148,7 @@ fn ConsultationCard(
                     </button>
                 }.into_any(),
                 _ => view! {
+                    <VideoCall id me=Side::Clerk />
                     <Chat id me=Side::Clerk />
                     <button type="button" class="button button--danger" disabled=move || busy.get() on:click=move |_| on_end.run(id)>
                         {t!(i18n, consult.end)}

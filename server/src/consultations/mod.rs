@@ -297,7 +297,11 @@ impl ConsultationPort for Consultations {
             Side::Customer => found.clerk,
             Side::Clerk => Some(found.customer),
         };
-        let (ConsultationState::Active, Some(other)) = (found.consultation.state, other) else {
+        // Hanging up is the one signal that still makes sense once it has ended.
+        let open = found.consultation.state == ConsultationState::Active
+            || (found.consultation.state == ConsultationState::Ended
+                && signal == CallSignal::Hangup);
+        let (true, Some(other)) = (open, other) else {
             return Err(conflict("consultation_not_active"));
         };
         let message = Transient::CallSignal {

@@ -285,7 +285,7 @@ async fn call_signals_reach_the_other_side(engine: DbEngine) {
                 .as_u16()
         }
     };
-    let offer = |sdp: &str| serde_json::json!({ "id": asked.id, "signal": { "kind": "offer", "sdp": sdp } });
+    let offer = |sdp: &str| serde_json::json!({ "id": asked.id, "signal": { "kind": "offer", "sdp": sdp, "attempt": 1 } });
     // Not before a clerk has taken it.
     assert_eq!(signal(offer("v=0"), hanako.clone()).await, 409);
     let _: Consultation = call(
@@ -314,12 +314,12 @@ async fn call_signals_reach_the_other_side(engine: DbEngine) {
             consultation: asked.id,
             from: Side::Clerk,
             signal: CallSignal::Offer {
-                sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into()
+                sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),
+                attempt: 1,
             },
         }
     );
-    let answer =
-        serde_json::json!({ "id": asked.id, "signal": { "kind": "answer", "sdp": "v=0" } });
+    let answer = serde_json::json!({ "id": asked.id, "signal": { "kind": "answer", "sdp": "v=0", "attempt": 1 } });
     assert_eq!(signal(answer, hanako.clone()).await, 200);
     assert!(matches!(
         clerk_page.next_transient(Duration::from_secs(5)).await,

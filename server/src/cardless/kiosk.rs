@@ -131,39 +131,24 @@ impl Cardless {
             Err(crate::ledger::LedgerError::HoldNotPending { .. }) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        let now = now_ms();
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        if store::end(&mut tx, id, WithdrawalState::Dispensed, now)
-            .await
-            .map_err(|e| internal("cardless", e))?
-        {
-            let event = crate::audit::Event {
-                actor: format!("atm:{}", atm.id),
-                action: "cardless.dispensed".into(),
-                subject: format!("withdrawal:{id}"),
-                detail: serde_json::json!({
-                    "amount_yen": found.withdrawal.amount.amount_minor,
-                    "fee_yen": fee.amount_minor,
-                })
-                .to_string(),
-            };
-            crate::audit::append(&mut tx, &[event], now)
-                .await
-                .map_err(|e| internal("audit", e))?;
-        }
-        tx.commit().await.map_err(|e| internal("cardless", e))?;
+        let detail = serde_json::json!({
+            "amount_yen": found.withdrawal.amount.amount_minor,
+            "fee_yen": fee.amount_minor,
+        });
+        self.close_row(
+            id,
+            WithdrawalState::Dispensed,
+            &format!("atm:{}", atm.id),
+            detail.to_string(),
+        )
+        .await?;
         // Another request may have ended it first: its time is the receipt's.
         Ok(Some(
             store::get(&self.db, id)
                 .await
                 .map_err(|e| internal("cardless", e))?
                 .and_then(|s| s.withdrawal.ended_at_ms)
-                .unwrap_or(now),
+                .unwrap_or_else(now_ms),
         ))
     }
 }

@@ -127,6 +127,40 @@ impl Cardless {
         Ok((session::hash(&token), token, pin_hash, pin))
     }
 
+    /// Marks an open withdrawal `state` and audits it, in one transaction;
+    /// `true` when this call ended it (another may have first).
+    async fn close_row(
+        &self,
+        id: WithdrawalId,
+        state: WithdrawalState,
+        actor: &str,
+        detail: String,
+    ) -> Result<bool, AppError> {
+        let now = now_ms();
+        let mut tx = self
+            .db
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        let ended = store::end(&mut tx, id, state, now)
+            .await
+            .map_err(|e| internal("cardless", e))?;
+        if ended {
+            let event = audit::Event {
+                actor: actor.into(),
+                action: format!("cardless.{}", state.as_str()),
+                subject: format!("withdrawal:{id}"),
+                detail,
+            };
+            audit::append(&mut tx, &[event], now)
+                .await
+                .map_err(|e| internal("audit", e))?;
+        }
+        tx.commit().await.map_err(|e| internal("cardless", e))?;
+        Ok(ended)
+    }
+
     /// Ends an open withdrawal as `state`, releasing its hold; audited.
     async fn end(
         &self,
@@ -153,28 +187,7 @@ impl Cardless {
             Err(crate::ledger::LedgerError::HoldNotPending { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        let now = now_ms();
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        let ended = store::end(&mut tx, id, state, now)
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        if ended {
-            let event = audit::Event {
-                actor: actor.into(),
-                action: format!("cardless.{}", state.as_str()),
-                subject: format!("withdrawal:{id}"),
-                detail: "{}".into(),
-            };
-            audit::append(&mut tx, &[event], now)
-                .await
-                .map_err(|e| internal("audit", e))?;
-        }
-        tx.commit().await.map_err(|e| internal("cardless", e))?;
+        let ended = self.close_row(id, state, actor, "{}".into()).await?;
         // The phone need not decide about a withdrawal that is over.
         if let (true, Some(approval)) = (ended, found.approval) {
             match self.approvals.cancel(approval, "system").await {

@@ -10,7 +10,7 @@ use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
-    consultation::{ChatMessage, Consultation},
+    consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, SignUpForm},
     ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, WithdrawalId},
@@ -372,6 +372,14 @@ pub async fn fetch_consultation_messages(
 pub async fn end_consultation(id: ConsultationId) -> Result<Consultation, AppError> {
     port::<dyn shared::ports::ConsultationPort>()?
         .end(&caller(), id)
+        .await
+}
+
+/// The STUN/TURN servers the browser uses for consultation video.
+#[server(prefix = "/api", endpoint = "consultations/ice-servers")]
+pub async fn fetch_ice_servers() -> Result<Vec<IceServer>, AppError> {
+    port::<dyn shared::ports::ConsultationPort>()?
+        .ice_servers(&caller())
         .await
 }
 

@@ -12,15 +12,16 @@ use std::{
 
 use leptos::task::spawn_local;
 use shared::{
-    consultation::Side,
+    consultation::{IceServer, Side},
     events::{CallSignal, Transient},
     ids::ConsultationId,
 };
 use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    HtmlVideoElement, MediaStream, MediaStreamConstraints, RtcIceCandidateInit, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    HtmlVideoElement, MediaStream, MediaStreamConstraints, RtcConfiguration, RtcIceCandidateInit,
+    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 use crate::api::signal_consultation;
@@ -36,6 +37,28 @@ pub struct Call {
     attempt: Cell<u32>,
     /// Candidates that came before their connection knew the other side's description.
     early: RefCell<Vec<(u32, RtcIceCandidateInit)>>,
+    /// The STUN/TURN servers set on the server (none on one machine or a LAN).
+    ice_servers: Vec<IceServer>,
+}
+
+/// The browser's form of the STUN/TURN settings.
+fn configuration(servers: &[IceServer]) -> RtcConfiguration {
+    let list = js_sys::Array::new();
+    for s in servers {
+        let server = RtcIceServer::new();
+        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from_str(u)).collect();
+        server.set_urls(&urls);
+        if let Some(user) = &s.username {
+            server.set_username(user);
+        }
+        if let Some(secret) = &s.credential {
+            server.set_credential(secret);
+        }
+        list.push(&server);
+    }
+    let config = RtcConfiguration::new();
+    config.set_ice_servers(&list);
+    config
 }
 
 /// A peer connection for one offer, and the callbacks it holds.
@@ -106,6 +129,7 @@ impl Call {
         me: Side,
         local: MediaStream,
         remote_video: HtmlVideoElement,
+        ice_servers: Vec<IceServer>,
     ) -> Rc<Call> {
         let call = Rc::new(Call {
             id,
@@ -115,6 +139,7 @@ impl Call {
             peer: RefCell::new(None),
             attempt: Cell::new(0),
             early: RefCell::new(Vec::new()),
+            ice_servers,
         });
         match me {
             Side::Clerk => Call::offer(call.clone()),
@@ -125,7 +150,7 @@ impl Call {
 
     /// A fresh connection carrying this side's tracks; the old one is closed.
     fn new_peer(self: &Rc<Call>, attempt: u32) -> Result<RtcPeerConnection, JsValue> {
-        let pc = RtcPeerConnection::new()?;
+        let pc = RtcPeerConnection::new_with_configuration(&configuration(&self.ice_servers))?;
         for track in self.local.get_tracks().iter() {
             if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
                 pc.add_track_0(&track, &self.local);

@@ -104,6 +104,11 @@ pub struct ServeArgs {
     /// Marks a real deployment: demo mode cannot be turned on.
     #[arg(long, env = "ANSHIN_PRODUCTION")]
     pub production: bool,
+    /// STUN/TURN servers for consultation video calls, as a JSON array of
+    /// `{"urls": ["turn:host:3478"], "username": "…", "credential": "…"}`.
+    /// None are needed on one machine or a LAN; real networks need them.
+    #[arg(long, env = "ANSHIN_ICE_SERVERS", default_value = "[]")]
+    pub ice_servers: String,
     /// Extra origins (scheme://host:port) allowed to call state-changing endpoints,
     /// besides the one the request was addressed to. Comma-separated.
     #[arg(long, env = "ANSHIN_ALLOWED_ORIGINS", value_delimiter = ',')]

@@ -26,6 +26,8 @@ pub enum StartupError {
     DemoInProduction,
     #[error("passkey settings: {0}")]
     Passkeys(String),
+    #[error("--ice-servers must be a JSON array of {{\"urls\": [...], \"username\"?, \"credential\"?}}: {0}")]
+    IceServers(String),
     #[error("server failed: {0}")]
     Serve(String),
 }

@@ -77,6 +77,8 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         return Err(StartupError::DemoInProduction);
     }
     require_dist(&args.dist)?;
+    let ice_servers: Vec<shared::consultation::IceServer> = serde_json::from_str(&args.ice_servers)
+        .map_err(|e| StartupError::IceServers(e.to_string()))?;
     let db = open_database(&args.database.database_url).await?;
     let system = SystemService::new(db.clone(), args.demo);
     system
@@ -196,6 +198,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         consultations: Arc::new(crate::consultations::Consultations::new(
             db.clone(),
             notifier.clone(),
+            ice_servers,
         )),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {

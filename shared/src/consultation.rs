@@ -82,6 +82,16 @@ pub struct Consultation {
     pub ended_by: Option<Side>,
 }
 
+/// A STUN or TURN server the browsers use to reach each other for video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
 /// One chat line, kept with its consultation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {

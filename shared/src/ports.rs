@@ -11,7 +11,7 @@ use crate::{
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
-    consultation::{ChatMessage, Consultation},
+    consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
     ids::{
@@ -240,6 +240,8 @@ pub trait ConsultationPort: Send + Sync {
     ) -> Result<Vec<ChatMessage>, AppError>;
     /// Either side ends it; a customer may also withdraw one still waiting.
     async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError>;
+    /// The STUN/TURN servers for video calls, for anyone signed in.
+    async fn ice_servers(&self, caller: &Caller) -> Result<Vec<IceServer>, AppError>;
     /// Relays a video call's signal to the other side of an active
     /// consultation, for its open pages only (nothing is kept).
     async fn signal(

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use leptos::{prelude::*, task::spawn_local};
 use shared::{consultation::Side, ids::ConsultationId};
 
+use crate::api::fetch_ice_servers;
 use crate::call::{open_media, Call};
 use crate::i18n::*;
 use crate::live::use_live;
@@ -29,9 +30,11 @@ pub fn VideoCall(id: ConsultationId, me: Side) -> impl IntoView {
             return;
         };
         spawn_local(async move {
+            // Without the setting (or its answer) a call still works on one machine or a LAN.
+            let ice_servers = fetch_ice_servers().await.unwrap_or_default();
             match open_media(&local).await {
                 Ok(stream) => {
-                    let started = Call::start(id, me, stream, remote);
+                    let started = Call::start(id, me, stream, remote, ice_servers);
                     // The page may have gone while the camera was starting.
                     if call.try_set_value(Some(started.clone())).is_some() {
                         started.hang_up();

@@ -9,8 +9,8 @@ pub mod store;
 use async_trait::async_trait;
 use shared::{
     consultation::{
-        check_text, ChatMessage, Consultation, ConsultationState, Side, MAX_MESSAGE_CHARS,
-        MAX_TOPIC_CHARS,
+        check_text, ChatMessage, Consultation, ConsultationState, IceServer, Side,
+        MAX_MESSAGE_CHARS, MAX_TOPIC_CHARS,
     },
     events::{CallSignal, Event, Transient},
     identity::Role,
@@ -38,6 +38,7 @@ const MESSAGES_LIMIT: i64 = 500;
 pub struct Consultations {
     db: Db,
     notifier: Notifier,
+    ice_servers: std::sync::Arc<Vec<IceServer>>,
 }
 
 fn db_error(e: sqlx::Error) -> AppError {
@@ -69,8 +70,12 @@ fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
 }
 
 impl Consultations {
-    pub fn new(db: Db, notifier: Notifier) -> Self {
-        Consultations { db, notifier }
+    pub fn new(db: Db, notifier: Notifier, ice_servers: Vec<IceServer>) -> Self {
+        Consultations {
+            db,
+            notifier,
+            ice_servers: std::sync::Arc::new(ice_servers),
+        }
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
@@ -275,6 +280,11 @@ impl ConsultationPort for Consultations {
             .await
             .map_err(db_error)?;
         Ok(consultation)
+    }
+
+    async fn ice_servers(&self, caller: &Caller) -> Result<Vec<IceServer>, AppError> {
+        signed_in(caller)?;
+        Ok(self.ice_servers.as_ref().clone())
     }
 
     async fn signal(

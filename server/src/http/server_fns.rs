@@ -65,6 +65,7 @@ pub fn register() {
     register_explicit::<app::api::FetchConsultationMessages>();
     register_explicit::<app::api::EndConsultation>();
     register_explicit::<app::api::SignalConsultation>();
+    register_explicit::<app::api::FetchIceServers>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {

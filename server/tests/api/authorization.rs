@@ -229,6 +229,12 @@ async fn matrix(engine: DbEngine) {
         ),
         (
             "POST",
+            "/api/consultations/ice-servers",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
             "/api/consultations/signal",
             r#"{"id":999999,"signal":{"kind":"ready"}}"#,
             [401, 404, 404, 404, 404],

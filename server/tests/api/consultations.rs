@@ -9,7 +9,7 @@ use crate::{
 };
 use shared::{
     audit::AuditPage,
-    consultation::{ChatMessage, Consultation, ConsultationState, Side},
+    consultation::{ChatMessage, Consultation, ConsultationState, IceServer, Side},
     events::{CallSignal, Event, Inbox, Transient},
     AppError,
 };
@@ -361,4 +361,43 @@ async fn call_signals_reach_the_other_side(engine: DbEngine) {
 crate::per_engine!(
     call_signals_are_relayed_not_kept,
     call_signals_reach_the_other_side
+);
+
+/// The STUN/TURN setting reaches signed-in browsers as it was given.
+async fn ice_servers_are_served_to_the_signed_in(engine: DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| {
+        a.demo = true;
+        a.ice_servers = r#"[{"urls":["stun:stun.example.net:3478"]},
+            {"urls":["turn:turn.example.net:3478"],"username":"anshin","credential":"s3cret"}]"#
+            .into();
+    })
+    .await
+    else {
+        return;
+    };
+    let hanako = persona(&app, "hanako").await;
+    let servers: Vec<IceServer> = call(&app, "/api/consultations/ice-servers", "", &hanako)
+        .await
+        .unwrap();
+    assert_eq!(servers.len(), 2);
+    assert_eq!(servers[0].urls, ["stun:stun.example.net:3478"]);
+    assert_eq!(
+        (
+            servers[1].username.as_deref(),
+            servers[1].credential.as_deref()
+        ),
+        (Some("anshin"), Some("s3cret"))
+    );
+    assert_eq!(
+        app.post("/api/consultations/ice-servers", "", None)
+            .await
+            .status(),
+        401
+    );
+    app.stop().await;
+}
+
+crate::per_engine!(
+    the_ice_server_setting_is_served,
+    ice_servers_are_served_to_the_signed_in
 );

@@ -135,6 +135,7 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         decisions_per_minute: server::http::rate_limit::DECISIONS_PER_MINUTE,
         cardless_ttl_ms: 10 * 60 * 1000,
         cardless_fee_yen: 110,
+        ice_servers: "[]".into(),
     }
 }
 

@@ -13,8 +13,12 @@ use shared::{
     consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, SignUpForm},
-    ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, WithdrawalId},
+    ids::{
+        AccountId, ApprovalId, AtmId, ConsultationId, MessageId, SubWithdrawalId, TransferId,
+        WithdrawalId,
+    },
     ledger::{AccountBalance, StatementPage},
+    sub_withdrawal::{CodeReceipt, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal},
     system::ServiceStatus,
     AppError,
 };
@@ -389,6 +393,129 @@ pub async fn fetch_ice_servers() -> Result<Vec<IceServer>, AppError> {
 pub async fn signal_consultation(id: ConsultationId, signal: CallSignal) -> Result<(), AppError> {
     port::<dyn shared::ports::ConsultationPort>()?
         .signal(&caller(), id, signal)
+        .await
+}
+
+/// Staff: push a withdrawal form onto the customer's screen in an active consultation.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/push")]
+pub async fn push_withdrawal_form(
+    consultation: ConsultationId,
+    suggested_yen: Option<i64>,
+) -> Result<SubWithdrawal, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .push(&caller(), consultation, suggested_yen)
+        .await
+}
+
+/// The forms pushed in a consultation, for either side (never a password).
+#[server(prefix = "/api", endpoint = "withdrawal-forms/of")]
+pub async fn fetch_withdrawal_forms(
+    consultation: ConsultationId,
+) -> Result<Vec<SubWithdrawal>, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .of_consultation(&caller(), consultation)
+        .await
+}
+
+/// The caller's withdrawals arranged in consultations, newest first.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/mine")]
+pub async fn fetch_my_code_withdrawals() -> Result<Vec<SubWithdrawal>, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .mine(&caller())
+        .await
+}
+
+/// The customer's screen shows the pushed form (the clerk sees it opened).
+#[server(prefix = "/api", endpoint = "withdrawal-forms/open")]
+pub async fn open_withdrawal_form(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .open(&caller(), id)
+        .await
+}
+
+/// The customer sends the amount; returns the passkey challenge that confirms it.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/begin-confirm")]
+pub async fn begin_confirm_withdrawal(
+    id: SubWithdrawalId,
+    account: AccountId,
+    yen: i64,
+) -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .begin_confirm(&caller(), id, account, yen)
+        .await
+}
+
+/// Confirms with the passkey: the money moves and the password is shown, once.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/confirm", input = leptos::server_fn::codec::Json)]
+pub async fn confirm_withdrawal(
+    id: SubWithdrawalId,
+    choice: PasswordChoice,
+    ceremony: String,
+    credential: String,
+) -> Result<Revealed, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .confirm(&caller(), id, choice, &ceremony, &credential)
+        .await
+}
+
+/// Either side withdraws a form not yet confirmed.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/cancel")]
+pub async fn cancel_withdrawal_form(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .cancel(&caller(), id)
+        .await
+}
+
+/// A passkey challenge for a new password or an unlock.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/begin-passkey")]
+pub async fn begin_code_passkey(id: SubWithdrawalId) -> Result<Ceremony, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .begin_passkey(&caller(), id)
+        .await
+}
+
+/// A new password, after a fresh passkey check; also unlocks.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/renew", input = leptos::server_fn::codec::Json)]
+pub async fn renew_code_password(
+    id: SubWithdrawalId,
+    choice: PasswordChoice,
+    ceremony: String,
+    credential: String,
+) -> Result<Revealed, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .renew_password(&caller(), id, choice, &ceremony, &credential)
+        .await
+}
+
+/// Unlocks a sub-account locked by wrong passwords, after a fresh passkey check.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/unlock")]
+pub async fn unlock_code_withdrawal(
+    id: SubWithdrawalId,
+    ceremony: String,
+    credential: String,
+) -> Result<SubWithdrawal, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .unlock(&caller(), id, &ceremony, &credential)
+        .await
+}
+
+/// Staff: consultations that have ended, with what came of them.
+#[server(prefix = "/api", endpoint = "consultations/history")]
+pub async fn fetch_consultation_history() -> Result<Vec<ConsultationRecord>, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .history(&caller())
+        .await
+}
+
+/// An enrolled kiosk pays out a sub-account for its number and password.
+#[server(prefix = "/api", endpoint = "kiosk/code")]
+pub async fn kiosk_code_withdraw(
+    number: String,
+    password: String,
+) -> Result<CodeReceipt, AppError> {
+    let device = use_context::<shared::ports::KioskDevice>().unwrap_or_default();
+    port::<dyn shared::ports::CodeKioskPort>()?
+        .withdraw_with_code(device.0.as_deref(), &number, &password)
         .await
 }
 

@@ -10,7 +10,7 @@ use crate::i18n::I18nContextProvider;
 use crate::live::provide_live;
 use crate::pages::{
     accounts, approvals, atm, atm_fleet, audit, cash, consult, customer, guardian, inbox, landing,
-    not_found, people, sign_in, staff,
+    not_found, people, sign_in, staff, staff_history,
 };
 use crate::session::provide_session;
 
@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("atms") view=atm_fleet::AtmFleet />
                         <Route path=path!("people") view=people::People />
                         <Route path=path!("audit") view=audit::AuditTrail />
+                        <Route path=path!("history") view=staff_history::ConsultationHistory />
                     </ParentRoute>
                     <Route path=path!("/atm") view=atm::Kiosk />
                 </Routes>

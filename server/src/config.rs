@@ -137,6 +137,14 @@ pub struct ServeArgs {
     /// The fee for one cardless withdrawal, in yen (charged only when the cash is taken).
     #[arg(long, env = "ANSHIN_CARDLESS_FEE_YEN", default_value_t = 110)]
     pub cardless_fee_yen: u32,
+    /// How long a withdrawal sub-account from a consultation waits for an
+    /// ATM before its money goes back to the main account, in milliseconds.
+    #[arg(long, env = "ANSHIN_SUB_ACCOUNT_TTL_MS", default_value_t = 24 * 3600 * 1000)]
+    pub sub_account_ttl_ms: i64,
+    /// The fee for one withdrawal with a code (from a consultation's
+    /// sub-account), in yen: its own schedule, apart from the cardless fee.
+    #[arg(long, env = "ANSHIN_CODE_WITHDRAWAL_FEE_YEN", default_value_t = 220)]
+    pub code_withdrawal_fee_yen: u32,
 }
 
 #[cfg(test)]

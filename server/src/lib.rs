@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ledger;
 pub mod notify;
 pub mod startup;
+pub mod sub_withdrawals;
 pub mod sweep;
 pub mod system;
 pub mod telemetry;

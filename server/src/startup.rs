@@ -161,6 +161,17 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             fee_yen: i64::from(args.cardless_fee_yen),
         },
     );
+    let sub_withdrawals = crate::sub_withdrawals::SubWithdrawals::new(
+        db.clone(),
+        ledger.clone(),
+        identity.clone(),
+        atms.clone(),
+        notifier.clone(),
+        crate::sub_withdrawals::Terms {
+            ttl_ms: args.sub_account_ttl_ms.clamp(1_000, 30 * 24 * 3600 * 1000),
+            fee_yen: i64::from(args.code_withdrawal_fee_yen),
+        },
+    );
     let hold_period = Duration::from_millis(args.expiry_sweep_ms.max(10));
     let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));
     let background = vec![
@@ -185,6 +196,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
                 async move { cardless.expire_due().await }
             }
         }),
+        sweep::every(approval_period, "unclaimed sub-accounts", {
+            let subs = sub_withdrawals.clone();
+            move || {
+                let subs = subs.clone();
+                async move { subs.return_due().await }
+            }
+        }),
         event_listener,
     ];
     let state = AppState {
@@ -200,6 +218,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             notifier.clone(),
             ice_servers,
         )),
+        sub_withdrawals: Arc::new(sub_withdrawals),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),

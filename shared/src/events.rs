@@ -9,6 +9,7 @@ use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
     consultation::{ChatMessage, Consultation, Side},
     ids::{ApprovalId, ConsultationId},
+    sub_withdrawal::SubWithdrawal,
 };
 
 /// Something that happened to, or for, the person.
@@ -40,6 +41,10 @@ pub enum Event {
     ConsultationChanged { consultation: Consultation },
     /// A chat line in a consultation this person is part of.
     ConsultationMessage { message: ChatMessage },
+    /// A withdrawal form pushed in a consultation changed (pushed, opened,
+    /// confirmed, paid, locked, returned…), for its customer and its clerk.
+    /// It never carries the password.
+    SubWithdrawalChanged { withdrawal: SubWithdrawal },
 }
 
 /// A message for someone's open pages that is not kept: it matters only

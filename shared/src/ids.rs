@@ -50,3 +50,7 @@ define_id!(
     /// A chat message within a consultation.
     MessageId
 );
+define_id!(
+    /// A withdrawal form pushed in a consultation, and the sub-account it became.
+    SubWithdrawalId
+);

@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod money;
 pub mod nickname;
 pub mod ports;
+pub mod sub_withdrawal;
 pub mod system;
 
 pub use error::{AppError, ErrorCode};

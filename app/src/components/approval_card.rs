@@ -125,6 +125,18 @@ pub fn local_time(ms: i64) -> String {
     format!("{h:02}:{m:02}")
 }
 
+/// A local date and time, as `2026-11-22 14:05`.
+pub fn date_time(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{}-{:02}-{:02} {}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        local_time(ms)
+    )
+}
+
 fn problem_of(error: AppError, place: Option<&Place>, at: Option<Position>) -> Problem {
     match &error {
         AppError::Conflict { reason } if reason == "approval_too_far" => {

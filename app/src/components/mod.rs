@@ -2,6 +2,8 @@
 
 pub mod approval_card;
 pub mod chat;
+pub mod clerk_form;
+pub mod code_card;
 pub mod empty_state;
 pub mod error_notice;
 pub mod header;
@@ -11,3 +13,4 @@ pub mod money;
 pub mod page_title;
 pub mod video_call;
 pub mod view_shell;
+pub mod withdrawal_form;

@@ -12,7 +12,10 @@ use shared::{
 };
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
-use crate::components::{approval_card::local_time, error_notice::ErrorNotice, money::MoneyText};
+use crate::components::{
+    approval_card::local_time, code_card::CodeWithdrawals, error_notice::ErrorNotice,
+    money::MoneyText,
+};
 use crate::i18n::*;
 
 fn browser_now() -> i64 {
@@ -267,5 +270,6 @@ pub fn Cash() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+        <CodeWithdrawals />
     }
 }

@@ -12,7 +12,8 @@ use shared::{
 
 use crate::api::{ask_consultation, end_consultation, fetch_my_consultation};
 use crate::components::{
-    chat::Chat, error_notice::ErrorNotice, live_state::LiveState, video_call::VideoCall,
+    chat::Chat, code_card::CodeWithdrawals, error_notice::ErrorNotice, live_state::LiveState,
+    video_call::VideoCall, withdrawal_form::PushedForms,
 };
 use crate::i18n::*;
 use crate::live::use_live;
@@ -109,6 +110,7 @@ pub fn Consult() -> impl IntoView {
                         <p class="notice notice--ok" role="status">{t!(i18n, consult.talking_with, clerk)}</p>
                         <p class="consult__topic">{c.topic.clone()}</p>
                         <VideoCall id=c.id me=Side::Customer />
+                        <PushedForms consultation=c.id />
                         <Chat id=c.id me=Side::Customer />
                         <button type="button" class="button button--danger" disabled=move || busy.get()
                             on:click=move |_| end(finish.clone())>
@@ -119,5 +121,6 @@ pub fn Consult() -> impl IntoView {
             }}
             {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
         </section>
+        <CodeWithdrawals />
     }
 }

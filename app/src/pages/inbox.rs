@@ -63,6 +63,10 @@ fn text(i18n: leptos_i18n::I18nContext<Locale>, event: &Event) -> AnyView {
             let (author, text) = (message.author.clone(), message.text.clone());
             t!(i18n, inbox.consultation_message, author, text).into_any()
         }
+        Event::SubWithdrawalChanged { withdrawal } => {
+            let state = crate::components::code_card::state_label(i18n, withdrawal.state);
+            t!(i18n, inbox.sub_withdrawal, state).into_any()
+        }
     }
 }
 

@@ -8,11 +8,14 @@ use leptos::{prelude::*, task::spawn_local};
 use shared::{
     atm::Atm,
     cardless::{KioskStep, KioskWithdrawal},
+    sub_withdrawal::{parse_qr, CodeReceipt},
     AppError,
 };
 
-use crate::api::{kiosk_progress, kiosk_scan};
+use super::kiosk_code::{code_error, CodeEntry, CodeReceiptView};
+use crate::api::{kiosk_code_withdraw, kiosk_progress, kiosk_scan};
 use crate::camera;
+use crate::components::approval_card::date_time;
 use crate::components::lang::use_lang;
 use crate::i18n::*;
 
@@ -26,6 +29,8 @@ const LINGER_MS: i64 = 20_000;
 const DEADLINE_GRACE_MS: i64 = 10_000;
 /// How long the camera ignores a code it has just read (a phone still held up after a refusal).
 const REREAD_AFTER_MS: i64 = 60_000;
+/// How long the code keypad waits for someone who walked away.
+const ENTRY_MS: i64 = 90_000;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
@@ -34,6 +39,11 @@ enum Screen {
     Withdrawal(KioskWithdrawal),
     Receipt(KioskWithdrawal),
     Failed(AppError),
+    /// Withdrawing with a sub-account's number and password.
+    CodeEntry,
+    CodePaid(CodeReceipt),
+    CodeReceipt(CodeReceipt),
+    CodeFailed(AppError),
 }
 
 impl Screen {
@@ -46,7 +56,12 @@ impl Screen {
                 KioskStep::Dispensing { .. } => Some((DISPENSE_MS, Screen::Receipt(w.clone()))),
                 KioskStep::Refused { .. } => Some((LINGER_MS, Screen::Idle)),
             },
-            Screen::Receipt(_) | Screen::Failed(_) => Some((LINGER_MS, Screen::Idle)),
+            Screen::Receipt(_)
+            | Screen::Failed(_)
+            | Screen::CodeReceipt(_)
+            | Screen::CodeFailed(_) => Some((LINGER_MS, Screen::Idle)),
+            Screen::CodePaid(r) => Some((DISPENSE_MS, Screen::CodeReceipt(r.clone()))),
+            Screen::CodeEntry => Some((ENTRY_MS, Screen::Idle)),
             Screen::Idle | Screen::Busy => None,
         }
     }
@@ -64,6 +79,8 @@ fn error_text(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> String {
             _ => t_string!(i18n, error.conflict),
         },
         AppError::RateLimited { .. } => t_string!(i18n, error.rate_limited),
+        // Staff enrolled another screen as this ATM, or retired it.
+        AppError::Forbidden => t_string!(i18n, atm.error_retired),
         _ => t_string!(i18n, error.transport),
     }
     .to_string()
@@ -78,19 +95,6 @@ fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String 
         _ => t_string!(i18n, atm.refused_other),
     }
     .to_string()
-}
-
-/// A receipt's local date and time, as `2026-11-22 14:05`.
-fn date_time(ms: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }
 
 #[component]
@@ -120,6 +124,15 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                 Err(e) => screen.set(Screen::Failed(e)),
             }
             code.set(String::new());
+        });
+    };
+    let send_code = move |(number, password): (String, String)| {
+        screen.set(Screen::Busy);
+        spawn_local(async move {
+            match kiosk_code_withdraw(number, password).await {
+                Ok(r) => screen.set(Screen::CodePaid(r)),
+                Err(e) => screen.set(Screen::CodeFailed(e)),
+            }
         });
     };
     let video_ref = NodeRef::<leptos::html::Video>::new();
@@ -183,7 +196,13 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                             .unwrap_or(true);
                         if !again {
                             last_read.try_set_value((text.clone(), at));
-                            send(text);
+                            // The customer's QR from a consultation carries a number and a password.
+                            match parse_qr(&text) {
+                                Some((number, password)) => {
+                                    send_code((number.to_string(), password.to_string()))
+                                }
+                                None => send(text),
+                            }
                         }
                     }
                 }
@@ -241,7 +260,44 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                         {t!(i18n, atm.scan_submit)}
                     </button>
                 </form>
+                <div class="kiosk__choices">
+                    <button type="button" class="button kiosk__button" on:click=move |_| screen.set(Screen::CodeEntry)>
+                        {t!(i18n, atm.code_start)}
+                    </button>
+                </div>
                 <p class="kiosk__hint">{t!(i18n, atm.enrolled_as, name = atm.name.clone())}</p>
+            }.into_any(),
+            Screen::CodeEntry => view! {
+                <CodeEntry busy=Signal::derive(move || screen.get() == Screen::Busy)
+                    on_submit=Callback::new(send_code) on_back=Callback::new(move |_| screen.set(Screen::Idle)) />
+            }.into_any(),
+            Screen::CodeFailed(e) => {
+                let text = code_error(i18n, &e).unwrap_or_else(|| match e {
+                    AppError::Invalid { .. } => t_string!(i18n, atm.code_wrong).to_string(),
+                    ref other => error_text(i18n, other),
+                });
+                view! {
+                    <p class="kiosk__message kiosk__message--error" role="alert">{text}</p>
+                    <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.back)}</button>
+                    {idle_in}
+                }.into_any()
+            }
+            Screen::CodePaid(r) => {
+                let amount = r.amount.format(lang());
+                let taken = r.clone();
+                view! {
+                    <h1 class="kiosk__welcome">{t!(i18n, atm.dispensing_title)}</h1>
+                    <p class="kiosk__message" role="status">{t!(i18n, atm.dispensing_body, amount = amount.clone())}</p>
+                    <button type="button" class="button kiosk__button" autofocus
+                        on:click=move |_| screen.set(Screen::CodeReceipt(taken.clone()))>
+                        {t!(i18n, atm.cash_taken)}
+                    </button>
+                }.into_any()
+            }
+            Screen::CodeReceipt(receipt) => view! {
+                <CodeReceiptView when=date_time(receipt.at_ms) receipt atm_name=atm.name.clone()
+                    on_done=Callback::new(move |_| screen.set(Screen::Idle)) />
+                {idle_in}
             }.into_any(),
             Screen::Failed(e) => view! {
                 <p class="kiosk__message kiosk__message--error" role="alert">{error_text(i18n, &e)}</p>

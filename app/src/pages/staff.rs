@@ -12,6 +12,7 @@ use crate::api::{end_consultation, fetch_consultation_queue, take_consultation};
 use crate::components::{
     approval_card::local_time,
     chat::Chat,
+    clerk_form::ClerkForm,
     empty_state::EmptyState,
     error_notice::ErrorNotice,
     live_state::LiveState,
@@ -30,6 +31,10 @@ pub fn StaffShell() -> impl IntoView {
         Section {
             href: "/staff",
             label: t!(i18n, staff.consultations).into_any(),
+        },
+        Section {
+            href: "/staff/history",
+            label: t!(i18n, staff.history).into_any(),
         },
         Section {
             href: "/staff/atms",
@@ -150,6 +155,7 @@ fn ConsultationCard(
                 _ => view! {
                     <VideoCall id me=Side::Clerk />
                     <Chat id me=Side::Clerk />
+                    <ClerkForm consultation=id />
                     <button type="button" class="button button--danger" disabled=move || busy.get() on:click=move |_| on_end.run(id)>
                         {t!(i18n, consult.end)}
                     </button>

@@ -155,9 +155,21 @@ pub async fn end(
     .bind(id.0)
     .bind(now_ms)
     .bind(by.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // A form not yet confirmed goes with the consultation: nothing has moved.
+    sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'withdrawn', ended_at_ms = $2 \
+         WHERE consultation_id = $1 AND state IN ('pushed', 'opened', 'submitted')",
+    )
+    .bind(id.0)
+    .bind(now_ms)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(true)
 }
 
 pub async fn add_message(

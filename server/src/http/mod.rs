@@ -37,6 +37,8 @@ pub struct AppState {
     /// Cardless withdrawals prepared on phones.
     pub cardless: Arc<crate::cardless::Cardless>,
     pub consultations: Arc<crate::consultations::Consultations>,
+    /// Withdrawals arranged in consultations, and their sub-accounts.
+    pub sub_withdrawals: Arc<crate::sub_withdrawals::SubWithdrawals>,
     /// Each person's inbox and live events.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.

@@ -10,8 +10,9 @@ use axum::{
 use leptos::prelude::provide_context;
 use shared::{
     ports::{
-        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, ConsultationPort,
-        IdentityPort, InboxPort, KioskDevice, KioskPort, SystemPort,
+        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, CodeKioskPort,
+        ConsultationPort, IdentityPort, InboxPort, KioskDevice, KioskPort, SubWithdrawalPort,
+        SystemPort,
     },
     AppError,
 };
@@ -66,6 +67,18 @@ pub fn register() {
     register_explicit::<app::api::EndConsultation>();
     register_explicit::<app::api::SignalConsultation>();
     register_explicit::<app::api::FetchIceServers>();
+    register_explicit::<app::api::PushWithdrawalForm>();
+    register_explicit::<app::api::FetchWithdrawalForms>();
+    register_explicit::<app::api::FetchMyCodeWithdrawals>();
+    register_explicit::<app::api::OpenWithdrawalForm>();
+    register_explicit::<app::api::BeginConfirmWithdrawal>();
+    register_explicit::<app::api::ConfirmWithdrawal>();
+    register_explicit::<app::api::CancelWithdrawalForm>();
+    register_explicit::<app::api::BeginCodePasskey>();
+    register_explicit::<app::api::RenewCodePassword>();
+    register_explicit::<app::api::UnlockCodeWithdrawal>();
+    register_explicit::<app::api::FetchConsultationHistory>();
+    register_explicit::<app::api::KioskCodeWithdraw>();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -79,6 +92,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let cardless: Arc<dyn CardlessPort> = state.cardless.clone();
     let kiosk: Arc<dyn KioskPort> = state.cardless.clone();
     let consultations: Arc<dyn ConsultationPort> = state.consultations.clone();
+    let sub_withdrawals: Arc<dyn SubWithdrawalPort> = state.sub_withdrawals.clone();
+    let code_kiosk: Arc<dyn CodeKioskPort> = state.sub_withdrawals.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -99,6 +114,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(cardless.clone());
             provide_context(kiosk.clone());
             provide_context(consultations.clone());
+            provide_context(sub_withdrawals.clone());
+            provide_context(code_kiosk.clone());
             provide_context(device.clone());
             provide_context(caller.clone());
         },

@@ -239,6 +239,79 @@ async fn matrix(engine: DbEngine) {
             r#"{"id":999999,"signal":{"kind":"ready"}}"#,
             [401, 404, 404, 404, 404],
         ),
+        // Withdrawal forms: only the consultation's clerk pushes; only its two sides see them.
+        (
+            "POST",
+            "/api/withdrawal-forms/push",
+            "consultation=999999&suggested_yen=10000",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/of",
+            "consultation=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/mine",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/open",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/begin-confirm",
+            "id=999999&account=1&yen=1000",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/confirm",
+            r#"{"id":999999,"choice":{"kind":"generate"},"ceremony":"x","credential":"{}"}"#,
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/cancel",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/begin-passkey",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/renew",
+            r#"{"id":999999,"choice":{"kind":"generate"},"ceremony":"x","credential":"{}"}"#,
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/withdrawal-forms/unlock",
+            "id=999999&ceremony=x&credential=%7B%7D",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/consultations/history",
+            "",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/kiosk/code",
+            "number=12345678&password=407193",
+            [403; 5],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;

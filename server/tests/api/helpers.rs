@@ -136,6 +136,8 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         cardless_ttl_ms: 10 * 60 * 1000,
         cardless_fee_yen: 110,
         ice_servers: "[]".into(),
+        sub_account_ttl_ms: 24 * 3600 * 1000,
+        code_withdrawal_fee_yen: 220,
     }
 }
 

@@ -28,3 +28,4 @@ mod server_fns;
 mod soft_passkey;
 mod startup_errors;
 mod static_files;
+mod sub_withdrawals;

@@ -1,0 +1,322 @@
+//! The withdrawal form a clerk pushed onto the customer's screen: the
+//! account, the amount (the clerk's suggestion filled in), how the ATM
+//! password is set, and a passkey to confirm. The answer carries the
+//! password, shown here once with its QR code (see `code_card`).
+
+use leptos::{prelude::*, task::spawn_local};
+use shared::{
+    ids::AccountId,
+    ledger::AccountKind,
+    sub_withdrawal::{check_password, PasswordChoice, Revealed, SubWithdrawal},
+    AppError,
+};
+
+use crate::api::{
+    begin_add_passkey, begin_confirm_withdrawal, cancel_withdrawal_form, confirm_withdrawal,
+    fetch_my_accounts, finish_add_passkey, open_withdrawal_form,
+};
+use crate::components::{error_notice::ErrorNotice, lang::use_lang};
+use crate::i18n::*;
+use crate::webauthn::{self, PasskeyError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Filling,
+    Passkey,
+    Sending,
+}
+
+/// Why the form could not be sent, in words for the customer.
+#[derive(Debug, Clone, PartialEq)]
+enum Problem {
+    Password(&'static str),
+    PasskeyCancelled,
+    PasskeyFailed,
+    /// This person has no passkey yet: they can add one on this device.
+    NoPasskey,
+    Other(AppError),
+}
+
+/// A sentence for a password the policy refuses.
+pub fn password_problem(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+    match reason {
+        "wrong_length" => t_string!(i18n, sw.password_error_length),
+        "not_digits" => t_string!(i18n, sw.password_error_digits),
+        "one_digit" => t_string!(i18n, sw.password_error_one_digit),
+        "straight_run" => t_string!(i18n, sw.password_error_run),
+        _ => t_string!(i18n, sw.password_error_pattern),
+    }
+    .to_string()
+}
+
+/// Amount errors the customer can act on.
+fn amount_problem(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Option<String> {
+    let AppError::Invalid { field, reason } = e else {
+        return None;
+    };
+    Some(
+        match (field.as_str(), reason.as_str()) {
+            ("amount", "not_whole_thousands") => t_string!(i18n, customer.cash_error_thousands),
+            ("amount", "not_positive") => t_string!(i18n, customer.cash_error_positive),
+            ("amount", "over_withdrawal_limit") => {
+                t_string!(i18n, customer.cash_error_withdrawal_limit)
+            }
+            ("amount", "insufficient_funds") => t_string!(i18n, customer.cash_error_funds),
+            ("password", r) => return Some(password_problem(i18n, r)),
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+async fn confirm_flow(
+    w: SubWithdrawal,
+    account: AccountId,
+    yen: i64,
+    choice: PasswordChoice,
+    step: RwSignal<Step>,
+) -> Result<Revealed, Problem> {
+    if let PasswordChoice::Chosen(p) = &choice {
+        check_password(p).map_err(Problem::Password)?;
+    }
+    let ceremony = begin_confirm_withdrawal(w.id, account, yen)
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { reason } if reason == "no_passkey" => Problem::NoPasskey,
+            e => Problem::Other(e),
+        })?;
+    step.set(Step::Passkey);
+    let credential = webauthn::get(&ceremony.options_json)
+        .await
+        .map_err(|e| match e {
+            PasskeyError::Cancelled => Problem::PasskeyCancelled,
+            PasskeyError::Failed(_) => Problem::PasskeyFailed,
+        })?;
+    step.set(Step::Sending);
+    confirm_withdrawal(w.id, choice, ceremony.id, credential)
+        .await
+        .map_err(Problem::Other)
+}
+
+async fn add_passkey() -> Result<(), Problem> {
+    let ceremony = begin_add_passkey().await.map_err(Problem::Other)?;
+    let credential = webauthn::create(&ceremony.options_json)
+        .await
+        .map_err(|e| match e {
+            PasskeyError::Cancelled => Problem::PasskeyCancelled,
+            PasskeyError::Failed(_) => Problem::PasskeyFailed,
+        })?;
+    finish_add_passkey(ceremony.id, credential)
+        .await
+        .map_err(Problem::Other)
+}
+
+#[component]
+pub fn WithdrawalForm(
+    w: SubWithdrawal,
+    /// Gets the password, once, when the customer has confirmed.
+    on_confirmed: Callback<Revealed>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = use_lang();
+    let accounts = LocalResource::new(fetch_my_accounts);
+    let account = RwSignal::new(None::<AccountId>);
+    let amount = RwSignal::new(
+        w.amount
+            .or(w.suggested)
+            .map(|m| m.amount_minor.to_string())
+            .unwrap_or_default(),
+    );
+    let generate = RwSignal::new(true);
+    let chosen = RwSignal::new(String::new());
+    let step = RwSignal::new(Step::Filling);
+    let problem = RwSignal::new(None::<Problem>);
+    let added = RwSignal::new(false);
+    // The clerk sees that the form reached the customer's screen.
+    if w.state == shared::sub_withdrawal::SubWithdrawalState::Pushed {
+        let id = w.id;
+        spawn_local(async move {
+            if let Err(e) = open_withdrawal_form(id).await {
+                leptos::logging::warn!("could not mark the form opened: {e}");
+            }
+        });
+    }
+    let form = w.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let main = account.get_untracked().or_else(|| {
+            accounts.get_untracked().and_then(|r| r.ok()).and_then(|l| {
+                l.into_iter()
+                    .find(|a| a.kind == AccountKind::CustomerMain)
+                    .map(|a| a.id)
+            })
+        });
+        let Some(main) = main else { return };
+        let yen = amount
+            .get_untracked()
+            .trim()
+            .replace(',', "")
+            .parse::<i64>()
+            .unwrap_or(-1);
+        let choice = if generate.get_untracked() {
+            PasswordChoice::Generate
+        } else {
+            PasswordChoice::Chosen(chosen.get_untracked().trim().to_string())
+        };
+        let w = form.clone();
+        step.set(Step::Filling);
+        problem.set(None);
+        spawn_local(async move {
+            match confirm_flow(w, main, yen, choice, step).await {
+                Ok(revealed) => on_confirmed.run(revealed),
+                Err(p) => {
+                    problem.try_set(Some(p));
+                }
+            }
+            step.try_set(Step::Filling);
+        });
+    };
+    let id = w.id;
+    let decline = move |_| {
+        spawn_local(async move {
+            if let Err(e) = cancel_withdrawal_form(id).await {
+                problem.try_set(Some(Problem::Other(e)));
+            }
+        });
+    };
+    let fee = w.fee.format(lang());
+    view! {
+        <section class="panel withdrawal-form" aria-labelledby="withdrawal-form-heading">
+            <h3 id="withdrawal-form-heading" class="section-heading">{t!(i18n, sw.form_title)}</h3>
+            <p>{t!(i18n, sw.form_body)}</p>
+            {w.suggested.map(|s| view! {
+                <p class="withdrawal-form__suggested">{t!(i18n, sw.suggested)} " " {s.format(lang())}</p>
+            })}
+            <form class="form" on:submit=submit>
+                <label>
+                    <span>{t!(i18n, customer.cash_account)}</span>
+                    <select on:change=move |ev| account.set(event_target_value(&ev).parse().ok().map(AccountId))>
+                        {move || accounts.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                            .filter(|a| a.kind == AccountKind::CustomerMain)
+                            .map(|a| view! { <option value=a.id.0.to_string()>{a.label.clone()} " · " {a.available().format(lang())}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{t!(i18n, sw.amount)}</span>
+                    <input type="text" inputmode="numeric" required autocomplete="off"
+                        prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+                </label>
+                <p class="hint">{t!(i18n, sw.fee_note)} " " {fee}</p>
+                <fieldset class="withdrawal-form__password">
+                    <legend>{t!(i18n, sw.password_legend)}</legend>
+                    <label class="radio">
+                        <input type="radio" name="password-choice" prop:checked=move || generate.get()
+                            on:change=move |_| generate.set(true) />
+                        <span>{t!(i18n, sw.password_generate)}</span>
+                    </label>
+                    <label class="radio">
+                        <input type="radio" name="password-choice" prop:checked=move || !generate.get()
+                            on:change=move |_| generate.set(false) />
+                        <span>{t!(i18n, sw.password_choose)}</span>
+                    </label>
+                    <Show when=move || !generate.get()>
+                        <label>
+                            <span>{t!(i18n, sw.password_label)}</span>
+                            <input type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
+                                prop:value=move || chosen.get() on:input=move |ev| chosen.set(event_target_value(&ev)) />
+                        </label>
+                        <small class="hint">{t!(i18n, sw.password_hint)}</small>
+                    </Show>
+                </fieldset>
+                <p class="withdrawal-form__staff-note">{t!(i18n, sw.staff_never)}</p>
+                <div class="actions">
+                    <button type="submit" class="button" disabled=move || step.get() != Step::Filling>
+                        {move || match step.get() {
+                            Step::Filling => t_string!(i18n, sw.confirm),
+                            Step::Passkey => t_string!(i18n, sw.step_passkey),
+                            Step::Sending => t_string!(i18n, sw.step_sending),
+                        }}
+                    </button>
+                    <button type="button" class="button button--secondary" on:click=decline
+                        disabled=move || step.get() != Step::Filling>
+                        {t!(i18n, sw.decline)}
+                    </button>
+                </div>
+            </form>
+            <Show when=move || added.get()>
+                <p class="notice notice--ok" role="status">{t!(i18n, sw.passkey_added)}</p>
+            </Show>
+            {move || problem.get().map(|p| match p {
+                Problem::Password(reason) => view! {
+                    <p class="notice notice--error" role="alert">{password_problem(i18n, reason)}</p>
+                }.into_any(),
+                Problem::PasskeyCancelled => view! {
+                    <p class="notice notice--error" role="alert">{t!(i18n, sw.passkey_cancelled)}</p>
+                }.into_any(),
+                Problem::PasskeyFailed => view! {
+                    <p class="notice notice--error" role="alert">{t!(i18n, approvals.passkey_failed)}</p>
+                }.into_any(),
+                Problem::NoPasskey => view! {
+                    <div class="notice" role="alert">
+                        <p>{t!(i18n, sw.no_passkey)}</p>
+                        <button type="button" class="button" on:click=move |_| {
+                            spawn_local(async move {
+                                match add_passkey().await {
+                                    Ok(()) => {
+                                        problem.try_set(None);
+                                        added.try_set(true);
+                                    }
+                                    Err(p) => {
+                                        problem.try_set(Some(p));
+                                    }
+                                }
+                            });
+                        }>{t!(i18n, sw.add_passkey)}</button>
+                    </div>
+                }.into_any(),
+                Problem::Other(e) => match amount_problem(i18n, &e) {
+                    Some(text) => view! { <p class="notice notice--error" role="alert">{text}</p> }.into_any(),
+                    None => view! { <ErrorNotice error=e /> }.into_any(),
+                },
+            })}
+        </section>
+    }
+}
+
+/// The forms the clerk pushes in a consultation, as the customer sees them:
+/// the open one appears live, and the password shows once after confirming.
+#[component]
+pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
+    let live = crate::live::use_live();
+    let forms = LocalResource::new(move || crate::api::fetch_withdrawal_forms(consultation));
+    let revealed = RwSignal::new(None::<Revealed>);
+    Effect::new(move |_| {
+        let here = live.latest.with(|n| {
+            matches!(n.as_ref().map(|n| &n.event),
+                Some(shared::events::Event::SubWithdrawalChanged { withdrawal })
+                    if withdrawal.consultation == consultation)
+        });
+        if here {
+            forms.refetch();
+        }
+    });
+    let open = move || {
+        forms
+            .get()
+            .and_then(Result::ok)
+            .and_then(|l| l.into_iter().rev().find(|w| w.state.is_form()))
+    };
+    view! {
+        {move || revealed.get().map(|r| view! {
+            <crate::components::code_card::RevealedCode revealed=r on_hide=Callback::new(move |_| revealed.set(None)) />
+        })}
+        // Keyed by the form, so typing is not lost when its progress changes.
+        <For each=move || open().into_iter() key=|w| w.id let:w>
+            <WithdrawalForm w on_confirmed=Callback::new(move |r| {
+                revealed.set(Some(r));
+                forms.refetch();
+            }) />
+        </For>
+    }
+}

@@ -1,0 +1,221 @@
+//! Withdrawals arranged in a consultation (flow F1): the clerk pushes a form
+//! onto the customer's screen, the customer fills in the amount and confirms
+//! with a passkey, and the money moves into a withdrawal sub-account with a
+//! number and a password for the ATM. The password is the customer's alone:
+//! nothing in this module's types that a clerk receives ever carries it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ids::{AccountId, ConsultationId, SubWithdrawalId},
+    money::Money,
+};
+
+/// Wrong passwords in a row that lock a sub-account.
+pub const MAX_TRIES: u32 = 5;
+/// Password length, in digits.
+pub const PASSWORD_MIN: usize = 6;
+pub const PASSWORD_MAX: usize = 8;
+/// Scheme of the QR code that carries a sub-account number and its password.
+pub const QR_PREFIX: &str = "anshin:sw:";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubWithdrawalState {
+    /// The clerk pushed the form; the customer's screen shows it.
+    Pushed,
+    /// The customer opened it (it is on their screen).
+    Opened,
+    /// The customer sent the amount and is confirming with a passkey.
+    Submitted,
+    /// Confirmed: the money is in the sub-account, waiting for an ATM.
+    Ready,
+    /// Five wrong passwords: no ATM will pay it until the customer unlocks it.
+    Locked,
+    /// An ATM paid it out.
+    Dispensed,
+    /// It expired unclaimed; the money went back to the main account.
+    Returned,
+    /// Withdrawn before confirmation (by the clerk, or declined by the customer).
+    Withdrawn,
+}
+
+impl SubWithdrawalState {
+    pub const ALL: [SubWithdrawalState; 8] = [
+        SubWithdrawalState::Pushed,
+        SubWithdrawalState::Opened,
+        SubWithdrawalState::Submitted,
+        SubWithdrawalState::Ready,
+        SubWithdrawalState::Locked,
+        SubWithdrawalState::Dispensed,
+        SubWithdrawalState::Returned,
+        SubWithdrawalState::Withdrawn,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SubWithdrawalState::Pushed => "pushed",
+            SubWithdrawalState::Opened => "opened",
+            SubWithdrawalState::Submitted => "submitted",
+            SubWithdrawalState::Ready => "ready",
+            SubWithdrawalState::Locked => "locked",
+            SubWithdrawalState::Dispensed => "dispensed",
+            SubWithdrawalState::Returned => "returned",
+            SubWithdrawalState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubWithdrawalState> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Still a form: nothing has moved yet.
+    pub const fn is_form(self) -> bool {
+        matches!(
+            self,
+            SubWithdrawalState::Pushed | SubWithdrawalState::Opened | SubWithdrawalState::Submitted
+        )
+    }
+
+    /// Money sits in the sub-account.
+    pub const fn is_funded(self) -> bool {
+        matches!(self, SubWithdrawalState::Ready | SubWithdrawalState::Locked)
+    }
+}
+
+/// A pushed form and, once confirmed, its sub-account, as either side sees
+/// it. It never holds the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubWithdrawal {
+    pub id: SubWithdrawalId,
+    pub consultation: ConsultationId,
+    pub state: SubWithdrawalState,
+    /// What the clerk suggested, if anything.
+    pub suggested: Option<Money>,
+    /// What the customer confirmed.
+    pub amount: Option<Money>,
+    /// This kind of withdrawal's own fee, fixed when the form is pushed.
+    pub fee: Money,
+    /// The sub-account holding the money, and the number quoted at the ATM.
+    pub sub_account: Option<AccountId>,
+    pub number: Option<String>,
+    pub created_at_ms: i64,
+    pub expires_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    /// Wrong passwords in a row so far.
+    pub failed_tries: u32,
+}
+
+/// A password shown to the customer, once: after confirming, or after a
+/// fresh passkey check asked for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revealed {
+    pub withdrawal: SubWithdrawal,
+    pub password: String,
+    /// For the ATM's camera: the number and the password together.
+    pub qr_payload: String,
+}
+
+/// How the customer wants the password set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "digits", rename_all = "snake_case")]
+pub enum PasswordChoice {
+    Generate,
+    Chosen(String),
+}
+
+/// What an ATM paid out with a sub-account's number and password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeReceipt {
+    pub id: SubWithdrawalId,
+    pub amount: Money,
+    pub fee: Money,
+    pub at_ms: i64,
+}
+
+/// A past consultation and what came of it, for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsultationRecord {
+    pub consultation: crate::consultation::Consultation,
+    /// The withdrawals pushed in it, oldest first.
+    pub withdrawals: Vec<SubWithdrawal>,
+    pub messages: i64,
+}
+
+/// The QR payload for a sub-account's number and password.
+pub fn qr_payload(number: &str, password: &str) -> String {
+    format!("{QR_PREFIX}{number}:{password}")
+}
+
+/// The number and password a QR payload carries, if it is one of ours.
+pub fn parse_qr(payload: &str) -> Option<(&str, &str)> {
+    payload.trim().strip_prefix(QR_PREFIX)?.split_once(':')
+}
+
+/// Why a chosen password cannot be used: 6 to 8 digits, and not easy to
+/// guess (one digit repeated, a straight run up or down, or a short block
+/// repeated, such as 121212).
+pub fn check_password(p: &str) -> Result<(), &'static str> {
+    let digits: Vec<u8> = p.bytes().collect();
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Err("not_digits");
+    }
+    if digits.len() < PASSWORD_MIN || digits.len() > PASSWORD_MAX {
+        return Err("wrong_length");
+    }
+    let steps: Vec<i16> = digits
+        .windows(2)
+        .map(|w| w[1] as i16 - w[0] as i16)
+        .collect();
+    if steps.iter().all(|&s| s == 0) {
+        return Err("one_digit");
+    }
+    if steps.iter().all(|&s| s == 1 || s == -9) || steps.iter().all(|&s| s == -1 || s == 9) {
+        return Err("straight_run");
+    }
+    let repeats = |block: usize| {
+        digits.len().is_multiple_of(block) && digits.chunks(block).all(|c| c == &digits[..block])
+    };
+    if (2..=digits.len() / 2).any(repeats) {
+        return Err("repeated_pattern");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip() {
+        for s in SubWithdrawalState::ALL {
+            assert_eq!(SubWithdrawalState::parse(s.as_str()), Some(s));
+        }
+        assert!(SubWithdrawalState::Opened.is_form());
+        assert!(!SubWithdrawalState::Ready.is_form());
+        assert!(SubWithdrawalState::Locked.is_funded());
+        assert!(!SubWithdrawalState::Returned.is_funded());
+    }
+
+    #[test]
+    fn easy_passwords_are_refused() {
+        assert_eq!(check_password("40719"), Err("wrong_length"));
+        assert_eq!(check_password("407193251"), Err("wrong_length"));
+        assert_eq!(check_password("40a193"), Err("not_digits"));
+        assert_eq!(check_password("777777"), Err("one_digit"));
+        assert_eq!(check_password("123456"), Err("straight_run"));
+        assert_eq!(check_password("87654321"), Err("straight_run"));
+        assert_eq!(check_password("890123"), Err("straight_run"));
+        assert_eq!(check_password("121212"), Err("repeated_pattern"));
+        assert_eq!(check_password("12341234"), Err("repeated_pattern"));
+        assert_eq!(check_password("407193"), Ok(()));
+        assert_eq!(check_password("5820317"), Ok(()));
+    }
+
+    #[test]
+    fn the_qr_carries_number_and_password() {
+        let payload = qr_payload("48213907", "407193");
+        assert_eq!(parse_qr(&payload), Some(("48213907", "407193")));
+        assert_eq!(parse_qr("anshin:cw:abc"), None);
+    }
+}

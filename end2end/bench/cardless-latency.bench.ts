@@ -9,10 +9,10 @@
 // fit this machine). Prints p50/p90/p99/max, and the p50 of two waypoints
 // from the pages' resource timings: the kiosk's scan answered, and the
 // phone asking for its approvals after the live event.
-import http from 'node:http';
 import { test, expect } from '../support/fixtures';
 import { demoSignIn } from '../support/session';
 import { enrollKiosk, kioskCode } from '../support/kiosk';
+import { openOthers, percentile } from '../support/bench';
 
 const RUNS = Number(process.env.RUNS ?? 200);
 const OTHERS = Number(process.env.OTHERS ?? 1000);
@@ -29,54 +29,16 @@ declare global {
 const database = process.env.BENCH_DATABASE_URL ? ['--database-url', process.env.BENCH_DATABASE_URL] : [];
 test.use({ serverArgs: ['--decisions-per-minute', '1000000', '--sign-in-per-minute', '1000000', ...database] });
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 /** When the page's latest request to `path` started and ended, on the wall clock. */
 function lastRequest(path: string): [number, number] {
   const entry = performance.getEntriesByType('resource').filter((r) => r.name.includes(path)).pop()!;
   return [performance.timeOrigin + entry.startTime, performance.timeOrigin + entry.responseEnd];
 }
 
-/** A session cookie for a demo persona, signed in from Node. */
-async function sessionOf(base: string, persona: string): Promise<string> {
-  const res = await fetch(`${base}/api/identity/demo-sign-in`, {
-    method: 'POST',
-    headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
-    body: `persona=${persona}`,
-  });
-  expect(res.status).toBe(200);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-}
-
-/** Opens a live channel with `cookie` and keeps reading it; resolves once the server answered. */
-function openChannel(base: string, cookie: string, open: Set<http.ClientRequest>): Promise<void> {
-  return new Promise((done, fail) => {
-    const req = http.get(`${base}/api/events`, { headers: { cookie, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return fail(new Error(`live channel answered ${res.statusCode}`));
-      open.add(req);
-      res.on('data', () => {});
-      res.on('close', () => open.delete(req));
-      done();
-    });
-    req.on('error', fail);
-  });
-}
-
 test(`cardless confirmation latency over ${RUNS} runs with ${OTHERS} other live channels`, async ({ isolated }) => {
   test.setTimeout(30 * 60_000);
   const base = isolated.origin.replace('localhost', '127.0.0.1');
-  const open = new Set<http.ClientRequest>();
-  const personas = ['taro', 'yoko', 'sato'];
-  for (let i = 0; i < OTHERS; i += 50) {
-    const batch = [];
-    for (let j = i; j < Math.min(OTHERS, i + 50); j++) {
-      batch.push(sessionOf(base, personas[j % personas.length]).then((c) => openChannel(base, c, open)));
-    }
-    await Promise.all(batch);
-  }
+  const open = await openOthers(base, OTHERS);
   expect(open.size).toBe(OTHERS);
 
   const staff = await isolated.newPage();

@@ -60,10 +60,10 @@ test('a customer asks, a clerk takes it, they see and hear each other, chat, and
 
   // Chat both ways, each line on both screens.
   await talking.getByLabel('Message').fill('Hello, how can I help?');
-  await talking.getByRole('button', { name: 'Send' }).click();
+  await talking.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(phone.getByRole('listitem').filter({ hasText: 'Hello, how can I help?' })).toContainText('Sato Kenji');
   await phone.getByLabel('Message').fill('I would like to take out cash for my mother.');
-  await phone.getByRole('button', { name: 'Send' }).click();
+  await phone.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(talking.getByRole('listitem').filter({ hasText: 'I would like to take out cash' })).toContainText('Hanako Yamada');
   await phone.screenshot({ path: test.info().outputPath('phone-consultation.png'), fullPage: true });
   await clerk.screenshot({ path: test.info().outputPath('clerk-console.png'), fullPage: true });

@@ -290,22 +290,42 @@ pub fn WithdrawalForm(
 pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
     let live = crate::live::use_live();
     let forms = LocalResource::new(move || crate::api::fetch_withdrawal_forms(consultation));
+    // The latest state of each form heard of live: the event carries the whole
+    // form, so it shows at once while the list is asked for behind it.
+    let heard = RwSignal::new(Vec::<SubWithdrawal>::new());
     let revealed = RwSignal::new(None::<Revealed>);
     Effect::new(move |_| {
-        let here = live.latest.with(|n| {
-            matches!(n.as_ref().map(|n| &n.event),
-                Some(shared::events::Event::SubWithdrawalChanged { withdrawal })
-                    if withdrawal.consultation == consultation)
+        let changed = live.latest.with(|n| match n.as_ref().map(|n| &n.event) {
+            Some(shared::events::Event::SubWithdrawalChanged { withdrawal })
+                if withdrawal.consultation == consultation =>
+            {
+                Some(withdrawal.clone())
+            }
+            _ => None,
         });
-        if here {
+        if let Some(w) = changed {
+            heard.update(|h| {
+                h.retain(|x| x.id != w.id);
+                h.push(w);
+            });
             forms.refetch();
         }
     });
     let open = move || {
-        forms
-            .get()
-            .and_then(Result::ok)
-            .and_then(|l| l.into_iter().rev().find(|w| w.state.is_form()))
+        let mut all = forms.get().and_then(Result::ok).unwrap_or_default();
+        for w in heard.get() {
+            match all.iter_mut().find(|x| x.id == w.id) {
+                // A refetch may answer with an older state than the latest event, or a newer one.
+                Some(x) if !x.state.is_form() || !w.state.is_form() => {
+                    if !w.state.is_form() {
+                        *x = w;
+                    }
+                }
+                Some(_) => {}
+                None => all.push(w),
+            }
+        }
+        all.into_iter().rev().find(|w| w.state.is_form())
     };
     view! {
         {move || revealed.get().map(|r| view! {

@@ -230,8 +230,11 @@ impl CardlessPort for Cardless {
         let user = owner(caller)?;
         check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
         let hold_key = key(&format!("cw:req:{user}:{request_key}"))?;
-        // Someone else's account does not exist for this caller.
-        if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str()) {
+        // Someone else's account does not exist for this caller; nor, for cash, does a
+        // withdrawal sub-account (its money is promised to the code that goes with it).
+        if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str())
+            || self.ledger.balance(account).await?.kind != AccountKind::CustomerMain
+        {
             return Err(AppError::NotFound);
         }
         let now = now_ms();

@@ -345,6 +345,9 @@ async fn from_push_to_cash(engine: DbEngine) {
     let sub = w.sub_account.unwrap();
     assert_eq!(available(&app, account).await, 200_000 - 40_220);
     assert_eq!(available(&app, sub).await, 40_220);
+    // Its money is for the code alone: no cardless withdrawal may reserve it.
+    let res = crate::cardless::prepare(&app, &hanako, sub, 10_000, "from-sub").await;
+    assert_eq!(res.status(), 404);
     // A confirmed form cannot be confirmed again.
     let again = begin_confirm(&app, &hanako, form.id, account, 40_000).await;
     assert_eq!(again.unwrap_err(), conflict("form_closed"));

@@ -144,6 +144,7 @@ test('a pushed form becomes cash with the number and password, then with the QR;
   const kiosk = await isolated.newPage({ viewport: { width: 1280, height: 800 } });
   await enrollKiosk(kiosk, await kioskCode(clerk, 1), 'Shibuya Station');
   await kiosk.getByRole('button', { name: 'Withdraw with a code' }).click();
+  await kiosk.screenshot({ path: test.info().outputPath('kiosk-keypad.png') });
   await typeAtKiosk(kiosk, first.number, '902718');
   await expect(kiosk.getByRole('alert')).toContainText('The number or the password is not right.');
   await kiosk.getByRole('button', { name: 'Withdraw with a code' }).click();
@@ -233,6 +234,12 @@ test.describe('a sub-account nobody collects', () => {
     await expect(card.getByText('Expired; money returned')).toBeVisible();
     await phone.goto('/customer');
     await expect(phone.getByRole('article').filter({ hasText: 'Ordinary account' })).toContainText(/Available\s*¥492,000/);
+    // The same list in Japanese.
+    await phone.goto('/customer/cash');
+    await phone.getByRole('combobox', { name: 'Language' }).selectOption('ja');
+    await expect(phone.getByRole('heading', { name: '担当者と手配した出金' })).toBeVisible();
+    await expect(phone.locator('li.code-list__item').filter({ hasText: code.number })).toContainText('期限切れ・返金済み');
+    await phone.screenshot({ path: test.info().outputPath('phone-cash-ja.png'), fullPage: true });
     await media.close();
   });
 });

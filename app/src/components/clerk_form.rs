@@ -77,7 +77,7 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
             <ol class="clerk-form__progress" aria-live="polite">
                 <For each=list key=|w| (w.id, w.state, w.failed_tries) let:w>
                     <li data-form-state=w.state.as_str()>
-                        <span class="clerk-form__state">{state_label(i18n, w.state)}</span>
+                        <span class="clerk-form__state">{let state = w.state; move || state_label(i18n, state)}</span>
                         {w.amount.or(w.suggested).map(|a| view! { " · " <MoneyText money=a /> })}
                         {(w.failed_tries > 0).then(|| view! { " · " {t!(i18n, sw.wrong_tries, count = w.failed_tries)} })}
                         {w.state.is_form().then(|| {

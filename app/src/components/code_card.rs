@@ -166,7 +166,7 @@ pub fn CodeWithdrawals() -> impl IntoView {
                             <strong>{w.amount.map(|a| view! { <MoneyText money=a /> })}</strong>
                             " · " {t!(i18n, sw.number)} " " {w.number.clone().unwrap_or_default()}
                         </p>
-                        <p class="code-list__state">{state_label(i18n, w.state)}
+                        <p class="code-list__state">{let state = w.state; move || state_label(i18n, state)}
                             {w.expires_at_ms.filter(|_| w.state.is_funded()).map(|t| view! {
                                 " · " {t!(i18n, sw.expires)} " " {date_time(t)}
                             })}

@@ -85,14 +85,15 @@ async fn confirm_flow(
             AppError::Conflict { reason } if reason == "no_passkey" => Problem::NoPasskey,
             e => Problem::Other(e),
         })?;
-    step.set(Step::Passkey);
+    // The form may be gone by now (its own live event can close it first): never set a disposed signal.
+    step.try_set(Step::Passkey);
     let credential = webauthn::get(&ceremony.options_json)
         .await
         .map_err(|e| match e {
             PasskeyError::Cancelled => Problem::PasskeyCancelled,
             PasskeyError::Failed(_) => Problem::PasskeyFailed,
         })?;
-    step.set(Step::Sending);
+    step.try_set(Step::Sending);
     confirm_withdrawal(w.id, choice, ceremony.id, credential)
         .await
         .map_err(Problem::Other)
@@ -327,16 +328,20 @@ pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
         }
         all.into_iter().rev().find(|w| w.state.is_form())
     };
+    // Made here, not per form: the confirmed form's own live event may remove
+    // it before its answer (with the password) arrives, and this must still run.
+    let confirmed = Callback::new(move |r| {
+        if revealed.try_set(Some(r)).is_none() {
+            forms.refetch();
+        }
+    });
     view! {
         {move || revealed.get().map(|r| view! {
             <crate::components::code_card::RevealedCode revealed=r on_hide=Callback::new(move |_| revealed.set(None)) />
         })}
         // Keyed by the form, so typing is not lost when its progress changes.
         <For each=move || open().into_iter() key=|w| w.id let:w>
-            <WithdrawalForm w on_confirmed=Callback::new(move |r| {
-                revealed.set(Some(r));
-                forms.refetch();
-            }) />
+            <WithdrawalForm w on_confirmed=confirmed />
         </For>
     }
 }

@@ -256,7 +256,7 @@ pub fn Cash() -> impl IntoView {
                         {o.recent.into_iter().map(|w: Withdrawal| view! {
                             <li class="decided" data-withdrawal=w.id.to_string()>
                                 <MoneyText money=w.amount />
-                                <span class=format!("badge badge--{}", w.state.as_str())>{state_label(i18n, w.state)}</span>
+                                <span class=format!("badge badge--{}", w.state.as_str())>{let state = w.state; move || state_label(i18n, state)}</span>
                                 <time class="decided__at">{local_time(w.created_at_ms)}</time>
                                 {w.state.is_open().then(|| view! {
                                     <button type="button" class="button button--secondary button--small"

@@ -58,7 +58,7 @@ fn Row(r: ConsultationRecord) -> impl IntoView {
                 view! {
                     <span class="history__outcome" data-form-state=w.state.as_str()>
                         {w.amount.or(w.suggested).map(|a| view! { <MoneyText money=a /> " " })}
-                        {state_label(i18n, w.state)}
+                        {let state = w.state; move || state_label(i18n, state)}
                     </span>
                 }
             })

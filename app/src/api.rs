@@ -499,6 +499,14 @@ pub async fn unlock_code_withdrawal(
         .await
 }
 
+/// Staff: ask the customer in this consultation to confirm a new password for a locked sub-account.
+#[server(prefix = "/api", endpoint = "withdrawal-forms/ask-new-password")]
+pub async fn ask_new_code_password(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
+    port::<dyn shared::ports::SubWithdrawalPort>()?
+        .ask_new_password(&caller(), id)
+        .await
+}
+
 /// Staff: consultations that have ended, with what came of them.
 #[server(prefix = "/api", endpoint = "consultations/history")]
 pub async fn fetch_consultation_history() -> Result<Vec<ConsultationRecord>, AppError> {

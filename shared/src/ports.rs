@@ -318,6 +318,13 @@ pub trait SubWithdrawalPort: Send + Sync {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<SubWithdrawal, AppError>;
+    /// Staff: the clerk a customer is talking with asks them to confirm a new
+    /// password for a locked sub-account (the customer does it with a passkey).
+    async fn ask_new_password(
+        &self,
+        caller: &Caller,
+        id: SubWithdrawalId,
+    ) -> Result<SubWithdrawal, AppError>;
     /// Staff: consultations that ended, newest first, with their outcome.
     async fn history(&self, caller: &Caller) -> Result<Vec<ConsultationRecord>, AppError>;
 }

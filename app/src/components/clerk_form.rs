@@ -11,7 +11,9 @@ use shared::{
     AppError,
 };
 
-use crate::api::{cancel_withdrawal_form, fetch_withdrawal_forms, push_withdrawal_form};
+use crate::api::{
+    ask_new_code_password, cancel_withdrawal_form, fetch_withdrawal_forms, push_withdrawal_form,
+};
 use crate::components::{
     code_card::state_label, error_notice::ErrorNotice, lang::use_lang, money::MoneyText,
 };
@@ -68,6 +70,22 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
             busy.try_set(false);
         });
     };
+    let asked = RwSignal::new(None::<SubWithdrawalId>);
+    let ask = move |id: SubWithdrawalId| {
+        busy.set(true);
+        spawn_local(async move {
+            match ask_new_code_password(id).await {
+                Ok(_) => {
+                    asked.try_set(Some(id));
+                    failed.try_set(None);
+                }
+                Err(e) => {
+                    failed.try_set(Some(e));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
     let list = move || forms.get().and_then(Result::ok).unwrap_or_default();
     let open_form = move || list().into_iter().any(|w| w.state.is_form());
     let heading = format!("clerk-form-{consultation}");
@@ -80,6 +98,18 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
                         <span class="clerk-form__state">{let state = w.state; move || state_label(i18n, state)}</span>
                         {w.amount.or(w.suggested).map(|a| view! { " · " <MoneyText money=a /> })}
                         {(w.failed_tries > 0).then(|| view! { " · " {t!(i18n, sw.wrong_tries, count = w.failed_tries)} })}
+                        {(w.state == shared::sub_withdrawal::SubWithdrawalState::Locked).then(|| {
+                            let id = w.id;
+                            view! {
+                                <button type="button" class="button button--secondary button--small"
+                                    disabled=move || busy.get() on:click=move |_| ask(id)>
+                                    {t!(i18n, sw.ask_new_password)}
+                                </button>
+                                <Show when=move || asked.get() == Some(id)>
+                                    <span role="status">{t!(i18n, sw.asked_new_password)}</span>
+                                </Show>
+                            }
+                        })}
                         {w.state.is_form().then(|| {
                             let id = w.id;
                             view! {

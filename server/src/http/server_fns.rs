@@ -78,6 +78,7 @@ pub fn register() {
     register_explicit::<app::api::RenewCodePassword>();
     register_explicit::<app::api::UnlockCodeWithdrawal>();
     register_explicit::<app::api::FetchConsultationHistory>();
+    register_explicit::<app::api::AskNewCodePassword>();
     register_explicit::<app::api::KioskCodeWithdraw>();
 }
 

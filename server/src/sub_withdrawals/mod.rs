@@ -406,12 +406,12 @@ impl SubWithdrawalPort for SubWithdrawals {
     ) -> Result<Vec<SubWithdrawal>, AppError> {
         let user = signed_in(caller)?;
         let mut conn = self.conn().await?;
-        consultations::get(&mut conn, consultation)
+        let found = consultations::get(&mut conn, consultation)
             .await
             .map_err(db_error)?
             .filter(|c| c.side_of(user).is_some())
             .ok_or(AppError::NotFound)?;
-        Ok(store::of_consultation(&mut conn, consultation)
+        Ok(store::for_clerk(&mut conn, consultation, found.customer)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -670,6 +670,48 @@ impl SubWithdrawalPort for SubWithdrawals {
         let detail = serde_json::json!({ "passkey": passkey });
         let (withdrawal, deliveries) = self
             .changed(&mut tx, id, Some(("unlocked", holder(user), detail)), None)
+            .await?;
+        self.commit(tx, deliveries).await?;
+        Ok(withdrawal)
+    }
+
+    async fn ask_new_password(
+        &self,
+        caller: &Caller,
+        id: SubWithdrawalId,
+    ) -> Result<SubWithdrawal, AppError> {
+        let clerk = caller.require_staff()?;
+        let found = {
+            let mut conn = self.conn().await?;
+            store::get(&mut conn, id)
+                .await
+                .map_err(db_error)?
+                .ok_or(AppError::NotFound)?
+        };
+        // Only the clerk the customer is talking with now may ask them.
+        let talking = consultations::open_of(&self.db, found.customer)
+            .await
+            .map_err(db_error)?
+            .filter(|c| c.clerk == Some(clerk) && c.consultation.state == ConsultationState::Active)
+            .ok_or(AppError::NotFound)?;
+        if found.withdrawal.state != S::Locked {
+            return Err(conflict("not_locked"));
+        }
+        let text = format!(
+            "{} asks you to confirm a new password for withdrawal sub-account {} with your passkey: \
+             choose “Get a new password” under Cash arranged with a clerk.",
+            talking.consultation.clerk_name.unwrap_or_default(),
+            found.withdrawal.number.as_deref().unwrap_or_default(),
+        );
+        let mut tx = self.begin().await?;
+        let detail = serde_json::json!({ "consultation": talking.consultation.id.0 });
+        let (withdrawal, deliveries) = self
+            .changed(
+                &mut tx,
+                id,
+                Some(("new_password_asked", holder(clerk), detail)),
+                Some(text),
+            )
             .await?;
         self.commit(tx, deliveries).await?;
         Ok(withdrawal)

@@ -125,6 +125,25 @@ pub async fn of_consultation(
     )
 }
 
+/// What a consultation's clerk sees: its forms, and the customer's locked
+/// sub-accounts from any consultation (to help unlock them), oldest first.
+pub async fn for_clerk(
+    conn: &mut AnyConnection,
+    consultation: ConsultationId,
+    customer: UserId,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    list(
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM sub_withdrawals WHERE consultation_id = $1 \
+             OR (user_id = $2 AND state = 'locked') ORDER BY id"
+        ))
+        .bind(consultation.0)
+        .bind(customer.0)
+        .fetch_all(conn)
+        .await?,
+    )
+}
+
 /// A customer's latest, newest first.
 pub async fn of_customer(
     conn: &mut AnyConnection,

@@ -302,6 +302,12 @@ async fn matrix(engine: DbEngine) {
         ),
         (
             "POST",
+            "/api/withdrawal-forms/ask-new-password",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
             "/api/consultations/history",
             "",
             [401, 403, 403, 403, 200],

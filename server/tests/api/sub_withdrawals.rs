@@ -468,6 +468,27 @@ async fn wrong_passwords_lock(engine: DbEngine) {
     assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
         Event::Notice { text } if text.contains("locked") && text.contains(&number))));
 
+    // The clerk the customer is talking with may ask them to confirm a new password; the customer may not ask.
+    let ask = format!("id={id}");
+    let asked: SubWithdrawal = call(&app, "/api/withdrawal-forms/ask-new-password", &ask, &sato)
+        .await
+        .unwrap();
+    assert_eq!(asked.state, SubWithdrawalState::Locked);
+    assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
+        Event::Notice { text } if text.contains("new password") && text.contains(&number))));
+    assert_eq!(
+        call::<SubWithdrawal>(
+            &app,
+            "/api/withdrawal-forms/ask-new-password",
+            &ask,
+            &hanako.cookie
+        )
+        .await
+        .unwrap_err()
+        .0,
+        403
+    );
+
     // A passkey unlocks it, counting from zero again.
     let ceremony: Ceremony = call(
         &app,

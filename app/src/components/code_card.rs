@@ -22,17 +22,6 @@ use crate::i18n::*;
 use crate::live::use_live;
 use crate::webauthn;
 
-fn qr_svg(payload: &str) -> String {
-    qrcode::QrCode::new(payload.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(240, 240)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
-}
-
 pub fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: SubWithdrawalState) -> String {
     match s {
         SubWithdrawalState::Pushed => t_string!(i18n, sw.state_pushed),
@@ -52,7 +41,7 @@ pub fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: SubWithdrawalState
 pub fn RevealedCode(revealed: Revealed, on_hide: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let w = revealed.withdrawal.clone();
-    let svg = qr_svg(&revealed.qr_payload);
+    let svg = crate::pages::cash::qr_svg(&revealed.qr_payload);
     view! {
         <section class="panel code-card" aria-labelledby="code-card-heading">
             <h3 id="code-card-heading" class="section-heading">{t!(i18n, sw.code_title)}</h3>

@@ -31,7 +31,8 @@ fn attempt_key() -> String {
     )
 }
 
-fn qr_svg(payload: &str) -> String {
+/// A QR code as inline SVG, sized for a phone screen and a kiosk camera.
+pub fn qr_svg(payload: &str) -> String {
     qrcode::QrCode::new(payload.as_bytes())
         .map(|code| {
             code.render::<qrcode::render::svg::Color>()

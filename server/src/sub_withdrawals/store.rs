@@ -50,6 +50,15 @@ fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
     })
 }
 
+/// States as an SQL list (`'ready', 'locked'`); they are our own constants, never input.
+fn sql_list(states: &[SubWithdrawalState]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn list(rows: Vec<AnyRow>) -> Result<Vec<Stored>, sqlx::Error> {
     rows.iter().map(stored).collect()
 }
@@ -168,11 +177,7 @@ pub async fn step(
     from: &[SubWithdrawalState],
     to: SubWithdrawalState,
 ) -> Result<bool, sqlx::Error> {
-    let states = from
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let states = sql_list(from);
     let done = sqlx::query(&format!(
         "UPDATE sub_withdrawals SET state = $2 WHERE id = $1 AND state IN ({states})"
     ))
@@ -324,11 +329,7 @@ pub async fn end(
     to: SubWithdrawalState,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let states = from
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let states = sql_list(from);
     let done = sqlx::query(&format!(
         "UPDATE sub_withdrawals SET state = $2, ended_at_ms = $3 WHERE id = $1 AND state IN ({states})"
     ))

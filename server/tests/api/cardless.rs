@@ -65,7 +65,7 @@ pub async fn prepare(
     .await
 }
 
-async fn available(app: &TestApp, account: AccountId) -> i64 {
+pub async fn available(app: &TestApp, account: AccountId) -> i64 {
     app.ledger()
         .balance(account)
         .await

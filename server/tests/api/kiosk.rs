@@ -26,7 +26,7 @@ async fn staff(app: &TestApp) -> String {
 }
 
 /// A kiosk enrolled as ATM `id` (staff issue a fresh code for it).
-async fn kiosk_for(app: &TestApp, sato: &str, id: i64) -> String {
+pub async fn kiosk_for(app: &TestApp, sato: &str, id: i64) -> String {
     let code: AtmEnrollment = app
         .post("/api/atms/reissue", &format!("id={id}"), Some(sato))
         .await

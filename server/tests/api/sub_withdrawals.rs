@@ -7,12 +7,12 @@
 //! audit trail or the logs.
 
 use crate::{
-    cardless::funded,
+    cardless::{available, funded},
     helpers::{DbEngine, TestApp},
+    kiosk::kiosk_for,
     people::{cookie_of, urlencode, Person},
 };
 use shared::{
-    atm::AtmEnrollment,
     consultation::Consultation,
     events::{Event, Inbox},
     identity::Ceremony,
@@ -174,20 +174,6 @@ async fn arranged(
     confirm(app, who, form.id, &ceremony, choice).await.unwrap()
 }
 
-async fn kiosk_for(app: &TestApp, sato: &str, id: i64) -> String {
-    let code: AtmEnrollment = app
-        .post("/api/atms/reissue", &format!("id={id}"), Some(sato))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let res = app
-        .post("/api/kiosk/enroll", &format!("code={}", code.code), None)
-        .await;
-    assert_eq!(res.status(), 200);
-    cookie_of(&res)
-}
-
 async fn withdraw(
     app: &TestApp,
     kiosk: &str,
@@ -205,15 +191,6 @@ async fn withdraw(
         kiosk,
     )
     .await
-}
-
-async fn available(app: &TestApp, account: AccountId) -> i64 {
-    app.ledger()
-        .balance(account)
-        .await
-        .unwrap()
-        .available()
-        .amount_minor
 }
 
 async fn inbox(app: &TestApp, cookie: &str) -> Vec<Event> {

@@ -109,11 +109,14 @@ async fn verify_audit(url: &str) -> Result<bool, StartupError> {
 
 async fn serve(args: server::config::ServeArgs) -> Result<(), StartupError> {
     let mut running = startup::start(args).await?;
+    // The handlers are in place before the URL is printed: whoever reads that
+    // line (a supervisor, a test) may send SIGTERM at once.
+    let shutdown = shutdown_signal()?;
     let url = format!("http://localhost:{}", running.addr.port());
     println!("Anshin is running at {url}  (Ctrl-C to stop)");
     if let Some(stop) = running.take_stop() {
         tokio::spawn(async move {
-            shutdown_signal().await;
+            shutdown.await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = stop.send(());
         });
@@ -121,20 +124,23 @@ async fn serve(args: server::config::ServeArgs) -> Result<(), StartupError> {
     running.wait().await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Installs the Ctrl-C and SIGTERM handlers now and returns the wait for either.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartupError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| StartupError::Serve(format!("cannot listen for {name}: {e}")))
+    };
+    let mut int = listen(SignalKind::interrupt(), "SIGINT")?;
+    let mut term = listen(SignalKind::terminate(), "SIGTERM")?;
+    Ok(async move {
+        tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, StartupError> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    })
 }

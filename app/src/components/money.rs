@@ -5,6 +5,26 @@ use shared::Money;
 
 use super::lang::use_lang;
 
+/// Yen typed by a person (`20,000` or ` 20000 `); -1 when it is not a whole
+/// number, so the server refuses it with its own reason.
+pub fn parse_yen(text: &str) -> i64 {
+    text.trim().replace(',', "").parse().unwrap_or(-1)
+}
+
+/// The account the person picked, or else their first main account.
+pub fn chosen_or_main(
+    chosen: Option<shared::ids::AccountId>,
+    accounts: Option<Result<Vec<shared::ledger::AccountBalance>, shared::AppError>>,
+) -> Option<shared::ids::AccountId> {
+    chosen.or_else(|| {
+        accounts.and_then(|r| r.ok()).and_then(|l| {
+            l.into_iter()
+                .find(|a| a.kind == shared::ledger::AccountKind::CustomerMain)
+                .map(|a| a.id)
+        })
+    })
+}
+
 #[component]
 pub fn MoneyText(money: Money) -> impl IntoView {
     let lang = use_lang();

@@ -10,7 +10,10 @@ use shared::{
 
 use crate::api::{fetch_atms, refill_atm, register_atm, reissue_atm_code, revoke_atm};
 use crate::components::{
-    approval_card::local_time, empty_state::EmptyState, error_notice::ErrorNotice, money::MoneyText,
+    approval_card::local_time,
+    empty_state::EmptyState,
+    error_notice::ErrorNotice,
+    money::{parse_yen, MoneyText},
 };
 use crate::i18n::*;
 
@@ -96,12 +99,7 @@ fn AtmRow(atm: Atm, done: Callback<Result<Option<AtmEnrollment>, AppError>>) -> 
     };
     let refill = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let yen = amount
-            .get_untracked()
-            .trim()
-            .replace(',', "")
-            .parse::<i64>()
-            .unwrap_or(-1);
+        let yen = parse_yen(&amount.get_untracked());
         run(Box::pin(async move {
             refill_atm(id, yen, refill_key()).await.map(|_| None)
         }));
@@ -163,12 +161,7 @@ fn RegisterForm(done: Callback<Result<Option<AtmEnrollment>, AppError>>) -> impl
             address: address.get_untracked(),
             lat: number(lat),
             lon: number(lon),
-            cash_yen: cash
-                .get_untracked()
-                .trim()
-                .replace(',', "")
-                .parse()
-                .unwrap_or(-1),
+            cash_yen: parse_yen(&cash.get_untracked()),
         };
         busy.set(true);
         spawn_local(async move {

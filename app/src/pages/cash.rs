@@ -13,8 +13,10 @@ use shared::{
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
 use crate::components::{
-    approval_card::local_time, code_card::CodeWithdrawals, error_notice::ErrorNotice,
-    money::MoneyText,
+    approval_card::local_time,
+    code_card::CodeWithdrawals,
+    error_notice::ErrorNotice,
+    money::{chosen_or_main, parse_yen, MoneyText},
 };
 use crate::i18n::*;
 
@@ -91,20 +93,9 @@ pub fn Cash() -> impl IntoView {
     let cancelled = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let chosen = account.get_untracked().or_else(|| {
-            accounts.get_untracked().and_then(|r| r.ok()).and_then(|l| {
-                l.into_iter()
-                    .find(|a| a.kind == AccountKind::CustomerMain)
-                    .map(|a| a.id)
-            })
-        });
+        let chosen = chosen_or_main(account.get_untracked(), accounts.get_untracked());
         let Some(chosen) = chosen else { return };
-        let yen = amount
-            .get_untracked()
-            .trim()
-            .replace(',', "")
-            .parse::<i64>()
-            .unwrap_or(-1);
+        let yen = parse_yen(&amount.get_untracked());
         busy.set(true);
         cancelled.set(false);
         spawn_local(async move {

@@ -47,6 +47,15 @@ pub enum Event {
     SubWithdrawalChanged { withdrawal: SubWithdrawal },
 }
 
+impl Event {
+    /// Whether it counts as unread (the bell). A withdrawal form's progress
+    /// only keeps open pages in step; what the person must act on or know
+    /// about it (locked, returned, taken) comes as a `Notice` of its own.
+    pub fn needs_attention(&self) -> bool {
+        !matches!(self, Event::SubWithdrawalChanged { .. })
+    }
+}
+
 /// A message for someone's open pages that is not kept: it matters only
 /// while they are there (a video call's signalling). It travels the live
 /// channel as a separate SSE event type, with no number, and is never

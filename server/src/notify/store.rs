@@ -34,19 +34,23 @@ pub async fn insert(
             .await?
             .try_get(0)?;
     let json = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    // An event that needs no attention is kept (for replay) already read.
+    let read = !event.needs_attention();
     sqlx::query(
-        "INSERT INTO notifications (user_id, seq, at_us, event_json) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO notifications (user_id, seq, at_us, event_json, read_at_ms) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user.0)
     .bind(seq)
     .bind(at_us)
     .bind(json)
+    .bind(read.then_some(at_us / 1_000))
     .execute(&mut *conn)
     .await?;
     Ok(Notification {
         seq,
         at_us,
-        read: false,
+        read,
         event: event.clone(),
     })
 }

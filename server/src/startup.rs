@@ -37,6 +37,8 @@ pub struct Running {
     pub ledger: Ledger,
     pub approvals: Approvals,
     pub notifier: Notifier,
+    /// Its sweep is run by hand in tests of rows left in flight.
+    pub sub_withdrawals: crate::sub_withdrawals::SubWithdrawals,
     /// Background tasks: hold expiry, approval expiry, event LISTEN.
     background: Vec<JoinHandle<()>>,
     stop: Option<oneshot::Sender<()>>,
@@ -196,11 +198,11 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
                 async move { cardless.expire_due().await }
             }
         }),
-        sweep::every(approval_period, "unclaimed sub-accounts", {
+        sweep::every(approval_period, "due sub-accounts", {
             let subs = sub_withdrawals.clone();
             move || {
                 let subs = subs.clone();
-                async move { subs.return_due().await }
+                async move { subs.settle_due().await }
             }
         }),
         event_listener,
@@ -218,7 +220,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             notifier.clone(),
             ice_servers,
         )),
-        sub_withdrawals: Arc::new(sub_withdrawals),
+        sub_withdrawals: Arc::new(sub_withdrawals.clone()),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),
@@ -246,6 +248,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         ledger,
         approvals,
         notifier,
+        sub_withdrawals,
         background,
         stop: Some(stop),
         task,

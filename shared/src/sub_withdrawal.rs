@@ -28,10 +28,19 @@ pub enum SubWithdrawalState {
     Opened,
     /// The customer sent the amount and is confirming with a passkey.
     Submitted,
+    /// Confirmed with the passkey; the money is on its way to the sub-account.
+    /// Nothing but finishing that move (or its refusal) takes a row out of it.
+    Funding,
     /// Confirmed: the money is in the sub-account, waiting for an ATM.
     Ready,
     /// Five wrong passwords: no ATM will pay it until the customer unlocks it.
     Locked,
+    /// An ATM took it and is paying it out now. The ATM hands out cash only
+    /// once the row says `Dispensed`.
+    Dispensing,
+    /// An ATM took it and was cut off before the row said `Dispensed`, so
+    /// no cash came out: whatever its payout moved is being put back.
+    Reversing,
     /// An ATM paid it out.
     Dispensed,
     /// It expired unclaimed; the money went back to the main account.
@@ -41,12 +50,15 @@ pub enum SubWithdrawalState {
 }
 
 impl SubWithdrawalState {
-    pub const ALL: [SubWithdrawalState; 8] = [
+    pub const ALL: [SubWithdrawalState; 11] = [
         SubWithdrawalState::Pushed,
         SubWithdrawalState::Opened,
         SubWithdrawalState::Submitted,
+        SubWithdrawalState::Funding,
         SubWithdrawalState::Ready,
         SubWithdrawalState::Locked,
+        SubWithdrawalState::Dispensing,
+        SubWithdrawalState::Reversing,
         SubWithdrawalState::Dispensed,
         SubWithdrawalState::Returned,
         SubWithdrawalState::Withdrawn,
@@ -57,8 +69,11 @@ impl SubWithdrawalState {
             SubWithdrawalState::Pushed => "pushed",
             SubWithdrawalState::Opened => "opened",
             SubWithdrawalState::Submitted => "submitted",
+            SubWithdrawalState::Funding => "funding",
             SubWithdrawalState::Ready => "ready",
             SubWithdrawalState::Locked => "locked",
+            SubWithdrawalState::Dispensing => "dispensing",
+            SubWithdrawalState::Reversing => "reversing",
             SubWithdrawalState::Dispensed => "dispensed",
             SubWithdrawalState::Returned => "returned",
             SubWithdrawalState::Withdrawn => "withdrawn",
@@ -75,6 +90,12 @@ impl SubWithdrawalState {
             self,
             SubWithdrawalState::Pushed | SubWithdrawalState::Opened | SubWithdrawalState::Submitted
         )
+    }
+
+    /// Holds its consultation's one open form: a form, or one whose money
+    /// is moving (a refusal makes it a form again).
+    pub const fn is_open(self) -> bool {
+        self.is_form() || matches!(self, SubWithdrawalState::Funding)
     }
 
     /// Money sits in the sub-account.
@@ -107,8 +128,9 @@ pub struct SubWithdrawal {
 }
 
 /// A password shown to the customer, once: after confirming, or after a
-/// fresh passkey check asked for a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// fresh passkey check asked for a new one. Its `Debug` leaves the secret
+/// out, so a log line or a panic message cannot carry it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revealed {
     pub withdrawal: SubWithdrawal,
     pub password: String,
@@ -116,12 +138,31 @@ pub struct Revealed {
     pub qr_payload: String,
 }
 
-/// How the customer wants the password set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl std::fmt::Debug for Revealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Revealed")
+            .field("withdrawal", &self.withdrawal)
+            .field("password", &"<redacted>")
+            .field("qr_payload", &"<redacted>")
+            .finish()
+    }
+}
+
+/// How the customer wants the password set. `Debug` leaves a chosen one out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "digits", rename_all = "snake_case")]
 pub enum PasswordChoice {
     Generate,
     Chosen(String),
+}
+
+impl std::fmt::Debug for PasswordChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordChoice::Generate => f.write_str("Generate"),
+            PasswordChoice::Chosen(_) => f.write_str("Chosen(<redacted>)"),
+        }
+    }
 }
 
 /// What an ATM paid out with a sub-account's number and password.
@@ -193,8 +234,38 @@ mod tests {
         }
         assert!(SubWithdrawalState::Opened.is_form());
         assert!(!SubWithdrawalState::Ready.is_form());
+        assert!(SubWithdrawalState::Funding.is_open());
+        assert!(!SubWithdrawalState::Funding.is_form());
+        assert!(!SubWithdrawalState::Ready.is_open());
         assert!(SubWithdrawalState::Locked.is_funded());
         assert!(!SubWithdrawalState::Returned.is_funded());
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        let choice = PasswordChoice::Chosen("407193".into());
+        assert!(!format!("{choice:?}").contains("407193"));
+        let shown = Revealed {
+            withdrawal: SubWithdrawal {
+                id: SubWithdrawalId(1),
+                consultation: ConsultationId(1),
+                state: SubWithdrawalState::Ready,
+                suggested: None,
+                amount: Some(Money::jpy(10_000)),
+                fee: Money::jpy(220),
+                sub_account: Some(AccountId(9)),
+                number: Some("12345678".into()),
+                created_at_ms: 0,
+                expires_at_ms: None,
+                ended_at_ms: None,
+                failed_tries: 0,
+            },
+            password: "407193".into(),
+            qr_payload: qr_payload("12345678", "407193"),
+        };
+        let printed = format!("{shown:?}");
+        assert!(!printed.contains("407193"), "{printed}");
+        assert!(printed.contains("12345678"), "{printed}");
     }
 
     #[test]

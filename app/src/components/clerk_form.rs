@@ -15,7 +15,10 @@ use crate::api::{
     ask_new_code_password, cancel_withdrawal_form, fetch_withdrawal_forms, push_withdrawal_form,
 };
 use crate::components::{
-    code_card::state_label, error_notice::ErrorNotice, lang::use_lang, money::MoneyText,
+    code_card::state_label,
+    error_notice::ErrorNotice,
+    lang::use_lang,
+    money::{parse_yen, MoneyText},
 };
 use crate::i18n::*;
 use crate::live::use_live;
@@ -40,12 +43,8 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
     });
     let push = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = suggested.get_untracked().trim().replace(',', "");
-        let yen = if text.is_empty() {
-            None
-        } else {
-            Some(text.parse::<i64>().unwrap_or(-1))
-        };
+        let text = suggested.get_untracked();
+        let yen = (!text.trim().is_empty()).then(|| parse_yen(&text));
         busy.set(true);
         spawn_local(async move {
             match push_withdrawal_form(consultation, yen).await {
@@ -87,7 +86,7 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
         });
     };
     let list = move || forms.get().and_then(Result::ok).unwrap_or_default();
-    let open_form = move || list().into_iter().any(|w| w.state.is_form());
+    let open_form = move || list().into_iter().any(|w| w.state.is_open());
     let heading = format!("clerk-form-{consultation}");
     view! {
         <section class="clerk-form" aria-labelledby=heading.clone()>

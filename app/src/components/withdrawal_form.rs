@@ -15,7 +15,11 @@ use crate::api::{
     begin_add_passkey, begin_confirm_withdrawal, cancel_withdrawal_form, confirm_withdrawal,
     fetch_my_accounts, finish_add_passkey, open_withdrawal_form,
 };
-use crate::components::{error_notice::ErrorNotice, lang::use_lang};
+use crate::components::{
+    error_notice::ErrorNotice,
+    lang::use_lang,
+    money::{chosen_or_main, parse_yen},
+};
 use crate::i18n::*;
 use crate::webauthn::{self, PasskeyError};
 
@@ -145,20 +149,9 @@ pub fn WithdrawalForm(
     let form = w.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let main = account.get_untracked().or_else(|| {
-            accounts.get_untracked().and_then(|r| r.ok()).and_then(|l| {
-                l.into_iter()
-                    .find(|a| a.kind == AccountKind::CustomerMain)
-                    .map(|a| a.id)
-            })
-        });
+        let main = chosen_or_main(account.get_untracked(), accounts.get_untracked());
         let Some(main) = main else { return };
-        let yen = amount
-            .get_untracked()
-            .trim()
-            .replace(',', "")
-            .parse::<i64>()
-            .unwrap_or(-1);
+        let yen = parse_yen(&amount.get_untracked());
         let choice = if generate.get_untracked() {
             PasswordChoice::Generate
         } else {
@@ -317,8 +310,8 @@ pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
         for w in heard.get() {
             match all.iter_mut().find(|x| x.id == w.id) {
                 // A refetch may answer with an older state than the latest event, or a newer one.
-                Some(x) if !x.state.is_form() || !w.state.is_form() => {
-                    if !w.state.is_form() {
+                Some(x) if !x.state.is_open() || !w.state.is_open() => {
+                    if !w.state.is_open() {
                         *x = w;
                     }
                 }
@@ -326,7 +319,9 @@ pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
                 None => all.push(w),
             }
         }
-        all.into_iter().rev().find(|w| w.state.is_form())
+        // One being funded stays: its confirming request may still answer
+        // with the password, or with why the money could not move.
+        all.into_iter().rev().find(|w| w.state.is_open())
     };
     // Made here, not per form: the confirmed form's own live event may remove
     // it before its answer (with the password) arrives, and this must still run.

@@ -16,11 +16,30 @@ use shared::{
 };
 
 use super::{conflict, db_error, key, store, SubWithdrawals, SCOPE};
-use crate::{atms::store::AtmRow, error::internal, system::now_ms};
+use crate::{atms::store::AtmRow, error::internal, ledger::LedgerError, system::now_ms};
 
 const FEE_INCOME_SETTING: &str = "fee_income_account";
-/// How long a kiosk's claim on a sub-account stands before another may pay it.
-pub const CLAIM_MS: i64 = 60_000;
+
+/// Checks a password against its argon2id hash, off the async workers.
+async fn verify(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let hash = PasswordHash::new(&hash).map_err(|e| internal("password hash", e))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| internal("password hash", e))?
+}
+
+/// The key of one part (`cash`, `fee`) of payout `attempt`.
+pub(super) fn payout_key(
+    id: shared::ids::SubWithdrawalId,
+    attempt: i64,
+    part: &str,
+) -> Result<shared::ledger::IdempotencyKey, AppError> {
+    key(&format!("sw:{id}:{part}:{attempt}"))
+}
 
 fn wrong() -> AppError {
     AppError::invalid("code", "unknown")
@@ -58,15 +77,21 @@ impl SubWithdrawals {
         Ok(())
     }
 
-    /// Moves the cash and the fee out of the sub-account, once.
-    async fn pay_out(&self, found: &store::Stored, atm: &AtmRow) -> Result<(), AppError> {
+    /// Moves the cash and the fee out of the sub-account, once. The inner
+    /// result is the ledger's answer; the outer, a request it never got.
+    async fn pay_out(
+        &self,
+        found: &store::Stored,
+        attempt: i64,
+        atm: &AtmRow,
+    ) -> Result<Result<(), LedgerError>, AppError> {
         let w = &found.withdrawal;
         let id = w.id;
         let (Some(sub), Some(amount)) = (w.sub_account, w.amount) else {
             return Err(internal("sub_withdrawal", "funded row without sub-account"));
         };
         let mut items = vec![(
-            key(&format!("sw:{id}:cash"))?,
+            payout_key(id, attempt, "cash")?,
             TransferRequest::Single {
                 debit: sub,
                 credit: atm.cassette,
@@ -81,7 +106,7 @@ impl SubWithdrawals {
                 .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
                 .await?;
             items.push((
-                key(&format!("sw:{id}:fee"))?,
+                payout_key(id, attempt, "fee")?,
                 TransferRequest::Single {
                     debit: sub,
                     credit: income,
@@ -91,8 +116,80 @@ impl SubWithdrawals {
                 },
             ));
         }
-        self.ledger.transfer_linked(SCOPE, items).await?;
+        Ok(self.ledger.transfer_linked(SCOPE, items).await.map(|_| ()))
+    }
+
+    /// Takes a ready row for this ATM; returns the payout attempt.
+    async fn take(&self, found: &store::Stored, atm: &AtmRow) -> Result<i64, AppError> {
+        let mut tx = self.begin().await?;
+        // The clock is read now, after the password check: a row that expired
+        // meanwhile belongs to the return sweep.
+        let Some(attempt) = store::claim(&mut tx, found.withdrawal.id, atm.id, now_ms())
+            .await
+            .map_err(db_error)?
+        else {
+            return Err(conflict("code_used"));
+        };
+        let (_, deliveries) = self
+            .changed(&mut tx, found.withdrawal.id, None, None)
+            .await?;
+        self.commit(tx, deliveries).await?;
+        Ok(attempt)
+    }
+
+    /// Payout `attempt` moved nothing: the row is ready for an ATM again.
+    async fn release(&self, found: &store::Stored, attempt: i64) -> Result<(), AppError> {
+        let mut tx = self.begin().await?;
+        if store::release(&mut tx, found.withdrawal.id, attempt)
+            .await
+            .map_err(db_error)?
+        {
+            let (_, deliveries) = self
+                .changed(&mut tx, found.withdrawal.id, None, None)
+                .await?;
+            self.commit(tx, deliveries).await?;
+        }
         Ok(())
+    }
+
+    /// Payout `attempt` is in the ledger: the row ends as dispensed, and only
+    /// then may the ATM hand out the cash. Returns when it was recorded.
+    async fn dispensed(
+        &self,
+        found: &store::Stored,
+        attempt: i64,
+        actor: String,
+        place: &str,
+    ) -> Result<i64, AppError> {
+        let w = &found.withdrawal;
+        let amount = w.amount.map_or(0, |a| a.amount_minor);
+        let at_ms = now_ms();
+        let mut tx = self.begin().await?;
+        if !store::dispense(&mut tx, w.id, attempt, at_ms)
+            .await
+            .map_err(db_error)?
+        {
+            // The sweep gave this payout up and is putting it back: no cash.
+            return Err(AppError::Unavailable);
+        }
+        let detail = serde_json::json!({
+            "amount_yen": amount,
+            "fee_yen": w.fee.amount_minor,
+        });
+        let text = format!(
+            "¥{amount} was taken at {place} with your withdrawal code (fee ¥{}).",
+            w.fee.amount_minor
+        );
+        let (_, deliveries) = self
+            .changed(
+                &mut tx,
+                w.id,
+                Some(("dispensed", actor, detail)),
+                Some(text),
+            )
+            .await?;
+        self.commit(tx, deliveries).await?;
+        Ok(at_ms)
     }
 }
 
@@ -118,29 +215,29 @@ impl CodeKioskPort for SubWithdrawals {
         };
         let w = &found.withdrawal;
         let now = now_ms();
-        match w.state {
+        let resume = match w.state {
             S::Ready if w.expires_at_ms.is_some_and(|t| t <= now) => {
                 return Err(conflict("code_expired"))
             }
-            S::Ready => {}
+            S::Ready => false,
+            // This ATM took it and never heard back: the customer may finish here.
+            S::Dispensing if found.atm == Some(atm.id) => true,
             // A locked one is not even checked: guessing on has no use.
             S::Locked => return Err(conflict("sub_account_locked")),
-            S::Dispensed => return Err(conflict("code_used")),
+            S::Dispensing | S::Dispensed => return Err(conflict("code_used")),
+            // Back to ready in a moment.
+            S::Reversing => return Err(AppError::Unavailable),
             S::Returned => return Err(conflict("code_expired")),
-            S::Pushed | S::Opened | S::Submitted | S::Withdrawn => {
+            S::Pushed | S::Opened | S::Submitted | S::Funding | S::Withdrawn => {
                 self.atms.bad_code(&atm).await?;
                 return Err(wrong());
             }
-        }
+        };
         let hash = found
             .password_hash
-            .as_deref()
+            .clone()
             .ok_or_else(|| internal("sub_withdrawal", "ready row without password"))?;
-        let hash = PasswordHash::new(hash).map_err(|e| internal("password hash", e))?;
-        if Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_err()
-        {
+        if !verify(password.to_string(), hash).await? {
             // Counted against the sub-account, not the kiosk: five lock it, and the
             // next customer at this ATM is not locked out by someone else's typing.
             self.wrong_password(&found, &atm).await?;
@@ -150,47 +247,36 @@ impl CodeKioskPort for SubWithdrawals {
         let amount = w
             .amount
             .ok_or_else(|| internal("sub_withdrawal", "ready row without amount"))?;
-        let cash = self.ledger.balance(atm.cassette).await?.available();
-        if cash.amount_minor < amount.amount_minor {
-            return Err(conflict("atm_short_of_cash"));
-        }
-        // Only one kiosk pays a sub-account, even if two are given its password at once.
-        {
-            let mut conn = self.conn().await?;
-            if !store::claim(&mut conn, w.id, atm.id, now, now - CLAIM_MS)
-                .await
-                .map_err(db_error)?
-            {
-                return Err(conflict("code_used"));
+        let attempt = if resume {
+            found.attempt
+        } else {
+            let cash = self.ledger.balance(atm.cassette).await?.available();
+            if cash.amount_minor < amount.amount_minor {
+                return Err(conflict("atm_short_of_cash"));
             }
+            self.take(&found, &atm).await?
+        };
+        let paid = match self.pay_out(&found, attempt, &atm).await {
+            Ok(paid) => paid,
+            Err(e) => {
+                // The ledger was never asked.
+                self.release(&found, attempt).await?;
+                return Err(e);
+            }
+        };
+        match paid {
+            Ok(()) => {}
+            Err(e) if e.is_refusal() => {
+                self.release(&found, attempt).await?;
+                return Err(e.into());
+            }
+            // Whether it committed is unknown: the row stays taken. This ATM
+            // may finish it with the password; else the sweep puts it back.
+            Err(e) => return Err(e.into()),
         }
-        if let Err(e) = self.pay_out(&found, &atm).await {
-            let mut conn = self.conn().await?;
-            store::unclaim(&mut conn, w.id).await.map_err(db_error)?;
-            return Err(e);
-        }
-        let mut tx = self.begin().await?;
-        let at_ms = now_ms();
-        store::end(&mut tx, w.id, &[S::Ready], S::Dispensed, at_ms)
-            .await
-            .map_err(db_error)?;
-        let detail = serde_json::json!({
-            "amount_yen": amount.amount_minor,
-            "fee_yen": w.fee.amount_minor,
-        });
-        let text = format!(
-            "¥{} was taken at {} with your withdrawal code (fee ¥{}).",
-            amount.amount_minor, atm.name, w.fee.amount_minor
-        );
-        let (_, deliveries) = self
-            .changed(
-                &mut tx,
-                w.id,
-                Some(("dispensed", format!("atm:{}", atm.id), detail)),
-                Some(text),
-            )
+        let at_ms = self
+            .dispensed(&found, attempt, format!("atm:{}", atm.id), &atm.name)
             .await?;
-        self.commit(tx, deliveries).await?;
         Ok(CodeReceipt {
             id: w.id,
             amount,

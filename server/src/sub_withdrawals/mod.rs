@@ -7,8 +7,10 @@
 //! entry or log line carries it. Unclaimed money returns to the main
 //! account when the sub-account expires.
 
+mod funding;
 mod kiosk;
 pub mod store;
+mod sweep;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
@@ -21,8 +23,8 @@ use shared::{
     events::Event,
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId, UserId},
-    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
-    money::{Currency, Money},
+    ledger::{AccountKind, IdempotencyKey},
+    money::Currency,
     ports::{Caller, SubWithdrawalPort},
     sub_withdrawal::{
         check_password, qr_payload, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal,
@@ -49,6 +51,9 @@ const SCOPE: &str = "sub_withdrawal";
 const LISTED: i64 = 20;
 /// Consultations in the staff history.
 const HISTORY: i64 = 100;
+/// How long a row may stay in flight (`funding`, `dispensing`) before the
+/// sweep takes its request for cut off and settles it from the ledger.
+const IN_FLIGHT_MS: i64 = 60_000;
 
 /// How withdrawals arranged in consultations are set up.
 #[derive(Debug, Clone, Copy)]
@@ -95,12 +100,19 @@ fn purpose(id: SubWithdrawalId) -> String {
     format!("sub_withdrawal:{id}")
 }
 
-fn hash_password(password: &str) -> Result<String, AppError> {
+fn hash_now(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| internal("password hash", e))
+}
+
+/// argon2id spends tens of milliseconds of CPU on purpose: off the async workers.
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| internal("password hash", e))?
 }
 
 /// Six random digits that pass the password policy.
@@ -283,77 +295,21 @@ impl SubWithdrawals {
             .ok_or_else(|| internal("sub_withdrawal", "sub-account not recorded"))
     }
 
-    /// Returns unclaimed money from expired sub-accounts; returns how many.
-    pub async fn return_due(&self) -> Result<usize, AppError> {
-        let now = now_ms();
-        let due = {
-            let mut conn = self.conn().await?;
-            store::due(&mut conn, now, now - kiosk::CLAIM_MS)
+    /// A sub-account number no row has yet (numbers are random; on the rare
+    /// clash, draw again).
+    async fn free_number(&self) -> Result<String, AppError> {
+        let mut conn = self.conn().await?;
+        for _ in 0..5 {
+            let number = new_number();
+            if store::by_number(&mut conn, &number)
                 .await
                 .map_err(db_error)?
-        };
-        let mut n = 0;
-        for id in due {
-            if self.give_back(id).await? {
-                n += 1;
+                .is_none()
+            {
+                return Ok(number);
             }
         }
-        Ok(n)
-    }
-
-    async fn give_back(&self, id: SubWithdrawalId) -> Result<bool, AppError> {
-        let found = {
-            let mut conn = self.conn().await?;
-            store::get(&mut conn, id).await.map_err(db_error)?
-        };
-        let Some(found) = found else { return Ok(false) };
-        let (Some(sub), Some(main), Some(amount)) = (
-            found.withdrawal.sub_account,
-            found.account,
-            found.withdrawal.amount,
-        ) else {
-            return Ok(false);
-        };
-        let total = Money::jpy(amount.amount_minor + found.withdrawal.fee.amount_minor);
-        let back = TransferRequest::Single {
-            debit: sub,
-            credit: main,
-            amount: total,
-            code: TransferCode::SubAccountReturn,
-            reference: "Unclaimed withdrawal returned".into(),
-        };
-        match self
-            .ledger
-            .transfer(SCOPE, &key(&format!("sw:{id}:return"))?, back)
-            .await
-        {
-            Ok(_) => {}
-            // An ATM paid it a moment ago: nothing is left to return.
-            Err(crate::ledger::LedgerError::InsufficientFunds(_)) => return Ok(false),
-            Err(e) => return Err(e.into()),
-        }
-        let mut tx = self.begin().await?;
-        if !store::end(&mut tx, id, &[S::Ready, S::Locked], S::Returned, now_ms())
-            .await
-            .map_err(db_error)?
-        {
-            return Ok(false);
-        }
-        let text = format!(
-            "Your withdrawal of ¥{} was not collected in time: ¥{} is back in your account.",
-            amount.amount_minor, total.amount_minor
-        );
-        let detail = serde_json::json!({ "returned_yen": total.amount_minor });
-        let (_, deliveries) = self
-            .changed(
-                &mut tx,
-                id,
-                Some(("returned", "system".into(), detail)),
-                Some(text),
-            )
-            .await?;
-        self.commit(tx, deliveries).await?;
-        Ok(true)
+        Err(internal("sub_withdrawal", "no free number"))
     }
 }
 
@@ -375,7 +331,12 @@ impl SubWithdrawalPort for SubWithdrawals {
             .map_err(db_error)?
             .filter(|c| c.clerk == Some(clerk))
             .ok_or(AppError::NotFound)?;
-        if found.consultation.state != ConsultationState::Active {
+        // Held until this commits, so the consultation cannot end with a form
+        // appearing after it (which its end would not have withdrawn).
+        if !consultations::hold_active(&mut tx, consultation, Some(clerk))
+            .await
+            .map_err(db_error)?
+        {
             return Err(conflict("consultation_not_active"));
         }
         let id = store::insert(
@@ -501,53 +462,52 @@ impl SubWithdrawalPort for SubWithdrawals {
         // A bad choice is refused before the passkey is spent, so the customer can fix it.
         let password = password_from(&choice)?;
         let passkey = self.passkey(user, id, ceremony, credential_json).await?;
+        let hash = hash_password(password.clone()).await?;
+        let number = self.free_number().await?;
         let expires_at_ms = now_ms() + self.terms.ttl_ms;
-        let sub = self.sub_account(&found, expires_at_ms).await?;
-        let fee = found.withdrawal.fee;
-        let fund = TransferRequest::Single {
-            debit: main,
-            credit: sub,
-            // The fee goes in with the cash, so the sub-account can always pay it.
-            amount: Money::jpy(amount.amount_minor + fee.amount_minor),
-            code: TransferCode::SubAccountFunding,
-            reference: "Withdrawal arranged in a consultation".into(),
-        };
-        self.ledger
-            .transfer(SCOPE, &key(&format!("sw:{id}:fund"))?, fund)
-            .await?;
-        let hash = hash_password(&password)?;
-        let mut tx = self.begin().await?;
-        let mut number = new_number();
-        let mut tries = 0;
-        // Numbers are random; on the rare clash, draw again.
-        while store::by_number(&mut tx, &number)
-            .await
-            .map_err(db_error)?
-            .is_some()
+        self.sub_account(&found, expires_at_ms).await?;
         {
-            tries += 1;
-            if tries > 5 {
-                return Err(internal("sub_withdrawal", "no free number"));
+            let mut tx = self.begin().await?;
+            if !consultations::hold_active(&mut tx, found.withdrawal.consultation, None)
+                .await
+                .map_err(db_error)?
+            {
+                return Err(conflict("consultation_not_active"));
             }
-            number = new_number();
+            let funding = store::Funding {
+                account: main,
+                yen: amount.amount_minor,
+                number: &number,
+                password_hash: &hash,
+                expires_at_ms,
+            };
+            // Only the amount and account the passkey confirmed: a second
+            // begin-confirm with another amount makes this one fail.
+            if !store::start_funding(&mut tx, id, &funding, now_ms())
+                .await
+                .map_err(db_error)?
+            {
+                return Err(conflict("form_closed"));
+            }
+            let detail = serde_json::json!({
+                "amount_yen": amount.amount_minor,
+                "fee_yen": found.withdrawal.fee.amount_minor,
+                "passkey": passkey,
+                "password": if matches!(choice, PasswordChoice::Generate) { "generated" } else { "chosen" },
+            });
+            let (_, deliveries) = self
+                .changed(&mut tx, id, Some(("confirmed", holder(user), detail)), None)
+                .await?;
+            self.commit(tx, deliveries).await?;
         }
-        if !store::make_ready(&mut tx, id, &number, &hash, expires_at_ms)
-            .await
-            .map_err(db_error)?
-        {
-            return Err(conflict("form_closed"));
-        }
-        let detail = serde_json::json!({
-            "amount_yen": amount.amount_minor,
-            "fee_yen": fee.amount_minor,
-            "sub_account": sub.0,
-            "passkey": passkey,
-            "password": if matches!(choice, PasswordChoice::Generate) { "generated" } else { "chosen" },
-        });
-        let (withdrawal, deliveries) = self
-            .changed(&mut tx, id, Some(("confirmed", holder(user), detail)), None)
+        // Read again for the attempt number its keys carry.
+        let row = {
+            let mut conn = self.conn().await?;
+            self.row_of(&mut conn, user, id, false).await?
+        };
+        let withdrawal = self
+            .fund(&row, funding::FundedBy::Customer(holder(user)))
             .await?;
-        self.commit(tx, deliveries).await?;
         Ok(Revealed {
             qr_payload: qr_payload(&number, &password),
             withdrawal,
@@ -619,7 +579,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         };
         let password = password_from(&choice)?;
         let passkey = self.passkey(user, id, ceremony, credential_json).await?;
-        let hash = hash_password(&password)?;
+        let hash = hash_password(password.clone()).await?;
         let mut tx = self.begin().await?;
         if !store::set_password(&mut tx, id, Some(&hash))
             .await
@@ -756,7 +716,7 @@ mod tests {
             assert_eq!(check_password(&p), Ok(()), "{p}");
         }
         let p = generate_password();
-        let hash = hash_password(&p).unwrap();
+        let hash = hash_now(&p).unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains(&p));
     }

@@ -11,10 +11,10 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 
 const COLUMNS: &str = "id, consultation_id, state, suggested_yen, amount_yen, fee_yen, \
                        sub_account, number, created_at_ms, expires_at_ms, ended_at_ms, \
-                       failed_tries, user_id, clerk_id, account, password_hash";
+                       failed_tries, user_id, clerk_id, account, password_hash, atm_id, attempt";
 
 /// A row with what only the server needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Stored {
     pub withdrawal: SubWithdrawal,
     pub customer: UserId,
@@ -22,6 +22,29 @@ pub struct Stored {
     /// The main account the money came from.
     pub account: Option<AccountId>,
     pub password_hash: Option<String>,
+    /// The ATM that took it last.
+    pub atm: Option<AtmId>,
+    /// Which funding or payout attempt its idempotency keys belong to.
+    pub attempt: i64,
+}
+
+/// A six-digit password falls to a search of its hash, so no log line or
+/// panic message may print the hash either.
+const REDACTED: &str = "<redacted>";
+
+impl std::fmt::Debug for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stored")
+            .field("withdrawal", &self.withdrawal)
+            .field("customer", &self.customer)
+            .field("clerk", &self.clerk)
+            .field("account", &self.account)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| REDACTED),
+            )
+            .finish()
+    }
 }
 
 fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
@@ -32,6 +55,8 @@ fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
         clerk: UserId(r.try_get(13)?),
         account: r.try_get::<Option<i64>, _>(14)?.map(AccountId),
         password_hash: r.try_get(15)?,
+        atm: r.try_get::<Option<i64>, _>(16)?.map(AtmId),
+        attempt: r.try_get(17)?,
         withdrawal: SubWithdrawal {
             id: SubWithdrawalId(r.try_get(0)?),
             consultation: ConsultationId(r.try_get(1)?),
@@ -228,22 +253,89 @@ pub async fn set_sub_account(
     Ok(row.try_get::<Option<i64>, _>(0)?.map(AccountId))
 }
 
-/// The money is in the sub-account: number, password and expiry are set.
-pub async fn make_ready(
+/// What a confirmed form is given before its money moves.
+pub struct Funding<'a> {
+    pub account: AccountId,
+    pub yen: i64,
+    pub number: &'a str,
+    pub password_hash: &'a str,
+    pub expires_at_ms: i64,
+}
+
+impl std::fmt::Debug for Funding<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Funding")
+            .field("account", &self.account)
+            .field("yen", &self.yen)
+            .field("number", &self.number)
+            .field("password_hash", &REDACTED)
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// The customer confirmed: the row leaves the form states (so neither a
+/// cancel nor the consultation's end can touch it) with its number,
+/// password and expiry, but only if the amount and account are still the
+/// ones confirmed.
+pub async fn start_funding(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
-    number: &str,
-    password_hash: &str,
-    expires_at_ms: i64,
+    f: &Funding<'_>,
+    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'ready', number = $2, password_hash = $3, \
-         expires_at_ms = $4, failed_tries = 0 WHERE id = $1 AND state = 'submitted'",
+        "UPDATE sub_withdrawals SET state = 'funding', number = $2, password_hash = $3, \
+         expires_at_ms = $4, failed_tries = 0, claimed_at_ms = $5, attempt = attempt + 1 \
+         WHERE id = $1 AND state = 'submitted' AND account = $6 AND amount_yen = $7",
     )
     .bind(id.0)
-    .bind(number)
-    .bind(password_hash)
-    .bind(expires_at_ms)
+    .bind(f.number)
+    .bind(f.password_hash)
+    .bind(f.expires_at_ms)
+    .bind(now_ms)
+    .bind(f.account.0)
+    .bind(f.yen)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Funding `attempt` moved the money: an ATM may pay it now.
+pub async fn finish_funding(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+    attempt: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
+         WHERE id = $1 AND state = 'funding' AND attempt = $2",
+    )
+    .bind(id.0)
+    .bind(attempt)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The ledger refused the funding: the form is open again for another
+/// amount while its consultation lasts (`reopen`), else it is withdrawn.
+pub async fn refuse_funding(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+    attempt: i64,
+    reopen: bool,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = $2, number = NULL, password_hash = NULL, \
+         expires_at_ms = NULL, claimed_at_ms = NULL, ended_at_ms = $3 \
+         WHERE id = $1 AND state = 'funding' AND attempt = $4",
+    )
+    .bind(id.0)
+    .bind(if reopen { "submitted" } else { "withdrawn" })
+    .bind((!reopen).then_some(now_ms))
+    .bind(attempt)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -287,38 +379,95 @@ pub async fn wrong_password(
         .transpose()
 }
 
-/// A kiosk claims a ready, unexpired row so no other pays it at the same
-/// time; a claim older than `stale_before_ms` (a kiosk that died) may be retaken.
+/// A kiosk takes a ready, unexpired row to pay it out: no other kiosk,
+/// expiry or unlock can move it until the payment is settled. Returns the
+/// new payout attempt, whose keys the payout uses.
 pub async fn claim(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     atm: AtmId,
     now_ms: i64,
-    stale_before_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sub_withdrawals SET atm_id = $2, claimed_at_ms = $3, failed_tries = 0 \
-         WHERE id = $1 AND state = 'ready' AND expires_at_ms > $3 \
-         AND (claimed_at_ms IS NULL OR claimed_at_ms < $4)",
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'dispensing', atm_id = $2, claimed_at_ms = $3, \
+         failed_tries = 0, attempt = attempt + 1 \
+         WHERE id = $1 AND state = 'ready' AND expires_at_ms > $3 RETURNING attempt",
     )
     .bind(id.0)
     .bind(atm.0)
     .bind(now_ms)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}
+
+/// Payout `attempt` certainly moved nothing: the row is ready for an ATM again.
+pub async fn release(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+    attempt: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
+         WHERE id = $1 AND state = 'dispensing' AND attempt = $2",
+    )
+    .bind(id.0)
+    .bind(attempt)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Payout `attempt` is paid: from now on its ATM may hand out the cash.
+pub async fn dispense(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+    attempt: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'dispensed', ended_at_ms = $3, claimed_at_ms = NULL \
+         WHERE id = $1 AND state = 'dispensing' AND attempt = $2",
+    )
+    .bind(id.0)
+    .bind(attempt)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A payout in flight since before `stale_before_ms` is given up: its ATM
+/// can no longer finish it, and whatever it moved is to be put back.
+pub async fn begin_reversal(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+    stale_before_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'reversing' \
+         WHERE id = $1 AND state = 'dispensing' AND claimed_at_ms <= $2",
+    )
+    .bind(id.0)
     .bind(stale_before_ms)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Lets go of a claim whose payment did not happen.
-pub async fn unclaim(conn: &mut AnyConnection, id: SubWithdrawalId) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sub_withdrawals SET claimed_at_ms = NULL WHERE id = $1 AND state = 'ready'",
+/// The given-up payout is put back: the row is ready for an ATM again.
+pub async fn finish_reversal(
+    conn: &mut AnyConnection,
+    id: SubWithdrawalId,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
+         WHERE id = $1 AND state = 'reversing'",
     )
     .bind(id.0)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Ends a row as `to` (dispensed, returned, withdrawn) from one of `from`.
@@ -341,23 +490,41 @@ pub async fn end(
     Ok(done.rows_affected() == 1)
 }
 
-/// Funded rows past their expiry that no kiosk is paying out now.
+/// Up to `limit` rows after `after` (by id) in one of `states` whose
+/// `column` is at or before `until`: funded rows past expiry, or rows
+/// stuck in flight since before a cut-off.
 pub async fn due(
     conn: &mut AnyConnection,
-    now_ms: i64,
-    stale_before_ms: i64,
+    states: &[SubWithdrawalState],
+    column: Due,
+    until_ms: i64,
+    after: SubWithdrawalId,
+    limit: i64,
 ) -> Result<Vec<SubWithdrawalId>, sqlx::Error> {
-    sqlx::query(
-        "SELECT id FROM sub_withdrawals WHERE state IN ('ready', 'locked') AND expires_at_ms <= $1 \
-         AND (claimed_at_ms IS NULL OR claimed_at_ms < $2) ORDER BY id LIMIT 500",
-    )
-    .bind(now_ms)
-    .bind(stale_before_ms)
+    let states = sql_list(states);
+    let column = match column {
+        Due::Expiry => "expires_at_ms",
+        Due::InFlightSince => "claimed_at_ms",
+    };
+    sqlx::query(&format!(
+        "SELECT id FROM sub_withdrawals WHERE state IN ({states}) AND {column} <= $1 \
+         AND id > $2 ORDER BY id LIMIT $3"
+    ))
+    .bind(until_ms)
+    .bind(after.0)
+    .bind(limit)
     .fetch_all(conn)
     .await?
     .iter()
     .map(|r| Ok(SubWithdrawalId(r.try_get(0)?)))
     .collect()
+}
+
+/// Which time [`due`] compares.
+#[derive(Debug, Clone, Copy)]
+pub enum Due {
+    Expiry,
+    InFlightSince,
 }
 
 /// Consultations that ended, newest first, with how many chat lines each had.

@@ -16,7 +16,7 @@ async fn staff(app: &TestApp) -> String {
     cookie_of(&res)
 }
 
-async fn register(app: &TestApp, cookie: &str, name: &str, yen: i64) -> reqwest::Response {
+pub async fn register(app: &TestApp, cookie: &str, name: &str, yen: i64) -> reqwest::Response {
     let body = format!(
         "atm[name]={name}&atm[address]=Somewhere&atm[lat]=35.69&atm[lon]=139.70&atm[cash_yen]={yen}"
     );

@@ -27,7 +27,7 @@ async fn persona(app: &TestApp, name: &str) -> String {
     cookie_of(&res)
 }
 
-async fn call<T: serde::de::DeserializeOwned>(
+pub async fn call<T: serde::de::DeserializeOwned>(
     app: &TestApp,
     path: &str,
     body: &str,
@@ -42,12 +42,12 @@ async fn call<T: serde::de::DeserializeOwned>(
     }
 }
 
-async fn inbox(app: &TestApp, cookie: &str) -> Vec<Event> {
+pub async fn inbox(app: &TestApp, cookie: &str) -> Vec<Event> {
     let page: Inbox = call(app, "/api/inbox/page", "", cookie).await.unwrap();
     page.items.into_iter().map(|n| n.event).collect()
 }
 
-fn conflict(reason: &str) -> (u16, AppError) {
+pub fn conflict(reason: &str) -> (u16, AppError) {
     (
         409,
         AppError::Conflict {

@@ -233,6 +233,10 @@ impl TestApp {
             .expect("request")
     }
 
+    pub fn sub_withdrawals(&self) -> &server::sub_withdrawals::SubWithdrawals {
+        &self.running.as_ref().expect("running").sub_withdrawals
+    }
+
     pub fn db(&self) -> &server::db::Db {
         &self.running.as_ref().expect("running").db
     }

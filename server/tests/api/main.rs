@@ -28,4 +28,5 @@ mod server_fns;
 mod soft_passkey;
 mod startup_errors;
 mod static_files;
+mod sub_withdrawal_recovery;
 mod sub_withdrawals;

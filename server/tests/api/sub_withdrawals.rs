@@ -8,13 +8,14 @@
 
 use crate::{
     cardless::{available, funded},
+    consultations::{call, conflict, inbox},
     helpers::{DbEngine, TestApp},
     kiosk::kiosk_for,
     people::{cookie_of, urlencode, Person},
 };
 use shared::{
     consultation::Consultation,
-    events::{Event, Inbox},
+    events::Event,
     identity::Ceremony,
     ids::{AccountId, SubWithdrawalId},
     sub_withdrawal::{CodeReceipt, PasswordChoice, Revealed, SubWithdrawal, SubWithdrawalState},
@@ -46,7 +47,7 @@ impl Logs {
     }
 }
 
-async fn spawn(engine: DbEngine, ttl_ms: Option<i64>) -> Option<TestApp> {
+pub async fn spawn(engine: DbEngine, ttl_ms: Option<i64>) -> Option<TestApp> {
     TestApp::spawn_with(engine, |a| {
         a.demo = true;
         a.sign_in_per_minute = 1000;
@@ -57,23 +58,9 @@ async fn spawn(engine: DbEngine, ttl_ms: Option<i64>) -> Option<TestApp> {
     .await
 }
 
-async fn raw(app: &TestApp, path: &str, body: &str, cookie: &str) -> (u16, String) {
+pub async fn raw(app: &TestApp, path: &str, body: &str, cookie: &str) -> (u16, String) {
     let res = app.post(path, body, Some(cookie)).await;
     (res.status().as_u16(), res.text().await.unwrap())
-}
-
-async fn call<T: serde::de::DeserializeOwned>(
-    app: &TestApp,
-    path: &str,
-    body: &str,
-    cookie: &str,
-) -> Result<T, (u16, AppError)> {
-    let (status, text) = raw(app, path, body, cookie).await;
-    if status == 200 {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err((status, serde_json::from_str(&text).unwrap()))
-    }
 }
 
 async fn staff(app: &TestApp) -> String {
@@ -84,7 +71,7 @@ async fn staff(app: &TestApp) -> String {
 }
 
 /// A consultation between a funded customer and the demo clerk, taken.
-async fn in_consultation(
+pub async fn in_consultation(
     app: &TestApp,
     nickname: &str,
 ) -> (Person, AccountId, String, Consultation) {
@@ -104,7 +91,7 @@ async fn in_consultation(
     (person, account, sato, taken)
 }
 
-async fn push(
+pub async fn push(
     app: &TestApp,
     sato: &str,
     c: &Consultation,
@@ -119,7 +106,7 @@ async fn push(
         .unwrap()
 }
 
-async fn begin_confirm(
+pub async fn begin_confirm(
     app: &TestApp,
     who: &Person,
     id: SubWithdrawalId,
@@ -135,7 +122,7 @@ async fn begin_confirm(
     .await
 }
 
-async fn confirm(
+pub async fn confirm(
     app: &TestApp,
     who: &mut Person,
     id: SubWithdrawalId,
@@ -158,7 +145,7 @@ async fn confirm(
 }
 
 /// Pushed, opened and confirmed with a passkey: a funded sub-account.
-async fn arranged(
+pub async fn arranged(
     app: &TestApp,
     who: &mut Person,
     account: AccountId,
@@ -174,7 +161,7 @@ async fn arranged(
     confirm(app, who, form.id, &ceremony, choice).await.unwrap()
 }
 
-async fn withdraw(
+pub async fn withdraw(
     app: &TestApp,
     kiosk: &str,
     number: &str,
@@ -191,20 +178,6 @@ async fn withdraw(
         kiosk,
     )
     .await
-}
-
-async fn inbox(app: &TestApp, cookie: &str) -> Vec<Event> {
-    let page: Inbox = call(app, "/api/inbox/page", "", cookie).await.unwrap();
-    page.items.into_iter().map(|n| n.event).collect()
-}
-
-fn conflict(reason: &str) -> (u16, AppError) {
-    (
-        409,
-        AppError::Conflict {
-            reason: reason.into(),
-        },
-    )
 }
 
 async fn from_push_to_cash(engine: DbEngine) {
@@ -384,6 +357,7 @@ async fn from_push_to_cash(engine: DbEngine) {
     for action in [
         "sub_withdrawal.pushed",
         "sub_withdrawal.confirmed",
+        "sub_withdrawal.funded",
         "sub_withdrawal.dispensed",
     ] {
         assert!(audit.contains(action), "{action} audited");

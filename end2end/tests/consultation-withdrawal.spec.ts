@@ -95,6 +95,11 @@ async function confirmForm(phone: Page, opts: { amount?: number; password?: stri
 
 async function typeAtKiosk(kiosk: Page, number: string, password: string): Promise<void> {
   await kiosk.getByLabel('Sub-account number').fill(number);
+  await typePassword(kiosk, password);
+}
+
+/** The password on the on-screen keypad, then Withdraw. */
+async function typePassword(kiosk: Page, password: string): Promise<void> {
   await kiosk.getByLabel('Password').focus();
   const keypad = kiosk.getByRole('group', { name: 'Keypad' });
   for (const digit of password) await keypad.getByRole('button', { name: digit, exact: true }).click();
@@ -181,12 +186,21 @@ test('a pushed form becomes cash with the number and password, then with the QR;
   await typeAtKiosk(kiosk, third.number, third.password);
   await expect(kiosk.getByRole('alert')).toContainText('no longer enrolled');
   await enrollKiosk(kiosk, await kioskCode(clerk, 1), 'Shibuya Station');
-  for (let i = 0; i < 5; i++) {
-    await kiosk.getByRole('button', { name: 'Withdraw with a code' }).click();
-    await typeAtKiosk(kiosk, third.number, third.password === '902718' ? '902719' : '902718');
-    await expect(kiosk.getByRole('alert')).toBeVisible();
-    await kiosk.getByRole('button', { name: 'Back' }).click();
+  // After a wrong password the keypad keeps the number: only the password is typed again.
+  const wrongPassword = third.password === '902718' ? '902719' : '902718';
+  await kiosk.getByRole('button', { name: 'Withdraw with a code' }).click();
+  await typeAtKiosk(kiosk, third.number, wrongPassword);
+  for (let i = 1; i < 5; i++) {
+    await expect(kiosk.getByRole('alert')).toContainText('not right');
+    if (i === 1) await kiosk.screenshot({ path: test.info().outputPath('kiosk-wrong-password.png') });
+    await kiosk.getByRole('button', { name: 'Try the password again' }).click();
+    await expect(kiosk.getByLabel('Sub-account number')).toHaveValue(third.number);
+    await expect(kiosk.getByLabel('Password')).toHaveValue('');
+    if (i === 1) await kiosk.screenshot({ path: test.info().outputPath('kiosk-number-kept.png') });
+    await typePassword(kiosk, wrongPassword);
   }
+  await expect(kiosk.getByRole('alert')).toBeVisible();
+  await kiosk.getByRole('button', { name: 'Back' }).click();
   await kiosk.getByRole('button', { name: 'Withdraw with a code' }).click();
   await typeAtKiosk(kiosk, third.number, third.password);
   await expect(kiosk.getByRole('alert')).toContainText('locked after 5 wrong passwords');

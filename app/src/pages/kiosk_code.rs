@@ -15,17 +15,22 @@ enum Field {
     Password,
 }
 
-/// The number and password, typed; `on_submit` gets both.
+/// The number and password, typed; `on_submit` gets both. The number is
+/// the caller's, so a wrong password does not make the customer type it again.
 #[component]
 pub fn CodeEntry(
+    number: RwSignal<String>,
     busy: Signal<bool>,
     on_submit: Callback<(String, String)>,
     on_back: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let number = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let focus = RwSignal::new(Field::Number);
+    let focus = RwSignal::new(if number.with_untracked(String::is_empty) {
+        Field::Number
+    } else {
+        Field::Password
+    });
     let field = move |f: Field| match f {
         Field::Number => number,
         Field::Password => password,
@@ -45,6 +50,9 @@ pub fn CodeEntry(
         }
         if password.get_untracked().is_empty() {
             focus.set(Field::Password);
+            return;
+        }
+        if busy.get_untracked() {
             return;
         }
         on_submit.run((number.get_untracked(), password.get_untracked()));

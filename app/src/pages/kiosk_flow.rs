@@ -41,6 +41,8 @@ enum Screen {
     Failed(AppError),
     /// Withdrawing with a sub-account's number and password.
     CodeEntry,
+    /// The number and password are being checked.
+    CodeChecking,
     CodePaid(CodeReceipt),
     CodeReceipt(CodeReceipt),
     CodeFailed(AppError),
@@ -62,7 +64,7 @@ impl Screen {
             | Screen::CodeFailed(_) => Some((LINGER_MS, Screen::Idle)),
             Screen::CodePaid(r) => Some((DISPENSE_MS, Screen::CodeReceipt(r.clone()))),
             Screen::CodeEntry => Some((ENTRY_MS, Screen::Idle)),
-            Screen::Idle | Screen::Busy => None,
+            Screen::Idle | Screen::Busy | Screen::CodeChecking => None,
         }
     }
 }
@@ -103,13 +105,19 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
     let lang = use_lang();
     let screen = RwSignal::new(Screen::Idle);
     let code = RwSignal::new(String::new());
+    // Kept while the customer retries a password; forgotten at the start screen.
+    let code_number = RwSignal::new(String::new());
     let now = RwSignal::new(js_sys::Date::now() as i64);
     // When the current screen appeared, for the ones that go on by themselves.
     let shown_at = RwSignal::new(js_sys::Date::now() as i64);
     Effect::new(move |_| {
-        screen.track();
+        if screen.with(|s| *s == Screen::Idle) {
+            code_number.set(String::new());
+        }
         shown_at.set(js_sys::Date::now() as i64);
     });
+    // Someone typing is still there: the walk-away wait starts again.
+    let touched = move || shown_at.set(js_sys::Date::now() as i64);
     let moves_on_in = move || {
         screen
             .with(Screen::next)
@@ -127,7 +135,7 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
         });
     };
     let send_code = move |(number, password): (String, String)| {
-        screen.set(Screen::Busy);
+        screen.set(Screen::CodeChecking);
         spawn_local(async move {
             match kiosk_code_withdraw(number, password).await {
                 Ok(r) => screen.set(Screen::CodePaid(r)),
@@ -267,18 +275,29 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                 </div>
                 <p class="kiosk__hint">{t!(i18n, atm.enrolled_as, name = atm.name.clone())}</p>
             }.into_any(),
-            Screen::CodeEntry => view! {
-                <CodeEntry busy=Signal::derive(move || screen.get() == Screen::Busy)
-                    on_submit=Callback::new(send_code) on_back=Callback::new(move |_| screen.set(Screen::Idle)) />
+            Screen::CodeEntry | Screen::CodeChecking => view! {
+                <div class="kiosk__code" on:click=move |_| touched() on:input=move |_| touched()>
+                    <CodeEntry number=code_number busy=Signal::derive(move || screen.get() == Screen::CodeChecking)
+                        on_submit=Callback::new(send_code) on_back=Callback::new(move |_| screen.set(Screen::Idle)) />
+                </div>
+                {idle_in}
             }.into_any(),
             Screen::CodeFailed(e) => {
+                let wrong = matches!(e, AppError::Invalid { .. });
                 let text = code_error(i18n, &e).unwrap_or_else(|| match e {
                     AppError::Invalid { .. } => t_string!(i18n, atm.code_wrong).to_string(),
                     ref other => error_text(i18n, other),
                 });
                 view! {
                     <p class="kiosk__message kiosk__message--error" role="alert">{text}</p>
-                    <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.back)}</button>
+                    {wrong.then(|| view! {
+                        <button type="button" class="button kiosk__button" autofocus
+                            on:click=move |_| screen.set(Screen::CodeEntry)>
+                            {t!(i18n, atm.code_try_again)}
+                        </button>
+                    })}
+                    <button type="button" class="button kiosk__button" class:button--secondary=wrong
+                        autofocus=!wrong on:click=back>{t!(i18n, atm.back)}</button>
                     {idle_in}
                 }.into_any()
             }

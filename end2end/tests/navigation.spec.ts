@@ -32,3 +32,21 @@ test('keyboard users can skip to the content', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page.locator('main#content')).toBeFocused();
 });
+
+test('on a phone every customer tab is in view, in English and Japanese', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await demoSignIn(page, 'hanako');
+  await page.goto('/customer');
+  const tabs = page.getByRole('navigation', { name: 'Customer' });
+  await expect(tabs.getByRole('link')).toHaveCount(5);
+  // Nothing to scroll sideways for: the strip is no wider than the screen.
+  const overflow = () => tabs.evaluate((nav) => nav.scrollWidth - nav.clientWidth);
+  expect(await overflow()).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: test.info().outputPath('customer-tabs-en.png') });
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('ja');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+  const jaTabs = page.getByRole('navigation', { name: 'お客さま' });
+  await expect(jaTabs.getByRole('link')).toHaveCount(5);
+  expect(await jaTabs.evaluate((nav) => nav.scrollWidth - nav.clientWidth)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: test.info().outputPath('customer-tabs-ja.png') });
+});

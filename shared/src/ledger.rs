@@ -288,6 +288,15 @@ impl AccountBalance {
         }
     }
 
+    /// A withdrawal sub-account whose money was all paid out or returned:
+    /// it has nothing more to show its holder.
+    pub fn is_spent_sub_account(&self) -> bool {
+        self.kind == AccountKind::WithdrawalSub
+            && self.posted().amount_minor == 0
+            && self.debits_pending == 0
+            && self.credits_pending == 0
+    }
+
     /// What the account holds once everything pending is settled against it.
     pub fn posted(&self) -> Money {
         Money::new(
@@ -365,6 +374,17 @@ mod tests {
         assert_eq!(b.posted(), Money::jpy(70_000));
         assert_eq!(b.available(), Money::jpy(60_000));
         assert_eq!(b.pending(), (Money::jpy(0), Money::jpy(10_000)));
+    }
+
+    #[test]
+    fn only_an_empty_sub_account_with_nothing_pending_is_spent() {
+        // Funded with ¥40,220, then paid out: spent.
+        assert!(balance(AccountKind::WithdrawalSub, 40_220, 40_220, 0, 0).is_spent_sub_account());
+        // Still holding the money, or with a payout pending: not spent.
+        assert!(!balance(AccountKind::WithdrawalSub, 0, 40_220, 0, 0).is_spent_sub_account());
+        assert!(!balance(AccountKind::WithdrawalSub, 0, 0, 100, 0).is_spent_sub_account());
+        // An empty main account is still the customer's account.
+        assert!(!balance(AccountKind::CustomerMain, 0, 0, 0, 0).is_spent_sub_account());
     }
 
     #[test]

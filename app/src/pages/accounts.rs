@@ -21,7 +21,10 @@ pub fn Accounts() -> impl IntoView {
     // Signing in or out always navigates, which mounts this page afresh.
     let accounts = LocalResource::new(fetch_my_accounts);
     view! {
-        {move || match accounts.get() {
+        // Sub-accounts of finished code withdrawals are kept for the ledger, not listed.
+        {move || match accounts.get().map(|r| r.map(|l| {
+            l.into_iter().filter(|a| !a.is_spent_sub_account()).collect::<Vec<_>>()
+        })) {
             None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
             Some(Err(error)) => view! {
                 <ErrorNotice error on_retry=Callback::new(move |_| accounts.refetch()) />

@@ -290,14 +290,16 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                 });
                 view! {
                     <p class="kiosk__message kiosk__message--error" role="alert">{text}</p>
-                    {wrong.then(|| view! {
-                        <button type="button" class="button kiosk__button" autofocus
-                            on:click=move |_| screen.set(Screen::CodeEntry)>
-                            {t!(i18n, atm.code_try_again)}
-                        </button>
-                    })}
-                    <button type="button" class="button kiosk__button" class:button--secondary=wrong
-                        autofocus=!wrong on:click=back>{t!(i18n, atm.back)}</button>
+                    <div class="kiosk__choices">
+                        {wrong.then(|| view! {
+                            <button type="button" class="button kiosk__button" autofocus
+                                on:click=move |_| screen.set(Screen::CodeEntry)>
+                                {t!(i18n, atm.code_try_again)}
+                            </button>
+                        })}
+                        <button type="button" class="button kiosk__button" class:button--secondary=wrong
+                            autofocus=!wrong on:click=back>{t!(i18n, atm.back)}</button>
+                    </div>
                     {idle_in}
                 }.into_any()
             }

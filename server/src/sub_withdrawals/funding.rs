@@ -77,7 +77,7 @@ impl SubWithdrawals {
     async fn funded(&self, found: &store::Stored, by: FundedBy) -> Result<SubWithdrawal, AppError> {
         let w = &found.withdrawal;
         let mut tx = self.begin().await?;
-        if !store::finish_funding(&mut tx, w.id, found.attempt)
+        if !store::ready_again(&mut tx, w.id, S::Funding, Some(found.attempt))
             .await
             .map_err(db_error)?
         {

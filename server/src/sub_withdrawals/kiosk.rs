@@ -140,7 +140,7 @@ impl SubWithdrawals {
     /// Payout `attempt` moved nothing: the row is ready for an ATM again.
     async fn release(&self, found: &store::Stored, attempt: i64) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
-        if store::release(&mut tx, found.withdrawal.id, attempt)
+        if store::ready_again(&mut tx, found.withdrawal.id, S::Dispensing, Some(attempt))
             .await
             .map_err(db_error)?
         {

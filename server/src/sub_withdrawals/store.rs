@@ -301,17 +301,21 @@ pub async fn start_funding(
     Ok(done.rows_affected() == 1)
 }
 
-/// Funding `attempt` moved the money: an ATM may pay it now.
-pub async fn finish_funding(
+/// Back to ready for an ATM from the in-flight state `from` (of that
+/// `attempt`, when given): its funding moved the money, or its payout moved
+/// nothing, or was put back.
+pub async fn ready_again(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
-    attempt: i64,
+    from: SubWithdrawalState,
+    attempt: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
-         WHERE id = $1 AND state = 'funding' AND attempt = $2",
+         WHERE id = $1 AND state = $2 AND ($3 IS NULL OR attempt = $3)",
     )
     .bind(id.0)
+    .bind(from.as_str())
     .bind(attempt)
     .execute(conn)
     .await?;
@@ -401,23 +405,6 @@ pub async fn claim(
     row.map(|r| r.try_get(0)).transpose()
 }
 
-/// Payout `attempt` certainly moved nothing: the row is ready for an ATM again.
-pub async fn release(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    attempt: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
-         WHERE id = $1 AND state = 'dispensing' AND attempt = $2",
-    )
-    .bind(id.0)
-    .bind(attempt)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Payout `attempt` is paid: from now on its ATM may hand out the cash.
 pub async fn dispense(
     conn: &mut AnyConnection,
@@ -450,21 +437,6 @@ pub async fn begin_reversal(
     )
     .bind(id.0)
     .bind(stale_before_ms)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The given-up payout is put back: the row is ready for an ATM again.
-pub async fn finish_reversal(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
-         WHERE id = $1 AND state = 'reversing'",
-    )
-    .bind(id.0)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -132,7 +132,7 @@ impl SubWithdrawals {
             self.ledger.transfer_linked(SCOPE, back).await?;
         }
         let mut tx = self.begin().await?;
-        if !store::finish_reversal(&mut tx, w.id)
+        if !store::ready_again(&mut tx, w.id, S::Reversing, None)
             .await
             .map_err(db_error)?
         {

@@ -9,7 +9,9 @@ use crate::{
     consultations::{call, conflict, inbox},
     helpers::{DbEngine, TestApp},
     kiosk::kiosk_for,
-    sub_withdrawals::{arranged, begin_confirm, in_consultation, push, withdraw},
+    sub_withdrawals::{
+        arranged, begin_confirm, in_consultation, push, stop_checked, try_push, withdraw,
+    },
 };
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
@@ -221,9 +223,7 @@ async fn cut_off(engine: DbEngine) {
     assert_eq!(cash_in(&app, &sato).await, cassette);
     assert_eq!(available(&app, account).await, 200_000 - 30_220);
 
-    let report = app.ledger().check().await.unwrap();
-    assert!(report.is_ok(), "{report:?}");
-    app.stop().await;
+    stop_checked(app).await;
 }
 crate::per_engine!(
     a_withdrawal_cut_off_in_flight_is_settled_from_the_ledger,
@@ -292,19 +292,10 @@ async fn stuck_return(engine: DbEngine) {
         .await
         .unwrap();
     assert_eq!(
-        call::<SubWithdrawal>(
-            &app,
-            "/api/withdrawal-forms/push",
-            &format!("consultation={}", c.id),
-            &sato
-        )
-        .await
-        .unwrap_err(),
+        try_push(&app, &sato, &c, None).await.unwrap_err(),
         conflict("consultation_not_active")
     );
-    let report = app.ledger().check().await.unwrap();
-    assert!(report.is_ok(), "{report:?}");
-    app.stop().await;
+    stop_checked(app).await;
 }
 crate::per_engine!(
     one_sub_account_that_cannot_be_returned_does_not_hold_up_the_rest,

@@ -58,6 +58,13 @@ pub async fn spawn(engine: DbEngine, ttl_ms: Option<i64>) -> Option<TestApp> {
     .await
 }
 
+/// Checks the ledger's invariants after a test's money moved, then stops the server.
+pub async fn stop_checked(app: TestApp) {
+    let report = app.ledger().check().await.unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    app.stop().await;
+}
+
 pub async fn raw(app: &TestApp, path: &str, body: &str, cookie: &str) -> (u16, String) {
     let res = app.post(path, body, Some(cookie)).await;
     (res.status().as_u16(), res.text().await.unwrap())
@@ -97,13 +104,21 @@ pub async fn push(
     c: &Consultation,
     suggested: Option<i64>,
 ) -> SubWithdrawal {
+    try_push(app, sato, c, suggested).await.unwrap()
+}
+
+/// A push that may be refused, with the refusal.
+pub async fn try_push(
+    app: &TestApp,
+    sato: &str,
+    c: &Consultation,
+    suggested: Option<i64>,
+) -> Result<SubWithdrawal, (u16, AppError)> {
     let body = match suggested {
         Some(yen) => format!("consultation={}&suggested_yen={yen}", c.id),
         None => format!("consultation={}", c.id),
     };
-    call(app, "/api/withdrawal-forms/push", &body, sato)
-        .await
-        .unwrap()
+    call(app, "/api/withdrawal-forms/push", &body, sato).await
 }
 
 pub async fn begin_confirm(
@@ -198,29 +213,17 @@ async fn from_push_to_cash(engine: DbEngine) {
 
     // Only the consultation's clerk pushes, one open form at a time.
     assert_eq!(
-        call::<SubWithdrawal>(
-            &app,
-            "/api/withdrawal-forms/push",
-            &format!("consultation={}", c.id),
-            &hanako.cookie
-        )
-        .await
-        .unwrap_err()
-        .0,
+        try_push(&app, &hanako.cookie, &c, None)
+            .await
+            .unwrap_err()
+            .0,
         403
     );
     let form = push(&app, &sato, &c, Some(30_000)).await;
     assert_eq!(form.state, SubWithdrawalState::Pushed);
     assert_eq!(form.suggested, Some(shared::Money::jpy(30_000)));
     assert_eq!(
-        call::<SubWithdrawal>(
-            &app,
-            "/api/withdrawal-forms/push",
-            &format!("consultation={}", c.id),
-            &sato
-        )
-        .await
-        .unwrap_err(),
+        try_push(&app, &sato, &c, None).await.unwrap_err(),
         conflict("form_open")
     );
     // The customer hears of it live (it is in their inbox) and opens it; the clerk sees that.
@@ -563,9 +566,7 @@ async fn unclaimed_money_returns(engine: DbEngine) {
             .unwrap_err(),
         conflict("code_expired")
     );
-    let report = app.ledger().check().await.unwrap();
-    assert!(report.is_ok(), "{report:?}");
-    app.stop().await;
+    stop_checked(app).await;
 }
 crate::per_engine!(
     unclaimed_money_returns_when_the_sub_account_expires,

@@ -141,23 +141,19 @@ pub async fn take(
     Ok(done.rows_affected() == 1)
 }
 
-/// Holds an active consultation (of `clerk`, when given) until the
-/// transaction ends, so it cannot end meanwhile; `false` when it is not
-/// active. The no-op update takes PostgreSQL's row lock, which a plain
-/// read would not; SQLite has one writer anyway.
+/// Holds an active consultation until the transaction ends, so it cannot
+/// end meanwhile; `false` when it is not active. The no-op update takes
+/// PostgreSQL's row lock, which a plain read would not; SQLite has one
+/// writer anyway.
 pub async fn hold_active(
     conn: &mut AnyConnection,
     id: ConsultationId,
-    clerk: Option<UserId>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE consultations SET state = state WHERE id = $1 AND state = 'active' \
-         AND ($2 IS NULL OR clerk_id = $2)",
-    )
-    .bind(id.0)
-    .bind(clerk.map(|c| c.0))
-    .execute(conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE consultations SET state = state WHERE id = $1 AND state = 'active'")
+            .bind(id.0)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

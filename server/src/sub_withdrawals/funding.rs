@@ -10,7 +10,7 @@
 //! an attempt moved after its row was reopened is moved straight back.
 
 use shared::{
-    ledger::{IdempotencyKey, TransferCode, TransferRequest},
+    ledger::{IdempotencyKey, Transfer, TransferCode, TransferRequest},
     money::Money,
     sub_withdrawal::{SubWithdrawal, SubWithdrawalState as S},
     AppError,
@@ -65,7 +65,7 @@ impl SubWithdrawals {
         }
         let (key, request) = Self::funding_request(found)?;
         match self.ledger.transfer(SCOPE, &key, request).await {
-            Ok(_) => self.funded(found, by).await,
+            Ok(moved) => self.funded(found, &moved, by).await,
             Err(e) if e.is_refusal() => {
                 self.refused(found).await?;
                 Err(e.into())
@@ -74,15 +74,20 @@ impl SubWithdrawals {
         }
     }
 
-    async fn funded(&self, found: &store::Stored, by: FundedBy) -> Result<SubWithdrawal, AppError> {
+    async fn funded(
+        &self,
+        found: &store::Stored,
+        moved: &Transfer,
+        by: FundedBy,
+    ) -> Result<SubWithdrawal, AppError> {
         let w = &found.withdrawal;
         let mut tx = self.begin().await?;
-        if !store::ready_again(&mut tx, w.id, S::Funding, Some(found.attempt))
+        if !store::ready_again(&mut tx, w.id, S::Funding, found.attempt)
             .await
             .map_err(db_error)?
         {
             drop(tx);
-            return self.funded_elsewhere(found).await;
+            return self.funded_elsewhere(found, moved).await;
         }
         let amount = w.amount.map_or(0, |a| a.amount_minor);
         let (actor, notice) = match by {
@@ -114,7 +119,11 @@ impl SubWithdrawals {
     /// the other of the confirming request and the sweep finished the same
     /// attempt (fine), or the attempt was given up (refused, withdrawn) and
     /// its late success is moved straight back to the main account.
-    async fn funded_elsewhere(&self, found: &store::Stored) -> Result<SubWithdrawal, AppError> {
+    async fn funded_elsewhere(
+        &self,
+        found: &store::Stored,
+        moved: &Transfer,
+    ) -> Result<SubWithdrawal, AppError> {
         let w = &found.withdrawal;
         let now = {
             let mut conn = self.conn().await?;
@@ -127,25 +136,7 @@ impl SubWithdrawals {
         if same_attempt && !now.withdrawal.state.is_open() {
             return Ok(now.withdrawal);
         }
-        let (
-            _,
-            TransferRequest::Single {
-                debit,
-                credit,
-                amount,
-                ..
-            },
-        ) = Self::funding_request(found)?
-        else {
-            return Err(internal("sub_withdrawal", "funding is a single transfer"));
-        };
-        let back = TransferRequest::Single {
-            debit: credit,
-            credit: debit,
-            amount,
-            code: TransferCode::SubAccountReturn,
-            reference: "Withdrawal funding undone".into(),
-        };
+        let back = moved.reversal(TransferCode::SubAccountReturn, "Withdrawal funding undone");
         let key = key(&format!("sw:{}:fund:{}:back", w.id, found.attempt))?;
         self.ledger.transfer(SCOPE, &key, back).await?;
         tracing::warn!(withdrawal = %w.id, attempt = found.attempt, "late funding moved back");
@@ -158,7 +149,7 @@ impl SubWithdrawals {
     async fn refused(&self, found: &store::Stored) -> Result<(), AppError> {
         let w = &found.withdrawal;
         let mut tx = self.begin().await?;
-        let reopen = consultations::hold_active(&mut tx, w.consultation, None)
+        let reopen = consultations::hold_active(&mut tx, w.consultation)
             .await
             .map_err(db_error)?;
         if !store::refuse_funding(&mut tx, w.id, found.attempt, reopen, now_ms())

@@ -140,7 +140,7 @@ impl SubWithdrawals {
     /// Payout `attempt` moved nothing: the row is ready for an ATM again.
     async fn release(&self, found: &store::Stored, attempt: i64) -> Result<(), AppError> {
         let mut tx = self.begin().await?;
-        if store::ready_again(&mut tx, found.withdrawal.id, S::Dispensing, Some(attempt))
+        if store::ready_again(&mut tx, found.withdrawal.id, S::Dispensing, attempt)
             .await
             .map_err(db_error)?
         {
@@ -158,8 +158,7 @@ impl SubWithdrawals {
         &self,
         found: &store::Stored,
         attempt: i64,
-        actor: String,
-        place: &str,
+        atm: &AtmRow,
     ) -> Result<i64, AppError> {
         let w = &found.withdrawal;
         let amount = w.amount.map_or(0, |a| a.amount_minor);
@@ -177,14 +176,14 @@ impl SubWithdrawals {
             "fee_yen": w.fee.amount_minor,
         });
         let text = format!(
-            "¥{amount} was taken at {place} with your withdrawal code (fee ¥{}).",
-            w.fee.amount_minor
+            "¥{amount} was taken at {} with your withdrawal code (fee ¥{}).",
+            atm.name, w.fee.amount_minor
         );
         let (_, deliveries) = self
             .changed(
                 &mut tx,
                 w.id,
-                Some(("dispensed", actor, detail)),
+                Some(("dispensed", format!("atm:{}", atm.id), detail)),
                 Some(text),
             )
             .await?;
@@ -274,9 +273,7 @@ impl CodeKioskPort for SubWithdrawals {
             // may finish it with the password; else the sweep puts it back.
             Err(e) => return Err(e.into()),
         }
-        let at_ms = self
-            .dispensed(&found, attempt, format!("atm:{}", atm.id), &atm.name)
-            .await?;
+        let at_ms = self.dispensed(&found, attempt, &atm).await?;
         Ok(CodeReceipt {
             id: w.id,
             amount,

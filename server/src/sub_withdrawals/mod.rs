@@ -333,7 +333,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             .ok_or(AppError::NotFound)?;
         // Held until this commits, so the consultation cannot end with a form
         // appearing after it (which its end would not have withdrawn).
-        if !consultations::hold_active(&mut tx, consultation, Some(clerk))
+        if !consultations::hold_active(&mut tx, consultation)
             .await
             .map_err(db_error)?
         {
@@ -468,7 +468,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         self.sub_account(&found, expires_at_ms).await?;
         {
             let mut tx = self.begin().await?;
-            if !consultations::hold_active(&mut tx, found.withdrawal.consultation, None)
+            if !consultations::hold_active(&mut tx, found.withdrawal.consultation)
                 .await
                 .map_err(db_error)?
             {

@@ -301,18 +301,17 @@ pub async fn start_funding(
     Ok(done.rows_affected() == 1)
 }
 
-/// Back to ready for an ATM from the in-flight state `from` (of that
-/// `attempt`, when given): its funding moved the money, or its payout moved
-/// nothing, or was put back.
+/// Back to ready for an ATM from the in-flight state `from` of `attempt`:
+/// its funding moved the money, or its payout moved nothing, or was put back.
 pub async fn ready_again(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     from: SubWithdrawalState,
-    attempt: Option<i64>,
+    attempt: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
-         WHERE id = $1 AND state = $2 AND ($3 IS NULL OR attempt = $3)",
+         WHERE id = $1 AND state = $2 AND attempt = $3",
     )
     .bind(id.0)
     .bind(from.as_str())

@@ -117,13 +117,10 @@ impl SubWithdrawals {
             if let Some(t) = self.ledger.transfer_by_key(SCOPE, &paid).await? {
                 back.push((
                     payout_key(w.id, found.attempt, &format!("{part}-back"))?,
-                    TransferRequest::Single {
-                        debit: t.credit,
-                        credit: t.debit,
-                        amount: t.amount,
-                        code: TransferCode::Refund,
-                        reference: "ATM payout put back: no cash was handed out".into(),
-                    },
+                    t.reversal(
+                        TransferCode::Refund,
+                        "ATM payout put back: no cash was handed out",
+                    ),
                 ));
             }
         }
@@ -132,7 +129,7 @@ impl SubWithdrawals {
             self.ledger.transfer_linked(SCOPE, back).await?;
         }
         let mut tx = self.begin().await?;
-        if !store::ready_again(&mut tx, w.id, S::Reversing, None)
+        if !store::ready_again(&mut tx, w.id, S::Reversing, found.attempt)
             .await
             .map_err(db_error)?
         {

@@ -29,6 +29,8 @@ pub struct TestDb {
 impl TestDb {
     /// A fresh database, or `None` (said loudly) when PostgreSQL is unreachable outside CI.
     pub async fn new(engine: DbEngine) -> Option<TestDb> {
+        // Before any server logs, so no call site is judged against no subscriber.
+        crate::logs::install();
         match engine {
             DbEngine::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");

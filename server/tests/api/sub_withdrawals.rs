@@ -21,31 +21,7 @@ use shared::{
     sub_withdrawal::{CodeReceipt, PasswordChoice, Revealed, SubWithdrawal, SubWithdrawalState},
     AppError,
 };
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
-
-/// Every log line the server writes while a test runs, at every level.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use std::time::Duration;
 
 pub async fn spawn(engine: DbEngine, ttl_ms: Option<i64>) -> Option<TestApp> {
     TestApp::spawn_with(engine, |a| {
@@ -196,16 +172,7 @@ pub async fn withdraw(
 }
 
 async fn from_push_to_cash(engine: DbEngine) {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer({
-            let logs = logs.clone();
-            move || logs.clone()
-        })
-        .finish();
-    // The test's runtime has one thread: the server's own tasks log here too.
-    let _logging = tracing::subscriber::set_default(subscriber);
+    let capturing = crate::logs::capture();
     let Some(app) = spawn(engine, None).await else {
         return;
     };
@@ -366,7 +333,7 @@ async fn from_push_to_cash(engine: DbEngine) {
         assert!(audit.contains(action), "{action} audited");
     }
     app.stop().await;
-    let logs = logs.text();
+    let logs = capturing.logs().text();
     assert!(logs.contains("anshin listening"), "logs were captured");
     assert!(!logs.contains(password), "the logs carry the password");
 }

@@ -95,9 +95,15 @@ fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
     }
 }
 
-/// What the passkey challenge for a row is bound to.
+/// What a passkey challenge for managing a funded row is bound to.
 fn purpose(id: SubWithdrawalId) -> String {
     format!("sub_withdrawal:{id}")
+}
+
+/// What a confirmation's challenge is bound to: the amount and account too,
+/// so a challenge issued in one tab cannot confirm the amount typed in another.
+fn confirm_purpose(id: SubWithdrawalId, account: AccountId, yen: i64) -> String {
+    format!("sub_withdrawal:{id}:confirm:{account}:{yen}")
 }
 
 fn hash_now(password: &str) -> Result<String, AppError> {
@@ -255,17 +261,17 @@ impl SubWithdrawals {
         self.notifier.commit(tx, deliveries).await.map_err(db_error)
     }
 
-    /// Checks a fresh passkey assertion for this row (user verification required).
+    /// Checks a fresh passkey assertion for `purpose` (user verification required).
     async fn passkey(
         &self,
         user: UserId,
-        id: SubWithdrawalId,
+        purpose: &str,
         ceremony: &str,
         credential_json: &str,
     ) -> Result<String, AppError> {
         Ok(self
             .identity
-            .finish_reauth(user, &purpose(id), ceremony, credential_json)
+            .finish_reauth(user, purpose, ceremony, credential_json)
             .await?
             .credential)
     }
@@ -436,7 +442,9 @@ impl SubWithdrawalPort for SubWithdrawals {
         }
         let (_, deliveries) = self.changed(&mut tx, id, None, None).await?;
         self.commit(tx, deliveries).await?;
-        self.identity.begin_reauth(user, &purpose(id)).await
+        self.identity
+            .begin_reauth(user, &confirm_purpose(id, account, yen))
+            .await
     }
 
     async fn confirm(
@@ -461,7 +469,10 @@ impl SubWithdrawalPort for SubWithdrawals {
         };
         // A bad choice is refused before the passkey is spent, so the customer can fix it.
         let password = password_from(&choice)?;
-        let passkey = self.passkey(user, id, ceremony, credential_json).await?;
+        let signed_for = confirm_purpose(id, main, amount.amount_minor);
+        let passkey = self
+            .passkey(user, &signed_for, ceremony, credential_json)
+            .await?;
         let hash = hash_password(password.clone()).await?;
         let number = self.free_number().await?;
         let expires_at_ms = now_ms() + self.terms.ttl_ms;
@@ -578,7 +589,9 @@ impl SubWithdrawalPort for SubWithdrawals {
             return Err(conflict("not_funded"));
         };
         let password = password_from(&choice)?;
-        let passkey = self.passkey(user, id, ceremony, credential_json).await?;
+        let passkey = self
+            .passkey(user, &purpose(id), ceremony, credential_json)
+            .await?;
         let hash = hash_password(password.clone()).await?;
         let mut tx = self.begin().await?;
         if !store::set_password(&mut tx, id, Some(&hash))
@@ -616,7 +629,9 @@ impl SubWithdrawalPort for SubWithdrawals {
             let mut conn = self.conn().await?;
             self.row_of(&mut conn, user, id, false).await?;
         }
-        let passkey = self.passkey(user, id, ceremony, credential_json).await?;
+        let passkey = self
+            .passkey(user, &purpose(id), ceremony, credential_json)
+            .await?;
         let mut tx = self.begin().await?;
         if !store::step(&mut tx, id, &[S::Locked], S::Locked)
             .await

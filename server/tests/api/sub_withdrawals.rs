@@ -213,6 +213,9 @@ async fn from_push_to_cash(engine: DbEngine) {
             .unwrap_err(),
         (422, AppError::invalid("amount", "not_whole_thousands"))
     );
+    let other_tab = begin_confirm(&app, &hanako, form.id, account, 30_000)
+        .await
+        .unwrap();
     let ceremony = begin_confirm(&app, &hanako, form.id, account, 40_000)
         .await
         .unwrap();
@@ -226,6 +229,20 @@ async fn from_push_to_cash(engine: DbEngine) {
     .unwrap();
     assert_eq!(progress[0].state, SubWithdrawalState::Submitted);
     assert_eq!(progress[0].amount, Some(shared::Money::jpy(40_000)));
+    // A challenge is for the amount it was issued with: one from another tab,
+    // issued for ¥30,000, cannot confirm the ¥40,000 asked for since.
+    assert_eq!(
+        confirm(
+            &app,
+            &mut hanako,
+            form.id,
+            &other_tab,
+            PasswordChoice::Generate
+        )
+        .await
+        .unwrap_err(),
+        (422, AppError::invalid("ceremony", "expired"))
+    );
     assert_eq!(
         confirm(
             &app,

@@ -108,11 +108,11 @@ impl SubWithdrawals {
             "sub_account": w.sub_account.map(|a| a.0),
             "finished_by": if notice.is_some() { "sweep" } else { "customer" },
         });
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(&mut tx, w.id, Some(("funded", actor, detail)), notice)
             .await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     /// The row did not move from this attempt's `funding` to `ready`: either

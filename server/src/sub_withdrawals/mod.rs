@@ -207,14 +207,14 @@ impl SubWithdrawals {
     }
 
     /// Tells both sides the row changed (and audits `action`, when given),
-    /// within `conn`'s transaction; returns the row as it is now.
+    /// within `conn`'s transaction; returns the stored row as it is now.
     async fn changed(
         &self,
         conn: &mut AnyConnection,
         id: SubWithdrawalId,
         audit_as: Option<(&str, String, serde_json::Value)>,
         notice: Option<String>,
-    ) -> Result<(SubWithdrawal, Vec<Delivery>), AppError> {
+    ) -> Result<(store::Stored, Vec<Delivery>), AppError> {
         let found = store::get(conn, id)
             .await
             .map_err(db_error)?
@@ -250,7 +250,7 @@ impl SubWithdrawals {
                 .await
                 .map_err(|e| internal("audit", e))?;
         }
-        Ok((found.withdrawal, deliveries))
+        Ok((found, deliveries))
     }
 
     async fn commit(
@@ -359,11 +359,11 @@ impl SubWithdrawalPort for SubWithdrawals {
         .ok_or_else(|| conflict("form_open"))?;
         let detail =
             serde_json::json!({ "consultation": consultation.0, "suggested_yen": suggested_yen });
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(&mut tx, id, Some(("pushed", holder(clerk), detail)), None)
             .await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     async fn of_consultation(
@@ -408,9 +408,9 @@ impl SubWithdrawalPort for SubWithdrawals {
             // Opened already, or moved on: nothing to tell anyone.
             return self.fresh(&mut tx, id).await;
         }
-        let (withdrawal, deliveries) = self.changed(&mut tx, id, None, None).await?;
+        let (row, deliveries) = self.changed(&mut tx, id, None, None).await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     async fn begin_confirm(
@@ -477,7 +477,8 @@ impl SubWithdrawalPort for SubWithdrawals {
         let number = self.free_number().await?;
         let expires_at_ms = now_ms() + self.terms.ttl_ms;
         self.sub_account(&found, expires_at_ms).await?;
-        {
+        // As committed: its attempt number is what the funding keys carry.
+        let row = {
             let mut tx = self.begin().await?;
             if !consultations::hold_active(&mut tx, found.withdrawal.consultation)
                 .await
@@ -506,15 +507,11 @@ impl SubWithdrawalPort for SubWithdrawals {
                 "passkey": passkey,
                 "password": if matches!(choice, PasswordChoice::Generate) { "generated" } else { "chosen" },
             });
-            let (_, deliveries) = self
+            let (row, deliveries) = self
                 .changed(&mut tx, id, Some(("confirmed", holder(user), detail)), None)
                 .await?;
             self.commit(tx, deliveries).await?;
-        }
-        // Read again for the attempt number its keys carry.
-        let row = {
-            let mut conn = self.conn().await?;
-            self.row_of(&mut conn, user, id, false).await?
+            row
         };
         let withdrawal = self
             .fund(&row, funding::FundedBy::Customer(holder(user)))
@@ -546,7 +543,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         {
             return Err(conflict("form_closed"));
         }
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(
                 &mut tx,
                 id,
@@ -555,7 +552,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             )
             .await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     async fn begin_passkey(
@@ -601,7 +598,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             return Err(conflict("not_funded"));
         }
         let detail = serde_json::json!({ "passkey": passkey });
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(
                 &mut tx,
                 id,
@@ -612,7 +609,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         self.commit(tx, deliveries).await?;
         Ok(Revealed {
             qr_payload: qr_payload(&number, &password),
-            withdrawal,
+            withdrawal: row.withdrawal,
             password,
         })
     }
@@ -643,11 +640,11 @@ impl SubWithdrawalPort for SubWithdrawals {
             return Err(conflict("not_locked"));
         }
         let detail = serde_json::json!({ "passkey": passkey });
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(&mut tx, id, Some(("unlocked", holder(user), detail)), None)
             .await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     async fn ask_new_password(
@@ -680,7 +677,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         );
         let mut tx = self.begin().await?;
         let detail = serde_json::json!({ "consultation": talking.consultation.id.0 });
-        let (withdrawal, deliveries) = self
+        let (row, deliveries) = self
             .changed(
                 &mut tx,
                 id,
@@ -689,7 +686,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             )
             .await?;
         self.commit(tx, deliveries).await?;
-        Ok(withdrawal)
+        Ok(row.withdrawal)
     }
 
     async fn history(&self, caller: &Caller) -> Result<Vec<ConsultationRecord>, AppError> {

@@ -106,6 +106,11 @@ test('a code scanned twice works once; the customer sees both scans', async ({ i
   await phone.goto('/customer/activity');
   await expect(phone.getByText(/Your cash code was scanned at Shibuya Hikarie .*refused/)).toBeVisible();
   await expect(phone.getByText('Shibuya Station ATM asks you to decide')).toBeVisible();
+  // The server sends the notice as a code: the page words it in the reader's language.
+  await phone.getByRole('combobox', { name: 'Language' }).selectOption('ja');
+  await expect(phone.getByText(/Shibuya Hikarie（.*）でお客さまの出金コードが読み取られましたが、お断りしました/)).toBeVisible();
+  await expect(phone.getByText('Shibuya Station ATMから判断の依頼：ATMでの現金引き出し')).toBeVisible();
+  await phone.screenshot({ path: test.info().outputPath('notice-ja.png') });
 });
 
 test.describe('with codes that last four seconds', () => {

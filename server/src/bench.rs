@@ -50,7 +50,7 @@ fn fail(e: LedgerError) -> StartupError {
 pub async fn ledger(args: LedgerBenchArgs) -> Result<String, StartupError> {
     let db = open_database(&args.database_url).await?;
     let engine = db.engine();
-    let ledger = Ledger::start_with_batch(db.clone(), args.max_batch);
+    let ledger = Ledger::start_with_batch(db.clone(), args.max_batch, None);
     let funding = ledger
         .open_account(NewAccount::platform(
             AccountKind::Funding,

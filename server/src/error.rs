@@ -32,6 +32,41 @@ pub enum StartupError {
     Serve(String),
 }
 
+/// What a domain service fails with: a refusal the caller may see as it is,
+/// a ledger refusal, or a database failure whose cause only the log sees.
+/// `?` turns sqlx and ledger errors into it; the port turns it into an
+/// [`AppError`] (a database cause through [`internal`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::App(e) => e,
+            Error::Ledger(e) => e.into(),
+            Error::Db(e) => internal("database", e),
+        }
+    }
+}
+
+impl Error {
+    /// A conflict with the current state, by its stable reason code.
+    pub fn conflict(reason: &str) -> Error {
+        Error::App(AppError::Conflict {
+            reason: reason.into(),
+        })
+    }
+}
+
 /// Logs an unexpected failure with a reference and returns the safe error for the caller.
 pub fn internal(context: &'static str, cause: impl Display) -> AppError {
     let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();

@@ -15,7 +15,6 @@ use crate::{
     identity::Identity,
     ledger::Ledger,
     notify::Notifier,
-    sweep,
     system::SystemService,
 };
 
@@ -37,7 +36,7 @@ pub struct Running {
     pub ledger: Ledger,
     pub approvals: Approvals,
     pub notifier: Notifier,
-    /// Its sweep is run by hand in tests of rows left in flight.
+    /// Its due-work is run by hand in tests of expiry.
     pub sub_withdrawals: crate::sub_withdrawals::SubWithdrawals,
     /// Background tasks: hold expiry, approval expiry, event LISTEN.
     background: Vec<JoinHandle<()>>,
@@ -90,7 +89,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             url: crate::db::redact(&args.database.database_url),
             cause: e.to_string(),
         })?;
-    let ledger = Ledger::start(db.clone());
+    let (notifier, event_listener) = Notifier::start(db.clone(), &args.database.database_url)
+        .await
+        .map_err(|cause| StartupError::Database {
+            url: crate::db::redact(&args.database.database_url),
+            cause,
+        })?;
+    let ledger = Ledger::start(db.clone(), Some(notifier.publisher()));
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| StartupError::Listen {
@@ -125,12 +130,6 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
                 cause: format!("seeding demo data: {e}"),
             })?;
     }
-    let (notifier, event_listener) = Notifier::start(db.clone(), &args.database.database_url)
-        .await
-        .map_err(|cause| StartupError::Database {
-            url: crate::db::redact(&args.database.database_url),
-            cause,
-        })?;
     let identity = Arc::new(identity);
     let approvals = Approvals::new(
         db.clone(),
@@ -168,7 +167,6 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         ledger.clone(),
         identity.clone(),
         atms.clone(),
-        notifier.clone(),
         crate::sub_withdrawals::Terms {
             ttl_ms: args.sub_account_ttl_ms.clamp(1_000, 30 * 24 * 3600 * 1000),
             fee_yen: i64::from(args.code_withdrawal_fee_yen),
@@ -176,37 +174,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     );
     let hold_period = Duration::from_millis(args.expiry_sweep_ms.max(10));
     let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));
-    let background = vec![
-        sweep::every(hold_period, "expired holds", {
-            let ledger = ledger.clone();
-            move || {
-                let ledger = ledger.clone();
-                async move { ledger.expire_due().await }
-            }
-        }),
-        sweep::every(approval_period, "overdue approvals", {
-            let approvals = approvals.clone();
-            move || {
-                let approvals = approvals.clone();
-                async move { approvals.expire_due().await }
-            }
-        }),
-        sweep::every(approval_period, "expired cardless codes", {
-            let cardless = cardless.clone();
-            move || {
-                let cardless = cardless.clone();
-                async move { cardless.expire_due().await }
-            }
-        }),
-        sweep::every(approval_period, "due sub-accounts", {
-            let subs = sub_withdrawals.clone();
-            move || {
-                let subs = subs.clone();
-                async move { subs.settle_due().await }
-            }
-        }),
-        event_listener,
-    ];
+    let mut due = crate::due::Registry::default();
+    due.add(hold_period, Arc::new(ledger.clone()))
+        .add(approval_period, Arc::new(approvals.clone()))
+        .add(approval_period, Arc::new(cardless.clone()))
+        .add(approval_period, Arc::new(sub_withdrawals.clone()));
+    let mut background = due.start();
+    background.push(event_listener);
     let state = AppState {
         system: Arc::new(system),
         accounts: Arc::new(AccountsService::new(ledger.clone())),

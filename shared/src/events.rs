@@ -9,6 +9,7 @@ use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
     consultation::{ChatMessage, Consultation, Side},
     ids::{ApprovalId, ConsultationId},
+    money::Money,
     sub_withdrawal::SubWithdrawal,
 };
 
@@ -34,8 +35,9 @@ pub enum Event {
         state: ApprovalState,
         outcome: Outcome,
     },
-    /// A demo or staff message, already in words.
-    Notice { text: String },
+    /// Something the person should know, as a code with its particulars;
+    /// the app puts it in words, in the reader's language.
+    Notice { notice: Notice },
     /// A consultation this person is part of (or, for staff, one in the
     /// queue) was asked for, taken or ended.
     ConsultationChanged { consultation: Consultation },
@@ -54,6 +56,40 @@ impl Event {
     pub fn needs_attention(&self) -> bool {
         !matches!(self, Event::SubWithdrawalChanged { .. })
     }
+}
+
+/// What a notice says, by code; each carries what its words need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Notice {
+    /// Their cardless code was scanned at an ATM and refused: already used,
+    /// cancelled or expired.
+    CashCodeRefused { atm: String, address: String },
+    /// Their cardless code was scanned at an ATM without enough cash; the
+    /// money stays reserved.
+    CashCodeAtmShort { atm: String, address: String },
+    /// Their withdrawal sub-account locked after `tries` wrong passwords.
+    SubAccountLocked {
+        number: String,
+        tries: u32,
+        atm: String,
+    },
+    /// The clerk they are talking with asks them to confirm a new password.
+    NewPasswordAsked { clerk: String, number: String },
+    /// Their withdrawal sub-account was paid out at an ATM.
+    SubAccountTaken {
+        amount: Money,
+        fee: Money,
+        atm: String,
+    },
+    /// Their withdrawal sub-account expired unclaimed; `returned` (amount
+    /// and fee) is back in their account.
+    SubAccountReturned { amount: Money, returned: Money },
+    /// For staff: an ATM locked itself after `after` wrong codes in a row.
+    AtmLocked { atm: String, after: u32 },
+    /// A notice recorded as English text before notices became codes (a
+    /// migration wrapped the old rows); never written now.
+    LegacyText { text: String },
 }
 
 /// A message for someone's open pages that is not kept: it matters only

@@ -28,20 +28,13 @@ pub enum SubWithdrawalState {
     Opened,
     /// The customer sent the amount and is confirming with a passkey.
     Submitted,
-    /// Confirmed with the passkey; the money is on its way to the sub-account.
-    /// Nothing but finishing that move (or its refusal) takes a row out of it.
-    Funding,
-    /// Confirmed: the money is in the sub-account, waiting for an ATM.
+    /// Confirmed: the money is in the sub-account, waiting for an ATM (the
+    /// row and the money moved in one transaction).
     Ready,
     /// Five wrong passwords: no ATM will pay it until the customer unlocks it.
     Locked,
-    /// An ATM took it and is paying it out now. The ATM hands out cash only
-    /// once the row says `Dispensed`.
-    Dispensing,
-    /// An ATM took it and was cut off before the row said `Dispensed`, so
-    /// no cash came out: whatever its payout moved is being put back.
-    Reversing,
-    /// An ATM paid it out.
+    /// An ATM paid it out (the row and the payout committed together; the
+    /// ATM hands out cash only after that).
     Dispensed,
     /// It expired unclaimed; the money went back to the main account.
     Returned,
@@ -50,15 +43,12 @@ pub enum SubWithdrawalState {
 }
 
 impl SubWithdrawalState {
-    pub const ALL: [SubWithdrawalState; 11] = [
+    pub const ALL: [SubWithdrawalState; 8] = [
         SubWithdrawalState::Pushed,
         SubWithdrawalState::Opened,
         SubWithdrawalState::Submitted,
-        SubWithdrawalState::Funding,
         SubWithdrawalState::Ready,
         SubWithdrawalState::Locked,
-        SubWithdrawalState::Dispensing,
-        SubWithdrawalState::Reversing,
         SubWithdrawalState::Dispensed,
         SubWithdrawalState::Returned,
         SubWithdrawalState::Withdrawn,
@@ -69,11 +59,8 @@ impl SubWithdrawalState {
             SubWithdrawalState::Pushed => "pushed",
             SubWithdrawalState::Opened => "opened",
             SubWithdrawalState::Submitted => "submitted",
-            SubWithdrawalState::Funding => "funding",
             SubWithdrawalState::Ready => "ready",
             SubWithdrawalState::Locked => "locked",
-            SubWithdrawalState::Dispensing => "dispensing",
-            SubWithdrawalState::Reversing => "reversing",
             SubWithdrawalState::Dispensed => "dispensed",
             SubWithdrawalState::Returned => "returned",
             SubWithdrawalState::Withdrawn => "withdrawn",
@@ -90,12 +77,6 @@ impl SubWithdrawalState {
             self,
             SubWithdrawalState::Pushed | SubWithdrawalState::Opened | SubWithdrawalState::Submitted
         )
-    }
-
-    /// Holds its consultation's one open form: a form, or one whose money
-    /// is moving (a refusal makes it a form again).
-    pub const fn is_open(self) -> bool {
-        self.is_form() || matches!(self, SubWithdrawalState::Funding)
     }
 
     /// Money sits in the sub-account.
@@ -234,9 +215,6 @@ mod tests {
         }
         assert!(SubWithdrawalState::Opened.is_form());
         assert!(!SubWithdrawalState::Ready.is_form());
-        assert!(SubWithdrawalState::Funding.is_open());
-        assert!(!SubWithdrawalState::Funding.is_form());
-        assert!(!SubWithdrawalState::Ready.is_open());
         assert!(SubWithdrawalState::Locked.is_funded());
         assert!(!SubWithdrawalState::Returned.is_funded());
     }

@@ -86,7 +86,7 @@ pub fn ClerkForm(consultation: ConsultationId) -> impl IntoView {
         });
     };
     let list = move || forms.get().and_then(Result::ok).unwrap_or_default();
-    let open_form = move || list().into_iter().any(|w| w.state.is_open());
+    let open_form = move || list().into_iter().any(|w| w.state.is_form());
     let heading = format!("clerk-form-{consultation}");
     view! {
         <section class="clerk-form" aria-labelledby=heading.clone()>

@@ -10,6 +10,7 @@ pub mod header;
 pub mod lang;
 pub mod live_state;
 pub mod money;
+pub mod notice;
 pub mod page_title;
 pub mod video_call;
 pub mod view_shell;

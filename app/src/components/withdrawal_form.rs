@@ -310,8 +310,8 @@ pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
         for w in heard.get() {
             match all.iter_mut().find(|x| x.id == w.id) {
                 // A refetch may answer with an older state than the latest event, or a newer one.
-                Some(x) if !x.state.is_open() || !w.state.is_open() => {
-                    if !w.state.is_open() {
+                Some(x) if !x.state.is_form() || !w.state.is_form() => {
+                    if !w.state.is_form() {
                         *x = w;
                     }
                 }
@@ -321,7 +321,7 @@ pub fn PushedForms(consultation: shared::ids::ConsultationId) -> impl IntoView {
         }
         // One being funded stays: its confirming request may still answer
         // with the password, or with why the money could not move.
-        all.into_iter().rev().find(|w| w.state.is_open())
+        all.into_iter().rev().find(|w| w.state.is_form())
     };
     // Made here, not per form: the confirmed form's own live event may remove
     // it before its answer (with the password) arrives, and this must still run.

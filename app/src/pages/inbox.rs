@@ -16,6 +16,7 @@ use crate::components::{
     empty_state::EmptyState,
     error_notice::ErrorNotice,
     live_state::LiveState,
+    notice::notice_text,
 };
 use crate::i18n::*;
 use crate::live::use_live;
@@ -32,7 +33,9 @@ fn text(i18n: leptos_i18n::I18nContext<Locale>, event: &Event) -> AnyView {
         Event::ApprovalRequested {
             requester, kind, ..
         } => {
-            let (requester, kind) = (requester.clone(), kind_label(i18n, *kind));
+            // Worded as the page renders, so it follows a change of language.
+            let (requester, kind) = (requester.clone(), *kind);
+            let kind = move || kind_label(i18n, kind);
             t!(i18n, inbox.requested, requester, kind).into_any()
         }
         Event::ApprovalEnded { outcome, .. } => match outcome {
@@ -43,7 +46,7 @@ fn text(i18n: leptos_i18n::I18nContext<Locale>, event: &Event) -> AnyView {
             Outcome::Cancelled => t_string!(i18n, inbox.ended_cancelled).to_string(),
         }
         .into_any(),
-        Event::Notice { text } => text.clone().into_any(),
+        Event::Notice { notice } => notice_text(i18n, crate::components::lang::use_lang(), notice),
         Event::ConsultationChanged { consultation: c } => {
             let (customer, clerk) = (
                 c.customer_name.clone(),

@@ -25,16 +25,14 @@ use shared::{
     ports::{ApprovalsPort, Caller},
     AppError,
 };
-use sqlx::AnyConnection;
 use std::sync::Arc;
 
 use crate::{
-    audit,
-    db::Db,
-    error::internal,
+    db::{Db, Unit},
+    error::{internal, Error},
     http::rate_limit::Limiter,
     identity::{holder, Identity},
-    notify::{Delivery, Notifier},
+    notify::Notifier,
     system::now_ms,
 };
 
@@ -86,74 +84,11 @@ impl Approvals {
     /// Raises a request; the decider's open pages hear of it at once.
     pub async fn raise(&self, new: NewApproval) -> Result<Approval, AppError> {
         let mut tx = self.begin().await?;
-        let (approval, delivery) = self.raise_in(&mut tx, new).await?;
-        self.notifier
-            .commit(tx, vec![delivery])
-            .await
-            .map_err(|e| internal("approval", e))?;
+        let mut unit = Unit::new(&mut tx, self.db.engine(), now_ms());
+        let approval = raise_in(&mut unit, new).await?;
+        let deliveries = unit.finish().await.map_err(|e| internal("approval", e))?;
+        self.commit(tx, deliveries).await?;
         Ok(approval)
-    }
-
-    /// Raises a request inside the caller's transaction, so it stands or
-    /// falls with the caller's own change. Commit with [`Notifier::commit`]
-    /// and the returned delivery, so the decider hears of it at commit.
-    pub async fn raise_in(
-        &self,
-        tx: &mut AnyConnection,
-        new: NewApproval,
-    ) -> Result<(Approval, Delivery), AppError> {
-        if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
-            return Err(AppError::invalid("deadline", "out_of_range"));
-        }
-        if new.requester.trim().is_empty() || new.requester.chars().count() > MAX_REQUESTER_CHARS {
-            return Err(AppError::invalid("requester", "empty_or_too_long"));
-        }
-        if new.near.is_some() && new.context.place.is_none() {
-            return Err(AppError::invalid("near", "needs_a_place"));
-        }
-        let now = now_ms();
-        let mut approval = Approval {
-            id: ApprovalId(0),
-            kind: new.kind,
-            state: ApprovalState::Pending,
-            outcome: None,
-            requester: new.requester,
-            context: new.context,
-            near: new.near,
-            created_at_ms: now,
-            deadline_ms: now + new.ttl_ms,
-            decided_at_ms: None,
-        };
-        approval.id = store::insert(&mut *tx, new.decider, &approval)
-            .await
-            .map_err(|e| internal("approval", e))?;
-        let event = Event::ApprovalRequested {
-            approval: approval.id,
-            kind: approval.kind,
-            requester: approval.requester.clone(),
-            deadline_ms: approval.deadline_ms,
-            request: Some(Box::new(approval.clone())),
-        };
-        let delivery = self
-            .notifier
-            .record(&mut *tx, new.decider, &event)
-            .await
-            .map_err(|e| internal("approval", e))?;
-        let detail = serde_json::json!({
-            "kind": approval.kind.as_str(),
-            "decider": holder(new.decider),
-            "deadline_ms": approval.deadline_ms,
-        });
-        self.audit(
-            &mut *tx,
-            &approval.requester,
-            "approval.raised",
-            approval.id,
-            detail,
-            now,
-        )
-        .await?;
-        Ok((approval, delivery))
     }
 
     /// The requester withdraws a pending request.
@@ -203,26 +138,6 @@ impl Approvals {
             .map_err(|e| internal("approval", e))
     }
 
-    async fn audit(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        actor: &str,
-        action: &str,
-        id: ApprovalId,
-        detail: serde_json::Value,
-        now: i64,
-    ) -> Result<(), AppError> {
-        let event = audit::Event {
-            actor: actor.to_string(),
-            action: action.to_string(),
-            subject: format!("approval:{id}"),
-            detail: detail.to_string(),
-        };
-        audit::append(conn, &[event], now)
-            .await
-            .map_err(|e| internal("audit", e))
-    }
-
     /// Moves a pending request to `outcome`, once; explains a refusal.
     async fn conclude(
         &self,
@@ -232,46 +147,23 @@ impl Approvals {
         actor: &str,
         now: i64,
     ) -> Result<Approval, AppError> {
-        let proof_json = proof.as_ref().map(|p| p.to_string());
         let mut tx = self.begin().await?;
-        let changed = store::conclude(&mut tx, id, outcome, proof_json.as_deref(), now)
-            .await
-            .map_err(|e| internal("approval", e))?;
-        let found = store::get(&mut tx, id)
-            .await
-            .map_err(|e| internal("approval", e))?
-            .ok_or(AppError::NotFound)?;
-        if !changed {
-            return Err(refusal(&found.approval, now));
-        }
-        let delivery = self
-            .notifier
-            .record(
-                &mut tx,
-                found.decider,
-                &Event::ApprovalEnded {
-                    approval: id,
-                    state: outcome.state(),
-                    outcome,
-                },
-            )
-            .await
-            .map_err(|e| internal("approval", e))?;
-        let detail = serde_json::json!({ "outcome": outcome.as_str(), "proof": proof });
-        self.audit(
-            &mut tx,
-            actor,
-            &format!("approval.{}", outcome.state().as_str()),
-            id,
-            detail,
-            now,
-        )
-        .await?;
+        let mut unit = Unit::new(&mut tx, self.db.engine(), now);
+        let approval = conclude_in(&mut unit, id, outcome, proof, actor).await?;
+        let deliveries = unit.finish().await.map_err(|e| internal("approval", e))?;
+        self.commit(tx, deliveries).await?;
+        Ok(approval)
+    }
+
+    async fn commit(
+        &self,
+        tx: sqlx::Transaction<'static, sqlx::Any>,
+        deliveries: Vec<crate::notify::Delivery>,
+    ) -> Result<(), AppError> {
         self.notifier
-            .commit(tx, vec![delivery])
+            .commit(tx, deliveries)
             .await
-            .map_err(|e| internal("approval", e))?;
-        Ok(found.approval)
+            .map_err(|e| internal("approval", e))
     }
 
     /// The request, if `user` is the one who must decide it (to anyone else it does not exist).
@@ -300,6 +192,109 @@ impl Approvals {
         };
         self.per_person.check(id)?;
         Ok(*id)
+    }
+}
+
+/// Raises a request in the caller's unit of work (a flow's ledger job),
+/// so it stands or falls with the caller's own change; the decider hears
+/// of it at commit.
+pub async fn raise_in(unit: &mut Unit<'_>, new: NewApproval) -> Result<Approval, Error> {
+    if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
+        return Err(AppError::invalid("deadline", "out_of_range").into());
+    }
+    if new.requester.trim().is_empty() || new.requester.chars().count() > MAX_REQUESTER_CHARS {
+        return Err(AppError::invalid("requester", "empty_or_too_long").into());
+    }
+    if new.near.is_some() && new.context.place.is_none() {
+        return Err(AppError::invalid("near", "needs_a_place").into());
+    }
+    let now = unit.now_ms();
+    let mut approval = Approval {
+        id: ApprovalId(0),
+        kind: new.kind,
+        state: ApprovalState::Pending,
+        outcome: None,
+        requester: new.requester,
+        context: new.context,
+        near: new.near,
+        created_at_ms: now,
+        deadline_ms: now + new.ttl_ms,
+        decided_at_ms: None,
+    };
+    approval.id = store::insert(unit.conn(), new.decider, &approval).await?;
+    let event = Event::ApprovalRequested {
+        approval: approval.id,
+        kind: approval.kind,
+        requester: approval.requester.clone(),
+        deadline_ms: approval.deadline_ms,
+        request: Some(Box::new(approval.clone())),
+    };
+    unit.notify(new.decider, &event).await?;
+    let detail = serde_json::json!({
+        "kind": approval.kind.as_str(),
+        "decider": holder(new.decider),
+        "deadline_ms": approval.deadline_ms,
+    });
+    unit.audit(
+        approval.requester.clone(),
+        "approval.raised",
+        format!("approval:{}", approval.id),
+        detail,
+    );
+    Ok(approval)
+}
+
+/// The requester withdraws a pending request, in the requester's own unit
+/// of work; `false` when it was no longer pending.
+pub async fn cancel_in(unit: &mut Unit<'_>, id: ApprovalId, by: &str) -> Result<bool, Error> {
+    match conclude_in(unit, id, Outcome::Cancelled, None, by).await {
+        Ok(_) => Ok(true),
+        Err(Error::App(AppError::Conflict { .. })) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Moves a pending request to `outcome` in `unit`, once; explains a refusal.
+async fn conclude_in(
+    unit: &mut Unit<'_>,
+    id: ApprovalId,
+    outcome: Outcome,
+    proof: Option<serde_json::Value>,
+    actor: &str,
+) -> Result<Approval, Error> {
+    let now = unit.now_ms();
+    let proof_json = proof.as_ref().map(|p| p.to_string());
+    let changed = store::conclude(unit.conn(), id, outcome, proof_json.as_deref(), now).await?;
+    let found = store::get(unit.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !changed {
+        return Err(refusal(&found.approval, now).into());
+    }
+    let event = Event::ApprovalEnded {
+        approval: id,
+        state: outcome.state(),
+        outcome,
+    };
+    unit.notify(found.decider, &event).await?;
+    let detail = serde_json::json!({ "outcome": outcome.as_str(), "proof": proof });
+    unit.audit(
+        actor,
+        format!("approval.{}", outcome.state().as_str()),
+        format!("approval:{id}"),
+        detail,
+    );
+    Ok(found.approval)
+}
+
+#[async_trait]
+impl crate::due::DueWork for Approvals {
+    fn what(&self) -> &'static str {
+        "overdue approvals"
+    }
+
+    async fn run_due(&self) -> Result<usize, Error> {
+        Ok(self.expire_due().await?)
     }
 }
 

@@ -145,14 +145,14 @@ impl AtmFleet {
             let staff = crate::identity::store::staff_ids(&self.db)
                 .await
                 .map_err(|e| internal("atm", e))?;
-            let text = format!(
-                "ATM {} locked after {LOCK_AFTER_BAD_CODES} wrong codes in a row. Check it, then issue a new kiosk code.",
-                atm.name
-            );
+            let event = shared::events::Event::Notice {
+                notice: shared::events::Notice::AtmLocked {
+                    atm: atm.name.clone(),
+                    after: LOCK_AFTER_BAD_CODES as u32,
+                },
+            };
             for id in staff {
-                self.notifier
-                    .notify(id, &shared::events::Event::Notice { text: text.clone() })
-                    .await?;
+                self.notifier.notify(id, &event).await?;
             }
         }
         Ok(())

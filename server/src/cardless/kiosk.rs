@@ -12,19 +12,24 @@ use async_trait::async_trait;
 use shared::{
     approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
     cardless::{KioskStep, KioskWithdrawal, WithdrawalState},
-    events::Event,
+    events::{Event, Notice},
     ids::WithdrawalId,
-    ledger::{AccountKind, TransferCode, TransferRequest},
+    ledger::AccountKind,
     ports::KioskPort,
     AppError,
 };
 
-use super::{key, store, Cardless, CLEARING_SETTING, SCOPE};
+use super::{jobs::Dispense, store, Cardless, SCOPE};
+use crate::{
+    approvals::{self, NewApproval},
+    atms::store::AtmRow,
+    error::{internal, Error},
+    identity::session,
+    ledger::{FlowJob, Locks, Work},
+    system::now_ms,
+};
 
 const FEE_INCOME_SETTING: &str = "fee_income_account";
-use crate::{
-    approvals::NewApproval, atms::store::AtmRow, error::internal, identity::session, system::now_ms,
-};
 
 /// How long the phone has to confirm a scan (never past the code's own expiry).
 const CONFIRM_MS: i64 = 2 * 60 * 1000;
@@ -43,12 +48,10 @@ fn conflict(reason: &str) -> AppError {
 
 impl Cardless {
     /// The withdrawal a QR payload or a typed short code names, if the code is right.
-    async fn find(&self, code: &str) -> Result<Option<store::Stored>, AppError> {
+    async fn find(&self, code: &str) -> Result<Option<store::Stored>, Error> {
         let code = code.trim();
         if let Some(token) = code.strip_prefix("anshin:cw:") {
-            return store::by_token(&self.db, &session::hash(token))
-                .await
-                .map_err(|e| internal("cardless", e));
+            return Ok(store::by_token(&self.db, &session::hash(token)).await?);
         }
         let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let Some((number, pin)) = typed.split_once('-') else {
@@ -57,10 +60,7 @@ impl Cardless {
         let (Ok(number), true) = (number.parse::<i64>(), pin.len() == 6) else {
             return Ok(None);
         };
-        let Some(found) = store::get(&self.db, WithdrawalId(number))
-            .await
-            .map_err(|e| internal("cardless", e))?
-        else {
+        let Some(found) = store::get(self.db.pool(), WithdrawalId(number)).await? else {
             return Ok(None);
         };
         let hash = PasswordHash::new(&found.pin_hash).map_err(|e| internal("pin hash", e))?;
@@ -70,86 +70,64 @@ impl Cardless {
             .then_some(found))
     }
 
-    async fn tell_owner(&self, owner: shared::ids::UserId, atm: &AtmRow, what: &str) {
-        let text = format!(
-            "Your cash code was scanned at {} ({}): {what}",
-            atm.name, atm.address
-        );
-        if let Err(e) = self.notifier.notify(owner, &Event::Notice { text }).await {
+    async fn tell_owner(&self, owner: shared::ids::UserId, notice: Notice) {
+        let event = Event::Notice { notice };
+        if let Err(e) = self.notifier.notify(owner, &event).await {
             tracing::warn!(error = %e, "could not tell the customer about a scan");
         }
     }
 
     /// Posts the hold, moves the cash out of the cassette and takes the fee,
-    /// once; returns when the withdrawal was dispensed, or `None` when its
-    /// reservation was released first (cancelled or expired).
-    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<Option<i64>, AppError> {
-        let id = found.withdrawal.id;
-        let clearing = self
-            .ledger
-            .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
-            .await?;
-        let mut items = vec![
-            (
-                key(&format!("cw:w:{id}:post"))?,
-                TransferRequest::PostPending {
-                    pending_id: found.hold,
-                    amount: None,
-                },
-            ),
-            (
-                key(&format!("cw:w:{id}:cash"))?,
-                TransferRequest::Single {
-                    debit: clearing,
-                    credit: atm.cassette,
-                    amount: found.withdrawal.amount,
-                    code: TransferCode::Withdrawal,
-                    reference: format!("Cash from {}", atm.name),
-                },
-            ),
-        ];
-        let fee = found.withdrawal.fee;
-        if fee.amount_minor > 0 {
-            let income = self
+    /// once, with the row marked dispensed in the same job; returns when it
+    /// was dispensed, or `None` when its reservation was released first
+    /// (cancelled or expired).
+    async fn dispense(&self, found: &store::Stored, atm: &AtmRow) -> Result<Option<i64>, Error> {
+        let job = Dispense {
+            id: found.withdrawal.id,
+            hold: found.hold,
+            atm: atm.id,
+            atm_name: atm.name.clone(),
+            clearing: self.clearing().await?,
+            cassette: atm.cassette,
+            fee_income: self
                 .ledger
                 .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
-                .await?;
-            items.push((
-                key(&format!("cw:w:{id}:fee"))?,
-                TransferRequest::Single {
-                    debit: clearing,
-                    credit: income,
-                    amount: fee,
-                    code: TransferCode::Fee,
-                    reference: format!("Cardless withdrawal fee ({})", atm.name),
-                },
-            ));
+                .await?,
+            amount: found.withdrawal.amount,
+            fee: found.withdrawal.fee,
+        };
+        match self.ledger.run(SCOPE, job).await {
+            Err(Error::App(AppError::Conflict { .. })) => Ok(None),
+            other => other,
         }
-        match self.ledger.transfer_linked(SCOPE, items).await {
-            Ok(_) => {}
-            // Cancelled or expired a moment before: nothing moved, nothing to give out.
-            Err(crate::ledger::LedgerError::HoldNotPending { .. }) => return Ok(None),
-            Err(e) => return Err(e.into()),
+    }
+}
+
+/// Takes a scanned code for its ATM and asks the phone to confirm, in one job.
+#[derive(Debug)]
+struct Scan {
+    id: WithdrawalId,
+    atm: shared::ids::AtmId,
+    owner: shared::ids::UserId,
+    approval: NewApproval,
+}
+
+#[async_trait]
+impl FlowJob for Scan {
+    type Output = shared::approval::Approval;
+
+    fn locks(&self) -> Locks {
+        Locks::new().user(self.owner)
+    }
+
+    async fn run(&self, w: &mut Work<'_>) -> Result<Self::Output, Error> {
+        let now = w.unit.now_ms();
+        if !store::take_for(w.unit.conn(), self.id, self.atm, now).await? {
+            return Err(Error::conflict("code_used"));
         }
-        let detail = serde_json::json!({
-            "amount_yen": found.withdrawal.amount.amount_minor,
-            "fee_yen": fee.amount_minor,
-        });
-        self.close_row(
-            id,
-            WithdrawalState::Dispensed,
-            &format!("atm:{}", atm.id),
-            detail.to_string(),
-        )
-        .await?;
-        // Another request may have ended it first: its time is the receipt's.
-        Ok(Some(
-            store::get(&self.db, id)
-                .await
-                .map_err(|e| internal("cardless", e))?
-                .and_then(|s| s.withdrawal.ended_at_ms)
-                .unwrap_or_else(now_ms),
-        ))
+        let approval = approvals::raise_in(&mut w.unit, self.approval.clone()).await?;
+        store::set_approval(w.unit.conn(), self.id, approval.id).await?;
+        Ok(approval)
     }
 }
 
@@ -172,70 +150,49 @@ impl KioskPort for Cardless {
             WithdrawalState::Expired => Some("code_expired"),
         };
         if let Some(reason) = refusal {
-            self.tell_owner(
-                found.owner,
-                &atm,
-                "refused (already used, cancelled or expired).",
-            )
-            .await;
+            let notice = Notice::CashCodeRefused {
+                atm: atm.name.clone(),
+                address: atm.address.clone(),
+            };
+            self.tell_owner(found.owner, notice).await;
             return Err(conflict(reason));
         }
         let cash = self.ledger.balance(atm.cassette).await?.available();
         if cash.amount_minor < w.amount.amount_minor {
-            self.tell_owner(
-                found.owner,
-                &atm,
-                "this ATM does not have enough cash; your money is still reserved.",
-            )
-            .await;
+            let notice = Notice::CashCodeAtmShort {
+                atm: atm.name.clone(),
+                address: atm.address.clone(),
+            };
+            self.tell_owner(found.owner, notice).await;
             return Err(conflict("atm_short_of_cash"));
         }
         // Taking the code, raising the request on the phone and linking the two commit together.
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        if !store::take_for(&mut tx, w.id, atm.id, now)
-            .await
-            .map_err(|e| internal("cardless", e))?
-        {
-            return Err(conflict("code_used"));
-        }
-        let (approval, delivery) = self
-            .approvals
-            .raise_in(
-                &mut tx,
-                NewApproval {
-                    kind: ApprovalKind::CardlessWithdrawal,
-                    decider: found.owner,
-                    requester: format!("{} ATM", atm.name),
-                    context: ApprovalContext {
-                        amount: Some(w.amount),
-                        fee: (w.fee.amount_minor > 0).then_some(w.fee),
-                        payee: None,
-                        place: Some(Place {
-                            name: atm.name.clone(),
-                            at: atm.at,
-                        }),
-                        warnings: vec![Warning::PhoneScam],
-                        reasons: vec![atm.address.clone()],
-                    },
-                    near: Some(NearRule {
-                        within_m: NEAR_ATM_M,
+        let scan = Scan {
+            id: w.id,
+            atm: atm.id,
+            owner: found.owner,
+            approval: NewApproval {
+                kind: ApprovalKind::CardlessWithdrawal,
+                decider: found.owner,
+                requester: format!("{} ATM", atm.name),
+                context: ApprovalContext {
+                    amount: Some(w.amount),
+                    fee: (w.fee.amount_minor > 0).then_some(w.fee),
+                    payee: None,
+                    place: Some(Place {
+                        name: atm.name.clone(),
+                        at: atm.at,
                     }),
-                    ttl_ms: CONFIRM_MS.min(w.expires_at_ms - now).max(1),
+                    warnings: vec![Warning::PhoneScam],
+                    reasons: vec![atm.address.clone()],
                 },
-            )
-            .await?;
-        store::set_approval(&mut tx, w.id, approval.id)
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        self.notifier
-            .commit(tx, vec![delivery])
-            .await
-            .map_err(|e| internal("cardless", e))?;
+                near: Some(NearRule {
+                    within_m: NEAR_ATM_M,
+                }),
+                ttl_ms: CONFIRM_MS.min(w.expires_at_ms - now).max(1),
+            },
+        };
+        let approval = self.ledger.run(SCOPE, scan).await?;
         Ok(KioskWithdrawal {
             id: w.id,
             amount: w.amount,
@@ -252,9 +209,9 @@ impl KioskPort for Cardless {
         id: WithdrawalId,
     ) -> Result<KioskWithdrawal, AppError> {
         let atm = self.atms.active_kiosk(device).await?;
-        let found = store::get(&self.db, id)
+        let found = store::get(self.db.pool(), id)
             .await
-            .map_err(|e| internal("cardless", e))?
+            .map_err(Error::from)?
             .filter(|f| f.atm == Some(atm.id))
             .ok_or(AppError::NotFound)?;
         let at_kiosk = |step| KioskWithdrawal {

@@ -7,6 +7,7 @@
 //! expiry releases the hold. Limits: whole thousands, per withdrawal and
 //! per day (Japan time).
 
+mod jobs;
 mod kiosk;
 pub mod store;
 
@@ -22,16 +23,15 @@ use shared::{
         check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
     },
     ids::{AccountId, UserId, WithdrawalId},
-    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest, TransferState},
+    ledger::{AccountKind, IdempotencyKey},
     money::Money,
     ports::{Caller, CardlessPort},
     AppError,
 };
 
 use crate::{
-    audit,
     db::Db,
-    error::internal,
+    error::{internal, Error},
     identity::{holder, session},
     ledger::Ledger,
     system::now_ms,
@@ -127,94 +127,54 @@ impl Cardless {
         Ok((session::hash(&token), token, pin_hash, pin))
     }
 
-    /// Marks an open withdrawal `state` and audits it, in one transaction;
-    /// `true` when this call ended it (another may have first).
-    async fn close_row(
-        &self,
-        id: WithdrawalId,
-        state: WithdrawalState,
-        actor: &str,
-        detail: String,
-    ) -> Result<bool, AppError> {
-        let now = now_ms();
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        let ended = store::end(&mut tx, id, state, now)
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        if ended {
-            let event = audit::Event {
-                actor: actor.into(),
-                action: format!("cardless.{}", state.as_str()),
-                subject: format!("withdrawal:{id}"),
-                detail,
-            };
-            audit::append(&mut tx, &[event], now)
-                .await
-                .map_err(|e| internal("audit", e))?;
-        }
-        tx.commit().await.map_err(|e| internal("cardless", e))?;
-        Ok(ended)
-    }
-
-    /// Ends an open withdrawal as `state`, releasing its hold; audited.
+    /// Ends an open withdrawal as `state`, releasing its hold, in one
+    /// ledger job; `true` when this call ended it (another may have first).
     async fn end(
         &self,
         found: &store::Stored,
         state: WithdrawalState,
         actor: &str,
-    ) -> Result<bool, AppError> {
-        let id = found.withdrawal.id;
-        let void = TransferRequest::VoidPending {
-            pending_id: found.hold,
+    ) -> Result<bool, Error> {
+        let job = jobs::End {
+            id: found.withdrawal.id,
+            owner: found.owner,
+            hold: found.hold,
+            approval: found.approval,
+            state,
+            actor: actor.to_string(),
         };
-        // The hold may already have expired in the ledger; that releases it too.
-        match self
+        self.ledger.run(SCOPE, job).await
+    }
+
+    async fn clearing(&self) -> Result<AccountId, Error> {
+        Ok(self
             .ledger
-            .transfer(SCOPE, &key(&format!("cw:w:{id}:release"))?, void)
-            .await
-        {
-            Ok(_) => {}
-            // An ATM dispensed it a moment ago: the money is gone, so it does not end this way.
-            Err(crate::ledger::LedgerError::HoldNotPending {
-                state: TransferState::Posted,
-                ..
-            }) => return Ok(false),
-            Err(crate::ledger::LedgerError::HoldNotPending { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let ended = self.close_row(id, state, actor, "{}".into()).await?;
-        // The phone need not decide about a withdrawal that is over.
-        if let (true, Some(approval)) = (ended, found.approval) {
-            match self.approvals.cancel(approval, "system").await {
-                Ok(_) | Err(AppError::Conflict { .. }) => {}
-                Err(e) => tracing::warn!(error = %e, "could not withdraw the phone's request"),
-            }
-        }
-        Ok(ended)
+            .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
+            .await?)
     }
 
     /// Expires open withdrawals past their time; returns how many.
-    pub async fn expire_due(&self) -> Result<usize, AppError> {
+    pub async fn expire_due(&self) -> Result<usize, Error> {
         let mut n = 0;
-        for id in store::overdue(&self.db, now_ms(), HOLD_GRACE_MS)
-            .await
-            .map_err(|e| internal("cardless", e))?
-        {
-            if let Some(found) = store::get(&self.db, id)
-                .await
-                .map_err(|e| internal("cardless", e))?
-            {
+        for id in store::overdue(&self.db, now_ms(), HOLD_GRACE_MS).await? {
+            if let Some(found) = store::get(self.db.pool(), id).await? {
                 if self.end(&found, WithdrawalState::Expired, "system").await? {
                     n += 1;
                 }
             }
         }
         Ok(n)
+    }
+}
+
+#[async_trait]
+impl crate::due::DueWork for Cardless {
+    fn what(&self) -> &'static str {
+        "expired cardless codes"
+    }
+
+    async fn run_due(&self) -> Result<usize, Error> {
+        self.expire_due().await
     }
 }
 
@@ -229,7 +189,7 @@ impl CardlessPort for Cardless {
     ) -> Result<Prepared, AppError> {
         let user = owner(caller)?;
         check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
-        let hold_key = key(&format!("cw:req:{user}:{request_key}"))?;
+        let client_key = key(request_key)?;
         // Someone else's account does not exist for this caller; nor, for cash, does a
         // withdrawal sub-account (its money is promised to the code that goes with it).
         if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str())
@@ -237,113 +197,22 @@ impl CardlessPort for Cardless {
         {
             return Err(AppError::NotFound);
         }
-        let now = now_ms();
-        let day = start_of_day_jst(now);
-        // A quick answer before anything is reserved; the count that decides is taken under a lock below.
-        let used = store::used_since(self.db.pool(), user, day)
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        if used + yen > MAX_PER_DAY_YEN {
-            return Err(AppError::invalid("amount", "over_daily_limit"));
-        }
-        let clearing = self
-            .ledger
-            .platform_account(CLEARING_SETTING, AccountKind::Funding, "Cardless clearing")
-            .await?;
-        let hold = self
-            .ledger
-            .transfer(
-                SCOPE,
-                &hold_key,
-                TransferRequest::Pending {
-                    debit: account,
-                    credit: clearing,
-                    // The fee is reserved with the cash, so a confirmed withdrawal can always pay it.
-                    amount: Money::jpy(yen + self.terms.fee_yen),
-                    code: TransferCode::Withdrawal,
-                    reference: "Cardless withdrawal (reserved)".into(),
-                    // Longer than the code: a confirmation just before expiry can still be dispensed.
-                    timeout_ms: self.terms.ttl_ms + 2 * HOLD_GRACE_MS,
-                },
-            )
-            .await?;
-        // A retried request whose reservation was since released (refused, or
-        // cancelled and expired) must not show a code with nothing behind it.
-        if hold.state != TransferState::Pending {
-            return Err(AppError::Conflict {
-                reason: "withdrawal_not_ready".into(),
-            });
-        }
         let (token_hash, token, pin_hash, pin) = self.codes()?;
-        // The withdrawal and its audit entry (or its new codes) are written together.
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        store::lock_owner(&mut tx, user)
-            .await
-            .map_err(|e| internal("cardless", e))?;
-        let (found, fresh) = store::insert(
-            &mut tx,
-            store::Insert {
-                owner: user,
-                account,
-                yen,
-                fee_yen: self.terms.fee_yen,
-                hold: hold.id,
-                key: request_key,
-                token_hash: &token_hash,
-                pin_hash: &pin_hash,
-                now_ms: now,
-                expires_at_ms: now + self.terms.ttl_ms,
-            },
-        )
-        .await
-        .map_err(|e| internal("cardless", e))?;
+        let job = jobs::Prepare {
+            owner: user,
+            account,
+            clearing: self.clearing().await?,
+            yen,
+            fee_yen: self.terms.fee_yen,
+            client_key,
+            token_hash,
+            pin_hash,
+            ttl_ms: self.terms.ttl_ms,
+            // Longer than the code: a confirmation just before expiry can still be dispensed.
+            timeout_ms: self.terms.ttl_ms + 2 * HOLD_GRACE_MS,
+        };
+        let found = self.ledger.run(SCOPE, job).await?;
         let id = found.withdrawal.id;
-        if fresh
-            && store::used_since(&mut *tx, user, day)
-                .await
-                .map_err(|e| internal("cardless", e))?
-                > MAX_PER_DAY_YEN
-        {
-            // Another withdrawal prepared at the same moment took what was left of today's limit.
-            tx.rollback().await.map_err(|e| internal("cardless", e))?;
-            let void = TransferRequest::VoidPending {
-                pending_id: hold.id,
-            };
-            self.ledger
-                .transfer(
-                    SCOPE,
-                    &key(&format!("cw:req:{user}:{request_key}:undo"))?,
-                    void,
-                )
-                .await?;
-            return Err(AppError::invalid("amount", "over_daily_limit"));
-        }
-        if fresh {
-            let event = audit::Event {
-                actor: holder(user),
-                action: "cardless.prepared".into(),
-                subject: format!("withdrawal:{id}"),
-                detail: serde_json::json!({ "amount_yen": yen, "fee_yen": self.terms.fee_yen, "account": account.0 })
-                    .to_string(),
-            };
-            audit::append(&mut tx, &[event], now)
-                .await
-                .map_err(|e| internal("audit", e))?;
-        } else if !store::recode(&mut tx, id, &token_hash, &pin_hash)
-            .await
-            .map_err(|e| internal("cardless", e))?
-        {
-            // A retry of a request whose withdrawal has moved on: nothing to show again.
-            return Err(AppError::Conflict {
-                reason: "withdrawal_not_ready".into(),
-            });
-        }
-        tx.commit().await.map_err(|e| internal("cardless", e))?;
         Ok(Prepared {
             withdrawal: found.withdrawal,
             qr_payload: qr_payload(&token),
@@ -355,10 +224,10 @@ impl CardlessPort for Cardless {
         let user = owner(caller)?;
         let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms()))
             .await
-            .map_err(|e| internal("cardless", e))?;
+            .map_err(Error::from)?;
         let recent = store::of_user(&self.db, user, LISTED)
             .await
-            .map_err(|e| internal("cardless", e))?;
+            .map_err(Error::from)?;
         Ok(CashOverview {
             fee: Money::jpy(self.terms.fee_yen),
             left_today: Money::jpy((MAX_PER_DAY_YEN - used).max(0)),
@@ -368,23 +237,22 @@ impl CardlessPort for Cardless {
 
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError> {
         let user = owner(caller)?;
-        let found = store::get(&self.db, id)
+        let found = store::get(self.db.pool(), id)
             .await
-            .map_err(|e| internal("cardless", e))?
+            .map_err(Error::from)?
             .filter(|s| s.owner == user)
             .ok_or(AppError::NotFound)?;
-        if !found.withdrawal.state.is_open()
-            || !self
-                .end(&found, WithdrawalState::Cancelled, &holder(user))
-                .await?
+        if !self
+            .end(&found, WithdrawalState::Cancelled, &holder(user))
+            .await?
         {
             return Err(AppError::Conflict {
                 reason: "withdrawal_not_open".into(),
             });
         }
-        store::get(&self.db, id)
+        store::get(self.db.pool(), id)
             .await
-            .map_err(|e| internal("cardless", e))?
+            .map_err(Error::from)?
             .map(|s| s.withdrawal)
             .ok_or(AppError::NotFound)
     }

@@ -25,23 +25,23 @@ pub struct Stored {
 }
 
 fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
-    let state: String = r.try_get(3)?;
+    let state: String = r.try_get("state")?;
     Ok(Stored {
-        owner: UserId(r.try_get(7)?),
-        hold: TransferId(r.try_get(6)?),
-        atm: r.try_get::<Option<i64>, _>(8)?.map(AtmId),
-        approval: r.try_get::<Option<i64>, _>(9)?.map(ApprovalId),
-        pin_hash: r.try_get(10)?,
+        owner: UserId(r.try_get("user_id")?),
+        hold: TransferId(r.try_get("hold_transfer")?),
+        atm: r.try_get::<Option<i64>, _>("atm_id")?.map(AtmId),
+        approval: r.try_get::<Option<i64>, _>("approval_id")?.map(ApprovalId),
+        pin_hash: r.try_get("pin_hash")?,
         withdrawal: Withdrawal {
-            id: WithdrawalId(r.try_get(0)?),
-            account: AccountId(r.try_get(1)?),
-            amount: Money::jpy(r.try_get(2)?),
-            fee: Money::jpy(r.try_get(11)?),
+            id: WithdrawalId(r.try_get("id")?),
+            account: AccountId(r.try_get("account")?),
+            amount: Money::jpy(r.try_get("amount_yen")?),
+            fee: Money::jpy(r.try_get("fee_yen")?),
             state: WithdrawalState::parse(&state)
                 .ok_or_else(|| sqlx::Error::Decode(format!("unknown state {state:?}").into()))?,
-            created_at_ms: r.try_get(4)?,
-            expires_at_ms: r.try_get(5)?,
-            ended_at_ms: r.try_get(12)?,
+            created_at_ms: r.try_get("created_at_ms")?,
+            expires_at_ms: r.try_get("expires_at_ms")?,
+            ended_at_ms: r.try_get("ended_at_ms")?,
         },
     })
 }
@@ -60,16 +60,12 @@ pub struct Insert<'a> {
     pub expires_at_ms: i64,
 }
 
-/// Inserts a withdrawal, or (same person, same key) finds the one already there.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    w: Insert<'_>,
-) -> Result<(Stored, bool), sqlx::Error> {
-    let inserted = sqlx::query(&format!(
+/// Inserts a new withdrawal (its hold made in the same transaction).
+pub async fn insert(conn: &mut AnyConnection, w: Insert<'_>) -> Result<Stored, sqlx::Error> {
+    let row = sqlx::query(&format!(
         "INSERT INTO cardless_withdrawals (user_id, account, amount_yen, hold_transfer, request_key, \
          token_hash, pin_hash, state, created_at_ms, expires_at_ms, fee_yen) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', $8, $9, $10) \
-         ON CONFLICT (user_id, request_key) DO NOTHING RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'ready', $8, $9, $10) RETURNING {COLUMNS}"
     ))
     .bind(w.owner.0)
     .bind(w.account.0)
@@ -81,19 +77,27 @@ pub async fn insert(
     .bind(w.now_ms)
     .bind(w.expires_at_ms)
     .bind(w.fee_yen)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = inserted {
-        return Ok((stored(&row)?, true));
-    }
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 AND request_key = $2"
-    ))
-    .bind(w.owner.0)
-    .bind(w.key)
     .fetch_one(conn)
     .await?;
-    Ok((stored(&row)?, false))
+    stored(&row)
+}
+
+/// The withdrawal a person's request key made, if any.
+pub async fn by_request(
+    conn: &mut AnyConnection,
+    owner: UserId,
+    key: &str,
+) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 AND request_key = $2"
+    ))
+    .bind(owner.0)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(stored)
+    .transpose()
 }
 
 /// New codes for a withdrawal still waiting for an ATM.
@@ -114,12 +118,15 @@ pub async fn recode(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get(db: &Db, id: WithdrawalId) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn get<'e, E>(ex: E, id: WithdrawalId) -> Result<Option<Stored>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cardless_withdrawals WHERE id = $1"
     ))
     .bind(id.0)
-    .fetch_optional(db.pool())
+    .fetch_optional(ex)
     .await?
     .as_ref()
     .map(stored)
@@ -156,16 +163,6 @@ where
     row.try_get(0)
 }
 
-/// Locks the person's row until the transaction ends, so two withdrawals
-/// prepared at once are counted against the daily limit one after the other.
-pub async fn lock_owner(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET event_seq = event_seq WHERE id = $1")
-        .bind(user.0)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Ends an open withdrawal; `true` when this call did it.
 pub async fn end(
     conn: &mut AnyConnection,
@@ -179,6 +176,26 @@ pub async fn end(
     )
     .bind(id.0)
     .bind(state.as_str())
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The ATM that scanned a withdrawal the phone confirmed pays it out:
+/// `true` when this call did it.
+pub async fn dispensed(
+    conn: &mut AnyConnection,
+    id: WithdrawalId,
+    atm: AtmId,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE cardless_withdrawals SET state = 'dispensed', ended_at_ms = $3 \
+         WHERE id = $1 AND state = 'awaiting_phone' AND atm_id = $2",
+    )
+    .bind(id.0)
+    .bind(atm.0)
     .bind(now_ms)
     .execute(conn)
     .await?;

@@ -15,8 +15,10 @@ use std::time::Duration;
 
 use crate::error::StartupError;
 
+mod unit;
 mod url;
 
+pub use unit::Unit;
 pub use url::redact;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -10,12 +10,16 @@ mod accounts;
 mod apply;
 pub mod check;
 mod error;
+pub mod keys;
 mod transfers;
+mod work;
 mod writer;
 
 pub use accounts::NewAccount;
 pub use apply::{MAX_AMOUNT_MINOR, MAX_REFERENCE_CHARS, MAX_TIMEOUT_MS};
 pub use error::LedgerError;
+pub use keys::{Flow, Key, Purpose};
+pub use work::{FlowJob, Locks, Moved, Work};
 pub use writer::MAX_BATCH;
 
 use shared::{
@@ -28,7 +32,7 @@ use shared::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{db::Db, system::now_ms};
+use crate::{db::Db, error::Error, notify::Publisher, system::now_ms};
 use apply::Op;
 use writer::Job;
 
@@ -44,16 +48,36 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Starts the writers for `db`.
-    pub fn start(db: Db) -> Ledger {
-        Self::start_with_batch(db, writer::MAX_BATCH)
+    /// Starts the writers for `db`; flows' events go to `publisher` after commit.
+    pub fn start(db: Db, publisher: Option<Publisher>) -> Ledger {
+        Self::start_with_batch(db, writer::MAX_BATCH, publisher)
     }
 
     /// As [`Ledger::start`], committing at most `max_batch` requests per
     /// transaction; 1 turns group commit off (for measuring what it buys).
-    pub fn start_with_batch(db: Db, max_batch: usize) -> Ledger {
-        let queue = writer::spawn(db.clone(), max_batch.clamp(1, writer::MAX_BATCH));
+    pub fn start_with_batch(db: Db, max_batch: usize, publisher: Option<Publisher>) -> Ledger {
+        let queue = writer::spawn(db.clone(), max_batch.clamp(1, writer::MAX_BATCH), publisher);
         Ledger { db, queue }
+    }
+
+    /// Runs a flow's job (its money and its own writes) in one savepoint of
+    /// a group-commit batch; answers after COMMIT.
+    pub async fn run<J: FlowJob>(&self, scope: &str, job: J) -> Result<J::Output, Error> {
+        let (reply, answer) = oneshot::channel();
+        let queued = Job::Flow {
+            scope: scope.to_string(),
+            locks: job.locks(),
+            job: Box::new(job),
+            reply,
+        };
+        self.queue
+            .send(queued)
+            .await
+            .map_err(|_| LedgerError::ShuttingDown)?;
+        let out = answer.await.map_err(|_| LedgerError::ShuttingDown)??;
+        out.downcast::<J::Output>()
+            .map(|out| *out)
+            .map_err(|_| Error::Db(sqlx::Error::Protocol("a job answered another type".into())))
     }
 
     pub async fn open_account(&self, account: NewAccount) -> Result<AccountId, LedgerError> {
@@ -136,7 +160,7 @@ impl Ledger {
         items: Vec<(String, Op)>,
     ) -> Result<Vec<Transfer>, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let job = Job {
+        let job = Job::Transfers {
             scope: scope.to_string(),
             items,
             reply,
@@ -232,6 +256,17 @@ impl Ledger {
 
     pub async fn check(&self) -> Result<check::Report, LedgerError> {
         Ok(check::check(self.db.pool()).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::due::DueWork for Ledger {
+    fn what(&self) -> &'static str {
+        "expired holds"
+    }
+
+    async fn run_due(&self) -> Result<usize, Error> {
+        Ok(self.expire_due().await?)
     }
 }
 

@@ -14,28 +14,80 @@
 //!
 //! Every new transfer is also appended to the audit trail in the same
 //! transaction, so the ledger and its audit record commit or fail together.
+//! A flow job (see [`super::work`]) runs in a savepoint of its own like a
+//! transfer, and its audit entries and events are kept only if it succeeds;
+//! the audit chain's head is taken once per batch, after the last job, and
+//! committed events reach open pages only after COMMIT.
 
-use shared::{ids::AccountId, ledger::Transfer, ledger::TransferRequest, system::DbEngine};
-use std::{collections::BTreeSet, sync::Arc};
+use shared::{
+    ids::{AccountId, UserId},
+    ledger::Transfer,
+    ledger::TransferRequest,
+    system::DbEngine,
+};
+use std::{any::Any, collections::BTreeSet, sync::Arc};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::{
     apply::{apply, Op},
     error::LedgerError,
+    work::{Erased, Locks, Work},
 };
-use crate::{audit, db::Db, system::now_ms};
+use crate::{
+    audit,
+    db::{Db, Unit},
+    error::Error,
+    notify::{Delivery, Publisher},
+    system::now_ms,
+};
 
 /// Most jobs committed in one transaction; bounds the latency a batch adds.
 pub const MAX_BATCH: usize = 512;
 /// Requests waiting for a writer before callers are made to wait to enqueue.
 pub const QUEUE_CAPACITY: usize = 8192;
+/// Times a batch PostgreSQL aborted (deadlock, serialization) is run again.
+const RETRIES: usize = 3;
 
-/// One caller's request: one operation, or several linked ones (all or nothing).
-#[derive(Debug)]
-pub struct Job {
-    pub scope: String,
-    pub items: Vec<(String, Op)>,
-    pub reply: oneshot::Sender<Result<Vec<Transfer>, LedgerError>>,
+pub type FlowAnswer = Result<Box<dyn Any + Send>, Error>;
+
+/// What one caller asked for.
+pub enum Job {
+    /// One operation, or several linked ones (all or nothing).
+    Transfers {
+        scope: String,
+        items: Vec<(String, Op)>,
+        reply: oneshot::Sender<Result<Vec<Transfer>, LedgerError>>,
+    },
+    /// A flow's money and its own writes, together.
+    Flow {
+        scope: String,
+        locks: Locks,
+        job: Box<dyn Erased>,
+        reply: oneshot::Sender<FlowAnswer>,
+    },
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Job::Transfers { scope, items, .. } => f
+                .debug_struct("Transfers")
+                .field("scope", scope)
+                .field("items", items)
+                .finish(),
+            Job::Flow { scope, locks, .. } => f
+                .debug_struct("Flow")
+                .field("scope", scope)
+                .field("locks", locks)
+                .finish(),
+        }
+    }
+}
+
+/// One job's answer, before it is sent.
+enum Answer {
+    Transfers(Result<Vec<Transfer>, LedgerError>),
+    Flow(FlowAnswer),
 }
 
 pub fn writers_for(engine: DbEngine) -> usize {
@@ -46,15 +98,16 @@ pub fn writers_for(engine: DbEngine) -> usize {
 }
 
 /// Starts the writers, each committing up to `max_batch` jobs at a time;
-/// they stop when every sender is gone.
-pub fn spawn(db: Db, max_batch: usize) -> mpsc::Sender<Job> {
+/// they stop when every sender is gone. Events the jobs record go to
+/// `publisher` once their batch has committed.
+pub fn spawn(db: Db, max_batch: usize, publisher: Option<Publisher>) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let rx = Arc::new(Mutex::new(rx));
     for _ in 0..writers_for(db.engine()) {
-        let (db, rx) = (db.clone(), rx.clone());
+        let (db, rx, publisher) = (db.clone(), rx.clone(), publisher.clone());
         tokio::spawn(async move {
             while let Some(jobs) = next_batch(&rx, max_batch).await {
-                commit_batch(&db, jobs).await;
+                commit_batch(&db, jobs, publisher.as_ref()).await;
             }
         });
     }
@@ -75,31 +128,63 @@ async fn next_batch(rx: &Mutex<mpsc::Receiver<Job>>, max_batch: usize) -> Option
     Some(jobs)
 }
 
-async fn commit_batch(db: &Db, jobs: Vec<Job>) {
-    match run_batch(db, &jobs).await {
-        Ok(results) => {
-            for (job, result) in jobs.into_iter().zip(results) {
-                let _ = job.reply.send(result);
+/// PostgreSQL gave up the transaction to break a deadlock or a
+/// serialization conflict: nothing was committed, and running it again may work.
+fn worth_retrying(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01" || c == "40001")
+}
+
+async fn commit_batch(db: &Db, jobs: Vec<Job>, publisher: Option<&Publisher>) {
+    let mut outcome = run_batch(db, &jobs).await;
+    for _ in 0..RETRIES {
+        match &outcome {
+            Err(e) if worth_retrying(e) => {
+                tracing::warn!(error = %e, jobs = jobs.len(), "ledger batch aborted by the database; running it again");
+                outcome = run_batch(db, &jobs).await;
+            }
+            _ => break,
+        }
+    }
+    match outcome {
+        Ok((answers, deliveries)) => {
+            if let Some(p) = publisher {
+                p.published(deliveries);
+            }
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                match (job, answer) {
+                    (Job::Transfers { reply, .. }, Answer::Transfers(a)) => {
+                        let _ = reply.send(a);
+                    }
+                    (Job::Flow { reply, .. }, Answer::Flow(a)) => {
+                        let _ = reply.send(a);
+                    }
+                    _ => unreachable!("answers follow their jobs"),
+                }
             }
         }
         Err(e) => {
             tracing::error!(error = %e, jobs = jobs.len(), "ledger batch failed; nothing was committed");
             for job in jobs {
-                let _ = job
-                    .reply
-                    .send(Err(LedgerError::Database(sqlx::Error::Protocol(
-                        e.to_string(),
-                    ))));
+                let failed = || sqlx::Error::Protocol(e.to_string());
+                match job {
+                    Job::Transfers { reply, .. } => {
+                        let _ = reply.send(Err(LedgerError::Database(failed())));
+                    }
+                    Job::Flow { reply, .. } => {
+                        let _ = reply.send(Err(Error::Db(failed())));
+                    }
+                }
             }
         }
     }
 }
 
+type Outcome = (Vec<Answer>, Vec<Delivery>);
+
 /// Runs every job in one transaction; an `Err` means nothing was committed.
-async fn run_batch(
-    db: &Db,
-    jobs: &[Job],
-) -> Result<Vec<Result<Vec<Transfer>, LedgerError>>, sqlx::Error> {
+async fn run_batch(db: &Db, jobs: &[Job]) -> Result<Outcome, sqlx::Error> {
     let mut conn = db.pool().acquire().await?;
     let begin = match db.engine() {
         DbEngine::Sqlite => "BEGIN IMMEDIATE",
@@ -129,63 +214,89 @@ async fn run_jobs(
     engine: DbEngine,
     conn: &mut sqlx::AnyConnection,
     jobs: &[Job],
-) -> Result<Vec<Result<Vec<Transfer>, LedgerError>>, sqlx::Error> {
+) -> Result<Outcome, sqlx::Error> {
     if engine == DbEngine::Postgres {
-        lock_accounts(conn, jobs).await?;
+        lock_batch(conn, jobs).await?;
     }
     let now = now_ms();
-    let mut results = Vec::with_capacity(jobs.len());
+    let mut answers = Vec::with_capacity(jobs.len());
     let mut audited = Vec::new();
+    let mut deliveries = Vec::new();
     for job in jobs {
         sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
-        let mut done = Vec::with_capacity(job.items.len());
-        let mut fresh = Vec::new();
-        let mut failed = None;
-        for (index, (key, op)) in job.items.iter().enumerate() {
-            match apply(conn, &job.scope, key, op, now).await {
-                Ok(applied) => {
-                    if applied.fresh {
-                        fresh.push(audit_event(&job.scope, &applied.transfer));
-                    }
-                    done.push(applied.transfer);
+        let kept = match job {
+            Job::Transfers { scope, items, .. } => {
+                let (answer, mut fresh) = run_transfers(conn, scope, items, now).await;
+                let ok = answer.is_ok();
+                if ok {
+                    audited.append(&mut fresh);
                 }
-                Err(cause) => {
-                    failed = Some(if job.items.len() > 1 {
-                        LedgerError::LinkedFailed {
-                            index,
-                            cause: Box::new(cause),
-                        }
-                    } else {
-                        cause
-                    });
-                    break;
-                }
+                answers.push(Answer::Transfers(answer));
+                ok
             }
+            Job::Flow {
+                scope, locks, job, ..
+            } => {
+                let unit = Unit::in_writer(&mut *conn, engine, now, &locks.users);
+                let mut work = Work::new(unit, scope, locks);
+                let answer = job.run(&mut work).await;
+                let (mut audit, mut told) = work.unit.into_parts();
+                let ok = answer.is_ok();
+                if ok {
+                    audited.append(&mut audit);
+                    deliveries.append(&mut told);
+                }
+                answers.push(Answer::Flow(answer));
+                ok
+            }
+        };
+        if !kept {
+            sqlx::query("ROLLBACK TO SAVEPOINT job")
+                .execute(&mut *conn)
+                .await?;
         }
-        match failed {
-            None => {
-                sqlx::query("RELEASE SAVEPOINT job")
-                    .execute(&mut *conn)
-                    .await?;
-                audited.append(&mut fresh);
-                results.push(Ok(done));
+        sqlx::query("RELEASE SAVEPOINT job")
+            .execute(&mut *conn)
+            .await?;
+    }
+    audit::append(conn, &audited, now).await?;
+    Ok((answers, deliveries))
+}
+
+/// Linked transfers: all of them, or (at the first refusal) none.
+async fn run_transfers(
+    conn: &mut sqlx::AnyConnection,
+    scope: &str,
+    items: &[(String, Op)],
+    now: i64,
+) -> (Result<Vec<Transfer>, LedgerError>, Vec<audit::Event>) {
+    let mut done = Vec::with_capacity(items.len());
+    let mut fresh = Vec::new();
+    for (index, (key, op)) in items.iter().enumerate() {
+        match apply(conn, scope, key, op, now).await {
+            Ok(applied) => {
+                if applied.fresh {
+                    fresh.push(audit_event(scope, &applied.transfer));
+                }
+                done.push(applied.transfer);
             }
-            Some(e) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT job")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("RELEASE SAVEPOINT job")
-                    .execute(&mut *conn)
-                    .await?;
-                results.push(Err(e));
+            Err(cause) => {
+                let e = if items.len() > 1 {
+                    LedgerError::LinkedFailed {
+                        index,
+                        cause: Box::new(cause),
+                    }
+                } else {
+                    cause
+                };
+                return (Err(e), Vec::new());
             }
         }
     }
-    audit::append(conn, &audited, now).await?;
-    Ok(results)
+    (Ok(done), fresh)
 }
 
-fn audit_event(scope: &str, t: &Transfer) -> audit::Event {
+pub(super) fn audit_event(scope: &str, t: &Transfer) -> audit::Event {
     audit::Event {
         actor: scope.to_string(),
         action: format!("ledger.{}", t.kind.as_str()),
@@ -194,32 +305,57 @@ fn audit_event(scope: &str, t: &Transfer) -> audit::Event {
     }
 }
 
-/// Locks, in ascending id order, every account the batch may change.
-async fn lock_accounts(conn: &mut sqlx::AnyConnection, jobs: &[Job]) -> Result<(), sqlx::Error> {
-    let mut ids = BTreeSet::new();
-    for (_, op) in jobs.iter().flat_map(|j| &j.items) {
-        match op {
-            Op::Client(TransferRequest::Single { debit, credit, .. })
-            | Op::Client(TransferRequest::Pending { debit, credit, .. }) => {
-                ids.extend([debit.0, credit.0]);
-            }
-            _ => {
-                if let Some(hold) = op.hold() {
-                    ids.extend(hold_accounts(conn, hold.0).await?.iter().map(|a| a.0));
+/// Locks, in ascending id order, every account the batch may change, then
+/// every person whose events it may record.
+async fn lock_batch(conn: &mut sqlx::AnyConnection, jobs: &[Job]) -> Result<(), sqlx::Error> {
+    let mut accounts = BTreeSet::new();
+    let mut users = BTreeSet::<UserId>::new();
+    for job in jobs {
+        match job {
+            Job::Transfers { items, .. } => {
+                for (_, op) in items {
+                    match op {
+                        Op::Client(TransferRequest::Single { debit, credit, .. })
+                        | Op::Client(TransferRequest::Pending { debit, credit, .. }) => {
+                            accounts.extend([debit.0, credit.0]);
+                        }
+                        _ => {
+                            if let Some(hold) = op.hold() {
+                                accounts
+                                    .extend(hold_accounts(conn, hold.0).await?.iter().map(|a| a.0));
+                            }
+                        }
+                    }
                 }
+            }
+            Job::Flow { locks, .. } => {
+                accounts.extend(locks.accounts.iter().map(|a| a.0));
+                for hold in &locks.holds {
+                    accounts.extend(hold_accounts(conn, hold.0).await?.iter().map(|a| a.0));
+                }
+                users.extend(locks.users.iter().copied());
             }
         }
     }
+    lock_rows(conn, "ledger_accounts", &accounts).await?;
+    lock_rows(conn, "users", &users.iter().map(|u| u.0).collect()).await
+}
+
+async fn lock_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    ids: &BTreeSet<i64>,
+) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT id FROM ledger_accounts WHERE id IN ({}) ORDER BY id FOR UPDATE",
+        "SELECT id FROM {table} WHERE id IN ({}) ORDER BY id FOR UPDATE",
         placeholders.join(", ")
     );
     let mut query = sqlx::query(&sql);
-    for id in &ids {
+    for id in ids {
         query = query.bind(*id);
     }
     query.fetch_all(&mut *conn).await?;

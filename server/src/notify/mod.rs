@@ -92,22 +92,16 @@ impl Notifier {
         user: UserId,
         event: &Event,
     ) -> Result<Delivery, sqlx::Error> {
-        let notification = store::insert(conn, user, event, now_us()).await?;
-        let delivery = Delivery { user, notification };
-        if self.db.engine() == DbEngine::Postgres {
-            let mut payload =
-                serde_json::to_string(&delivery).map_err(|e| sqlx::Error::Encode(e.into()))?;
-            if payload.len() > MAX_NOTIFY_PAYLOAD {
-                // Too big for NOTIFY: every reader re-reads its inbox instead.
-                payload = RESYNC.to_string();
-            }
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(payload)
-                .execute(&mut *conn)
-                .await?;
+        record(conn, self.db.engine(), user, event).await
+    }
+
+    /// What hands committed events to this process's open pages, for the
+    /// ledger's writers, which commit flows' events themselves.
+    pub fn publisher(&self) -> Publisher {
+        Publisher {
+            engine: self.db.engine(),
+            hub: self.hub.clone(),
         }
-        Ok(delivery)
     }
 
     /// Commits `tx` and then hands its events to open pages. Runs as a task
@@ -156,15 +150,8 @@ impl Notifier {
         Ok(())
     }
 
-    /// Hands committed events to this process's open channels (PostgreSQL's
-    /// NOTIFY has already done so for every instance).
     fn published(&self, deliveries: Vec<Delivery>) {
-        if self.db.engine() == DbEngine::Sqlite {
-            for d in deliveries {
-                // No receiver means no page is open: the inbox still has it.
-                let _ = self.hub.send(Signal::Event(Arc::new(d)));
-            }
-        }
+        self.publisher().published(deliveries);
     }
 
     /// Records and publishes one event in a transaction of its own.
@@ -198,6 +185,51 @@ impl Notifier {
     /// The person's newest event number (0 before their first).
     pub async fn last_seq(&self, user: UserId) -> Result<i64, sqlx::Error> {
         store::last_seq(&self.db, user).await
+    }
+}
+
+/// Records `event` for `user` in the transaction `conn` belongs to; on
+/// PostgreSQL its NOTIFY goes out with that transaction's commit.
+pub async fn record(
+    conn: &mut AnyConnection,
+    engine: DbEngine,
+    user: UserId,
+    event: &Event,
+) -> Result<Delivery, sqlx::Error> {
+    let notification = store::insert(conn, user, event, now_us()).await?;
+    let delivery = Delivery { user, notification };
+    if engine == DbEngine::Postgres {
+        let mut payload =
+            serde_json::to_string(&delivery).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        if payload.len() > MAX_NOTIFY_PAYLOAD {
+            // Too big for NOTIFY: every reader re-reads its inbox instead.
+            payload = RESYNC.to_string();
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(delivery)
+}
+
+/// Hands committed events to this process's open channels (PostgreSQL's
+/// NOTIFY has already done so for every instance).
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    engine: DbEngine,
+    hub: broadcast::Sender<Signal>,
+}
+
+impl Publisher {
+    pub fn published(&self, deliveries: Vec<Delivery>) {
+        if self.engine == DbEngine::Sqlite {
+            for d in deliveries {
+                // No receiver means no page is open: the inbox still has it.
+                let _ = self.hub.send(Signal::Event(Arc::new(d)));
+            }
+        }
     }
 }
 

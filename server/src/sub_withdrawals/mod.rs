@@ -5,12 +5,12 @@
 //! the customer. Its password is argon2id-hashed at once and shown only in
 //! the confirming customer's answer: no clerk-facing answer, event, audit
 //! entry or log line carries it. Unclaimed money returns to the main
-//! account when the sub-account expires.
+//! account when the sub-account expires. Every change of a row is one
+//! ledger job (see [`jobs`]), with its money when it moves any.
 
-mod funding;
+mod jobs;
 mod kiosk;
 pub mod store;
-mod sweep;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
@@ -20,11 +20,9 @@ use async_trait::async_trait;
 use shared::{
     cardless::check_amount,
     consultation::ConsultationState,
-    events::Event,
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId, UserId},
-    ledger::{AccountKind, IdempotencyKey},
-    money::Currency,
+    ledger::AccountKind,
     ports::{Caller, SubWithdrawalPort},
     sub_withdrawal::{
         check_password, qr_payload, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal,
@@ -32,17 +30,14 @@ use shared::{
     },
     AppError,
 };
-use sqlx::AnyConnection;
 use std::sync::Arc;
 
 use crate::{
-    audit,
     consultations::store as consultations,
     db::Db,
-    error::internal,
+    error::{internal, Error},
     identity::{holder, Identity},
-    ledger::{Ledger, NewAccount},
-    notify::{Delivery, Notifier},
+    ledger::Ledger,
     system::now_ms,
 };
 
@@ -51,9 +46,8 @@ const SCOPE: &str = "sub_withdrawal";
 const LISTED: i64 = 20;
 /// Consultations in the staff history.
 const HISTORY: i64 = 100;
-/// How long a row may stay in flight (`funding`, `dispensing`) before the
-/// sweep takes its request for cut off and settles it from the ledger.
-const IN_FLIGHT_MS: i64 = 60_000;
+/// Expired rows returned per page of a pass.
+const PAGE: i64 = 200;
 
 /// How withdrawals arranged in consultations are set up.
 #[derive(Debug, Clone, Copy)]
@@ -70,22 +64,13 @@ pub struct SubWithdrawals {
     ledger: Ledger,
     identity: Arc<Identity>,
     atms: Arc<crate::atms::AtmFleet>,
-    notifier: Notifier,
     terms: Terms,
-}
-
-fn db_error(e: sqlx::Error) -> AppError {
-    internal("sub_withdrawal", e)
 }
 
 fn conflict(reason: &str) -> AppError {
     AppError::Conflict {
         reason: reason.into(),
     }
-}
-
-fn key(s: &str) -> Result<IdempotencyKey, AppError> {
-    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", "malformed"))
 }
 
 fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
@@ -157,7 +142,6 @@ impl SubWithdrawals {
         ledger: Ledger,
         identity: Arc<Identity>,
         atms: Arc<crate::atms::AtmFleet>,
-        notifier: Notifier,
         terms: Terms,
     ) -> Self {
         SubWithdrawals {
@@ -165,100 +149,42 @@ impl SubWithdrawals {
             ledger,
             identity,
             atms,
-            notifier,
             terms,
         }
     }
 
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
-        self.db.pool().begin().await.map_err(db_error)
-    }
-
-    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, AppError> {
-        self.db.pool().acquire().await.map_err(db_error)
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, Error> {
+        Ok(self.db.pool().acquire().await?)
     }
 
     /// The row, if `user` is its customer (or, with `clerk_too`, its clerk);
     /// for anyone else it does not exist.
     async fn row_of(
         &self,
-        conn: &mut AnyConnection,
         user: UserId,
         id: SubWithdrawalId,
         clerk_too: bool,
-    ) -> Result<store::Stored, AppError> {
-        store::get(conn, id)
-            .await
-            .map_err(db_error)?
+    ) -> Result<store::Stored, Error> {
+        let mut conn = self.conn().await?;
+        Ok(store::get(&mut conn, id)
+            .await?
             .filter(|s| s.customer == user || (clerk_too && s.clerk == user))
-            .ok_or(AppError::NotFound)
+            .ok_or(AppError::NotFound)?)
     }
 
-    async fn fresh(
+    /// Runs one change of a row as a ledger job.
+    async fn change(
         &self,
-        conn: &mut AnyConnection,
-        id: SubWithdrawalId,
-    ) -> Result<SubWithdrawal, AppError> {
-        store::get(conn, id)
-            .await
-            .map_err(db_error)?
-            .map(|s| s.withdrawal)
-            .ok_or(AppError::NotFound)
-    }
-
-    /// Tells both sides the row changed (and audits `action`, when given),
-    /// within `conn`'s transaction; returns the stored row as it is now.
-    async fn changed(
-        &self,
-        conn: &mut AnyConnection,
-        id: SubWithdrawalId,
-        audit_as: Option<(&str, String, serde_json::Value)>,
-        notice: Option<String>,
-    ) -> Result<(store::Stored, Vec<Delivery>), AppError> {
-        let found = store::get(conn, id)
-            .await
-            .map_err(db_error)?
-            .ok_or(AppError::NotFound)?;
-        let event = Event::SubWithdrawalChanged {
-            withdrawal: found.withdrawal.clone(),
+        found: &store::Stored,
+        what: jobs::What,
+    ) -> Result<SubWithdrawal, Error> {
+        let job = jobs::Change {
+            id: found.withdrawal.id,
+            customer: found.customer,
+            clerk: found.clerk,
+            what,
         };
-        let mut deliveries = Vec::new();
-        for user in [found.customer, found.clerk] {
-            deliveries.push(
-                self.notifier
-                    .record(conn, user, &event)
-                    .await
-                    .map_err(db_error)?,
-            );
-        }
-        if let Some(text) = notice {
-            deliveries.push(
-                self.notifier
-                    .record(conn, found.customer, &Event::Notice { text })
-                    .await
-                    .map_err(db_error)?,
-            );
-        }
-        if let Some((action, actor, detail)) = audit_as {
-            let entry = audit::Event {
-                actor,
-                action: format!("sub_withdrawal.{action}"),
-                subject: format!("sub_withdrawal:{id}"),
-                detail: detail.to_string(),
-            };
-            audit::append(conn, &[entry], now_ms())
-                .await
-                .map_err(|e| internal("audit", e))?;
-        }
-        Ok((found, deliveries))
-    }
-
-    async fn commit(
-        &self,
-        tx: sqlx::Transaction<'static, sqlx::Any>,
-        deliveries: Vec<Delivery>,
-    ) -> Result<(), AppError> {
-        self.notifier.commit(tx, deliveries).await.map_err(db_error)
+        self.ledger.run(SCOPE, job).await
     }
 
     /// Checks a fresh passkey assertion for `purpose` (user verification required).
@@ -276,46 +202,68 @@ impl SubWithdrawals {
             .credential)
     }
 
-    /// Opens the row's sub-account once (a retry finds the one already opened).
-    async fn sub_account(
-        &self,
-        found: &store::Stored,
-        expires_at_ms: i64,
-    ) -> Result<AccountId, AppError> {
-        if let Some(sub) = found.withdrawal.sub_account {
-            return Ok(sub);
-        }
-        let mut account = NewAccount::held_by(
-            &holder(found.customer),
-            AccountKind::WithdrawalSub,
-            Currency::Jpy,
-            "Withdrawal sub-account",
-        );
-        account.owner = found.account;
-        account.deadline_ms = Some(expires_at_ms);
-        let opened = self.ledger.open_account(account).await?;
-        let mut conn = self.conn().await?;
-        store::set_sub_account(&mut conn, found.withdrawal.id, opened)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| internal("sub_withdrawal", "sub-account not recorded"))
-    }
-
     /// A sub-account number no row has yet (numbers are random; on the rare
     /// clash, draw again).
-    async fn free_number(&self) -> Result<String, AppError> {
+    async fn free_number(&self) -> Result<String, Error> {
         let mut conn = self.conn().await?;
         for _ in 0..5 {
             let number = new_number();
-            if store::by_number(&mut conn, &number)
-                .await
-                .map_err(db_error)?
-                .is_none()
-            {
+            if store::by_number(&mut conn, &number).await?.is_none() {
                 return Ok(number);
             }
         }
-        Err(internal("sub_withdrawal", "no free number"))
+        Err(internal("sub_withdrawal", "no free number").into())
+    }
+
+    /// Returns the money of every expired sub-account to its main account;
+    /// returns how many. One that cannot be returned now is logged and
+    /// skipped, so it never holds up the rows after it.
+    pub async fn return_expired(&self) -> Result<usize, Error> {
+        let (mut after, mut returned) = (SubWithdrawalId(0), 0);
+        loop {
+            let page = {
+                let mut conn = self.conn().await?;
+                store::expired(&mut conn, now_ms(), after, PAGE).await?
+            };
+            let Some(last) = page.last() else {
+                return Ok(returned);
+            };
+            after = *last;
+            for id in page {
+                match self.give_back(id).await {
+                    Ok(()) => returned += 1,
+                    Err(e) => tracing::warn!(
+                        withdrawal = %id, error = %e,
+                        "could not return an expired sub-account; the next pass tries again"
+                    ),
+                }
+            }
+        }
+    }
+
+    async fn give_back(&self, id: SubWithdrawalId) -> Result<(), Error> {
+        let mut conn = self.conn().await?;
+        let Some(found) = store::get(&mut conn, id).await? else {
+            return Ok(());
+        };
+        drop(conn);
+        let (Some(main), Some(sub)) = (found.account, found.withdrawal.sub_account) else {
+            return Err(internal("sub_withdrawal", "funded row without accounts").into());
+        };
+        self.change(&found, jobs::What::Return { main, sub })
+            .await
+            .map(|_| ())
+    }
+}
+
+#[async_trait]
+impl crate::due::DueWork for SubWithdrawals {
+    fn what(&self) -> &'static str {
+        "expired sub-accounts"
+    }
+
+    async fn run_due(&self) -> Result<usize, Error> {
+        self.return_expired().await
     }
 }
 
@@ -331,39 +279,22 @@ impl SubWithdrawalPort for SubWithdrawals {
         if let Some(yen) = suggested_yen {
             check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
         }
-        let mut tx = self.begin().await?;
-        let found = consultations::get(&mut tx, consultation)
-            .await
-            .map_err(db_error)?
-            .filter(|c| c.clerk == Some(clerk))
-            .ok_or(AppError::NotFound)?;
-        // Held until this commits, so the consultation cannot end with a form
-        // appearing after it (which its end would not have withdrawn).
-        if !consultations::hold_active(&mut tx, consultation)
-            .await
-            .map_err(db_error)?
-        {
-            return Err(conflict("consultation_not_active"));
-        }
-        let id = store::insert(
-            &mut tx,
+        let found = {
+            let mut conn = self.conn().await?;
+            consultations::get(&mut conn, consultation)
+                .await
+                .map_err(Error::from)?
+                .filter(|c| c.clerk == Some(clerk))
+                .ok_or(AppError::NotFound)?
+        };
+        let job = jobs::Push {
             consultation,
-            found.customer,
+            customer: found.customer,
             clerk,
             suggested_yen,
-            self.terms.fee_yen,
-            now_ms(),
-        )
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| conflict("form_open"))?;
-        let detail =
-            serde_json::json!({ "consultation": consultation.0, "suggested_yen": suggested_yen });
-        let (row, deliveries) = self
-            .changed(&mut tx, id, Some(("pushed", holder(clerk), detail)), None)
-            .await?;
-        self.commit(tx, deliveries).await?;
-        Ok(row.withdrawal)
+            fee_yen: self.terms.fee_yen,
+        };
+        Ok(self.ledger.run(SCOPE, job).await?)
     }
 
     async fn of_consultation(
@@ -375,12 +306,12 @@ impl SubWithdrawalPort for SubWithdrawals {
         let mut conn = self.conn().await?;
         let found = consultations::get(&mut conn, consultation)
             .await
-            .map_err(db_error)?
+            .map_err(Error::from)?
             .filter(|c| c.side_of(user).is_some())
             .ok_or(AppError::NotFound)?;
         Ok(store::for_clerk(&mut conn, consultation, found.customer)
             .await
-            .map_err(db_error)?
+            .map_err(Error::from)?
             .into_iter()
             .map(|s| s.withdrawal)
             .collect())
@@ -391,26 +322,15 @@ impl SubWithdrawalPort for SubWithdrawals {
         let mut conn = self.conn().await?;
         Ok(store::of_customer(&mut conn, user, LISTED)
             .await
-            .map_err(db_error)?
+            .map_err(Error::from)?
             .into_iter()
             .map(|s| s.withdrawal)
             .collect())
     }
 
     async fn open(&self, caller: &Caller, id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
-        let user = signed_in(caller)?;
-        let mut tx = self.begin().await?;
-        self.row_of(&mut tx, user, id, false).await?;
-        if !store::step(&mut tx, id, &[S::Pushed], S::Opened)
-            .await
-            .map_err(db_error)?
-        {
-            // Opened already, or moved on: nothing to tell anyone.
-            return self.fresh(&mut tx, id).await;
-        }
-        let (row, deliveries) = self.changed(&mut tx, id, None, None).await?;
-        self.commit(tx, deliveries).await?;
-        Ok(row.withdrawal)
+        let found = self.row_of(signed_in(caller)?, id, false).await?;
+        Ok(self.change(&found, jobs::What::Open).await?)
     }
 
     async fn begin_confirm(
@@ -429,19 +349,13 @@ impl SubWithdrawalPort for SubWithdrawals {
             .into_iter()
             .find(|a| a.id == account && a.kind == AccountKind::CustomerMain)
             .ok_or(AppError::NotFound)?;
-        let mut tx = self.begin().await?;
-        let found = self.row_of(&mut tx, user, id, false).await?;
+        let found = self.row_of(user, id, false).await?;
+        // A quick answer; the ledger decides when the money moves.
         if main.available().amount_minor < yen + found.withdrawal.fee.amount_minor {
             return Err(AppError::invalid("amount", "insufficient_funds"));
         }
-        if !store::submit(&mut tx, id, account, yen)
-            .await
-            .map_err(db_error)?
-        {
-            return Err(conflict("form_closed"));
-        }
-        let (_, deliveries) = self.changed(&mut tx, id, None, None).await?;
-        self.commit(tx, deliveries).await?;
+        self.change(&found, jobs::What::Submit { account, yen })
+            .await?;
         self.identity
             .begin_reauth(user, &confirm_purpose(id, account, yen))
             .await
@@ -456,10 +370,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         credential_json: &str,
     ) -> Result<Revealed, AppError> {
         let user = signed_in(caller)?;
-        let found = {
-            let mut conn = self.conn().await?;
-            self.row_of(&mut conn, user, id, false).await?
-        };
+        let found = self.row_of(user, id, false).await?;
         let (S::Submitted, Some(main), Some(amount)) = (
             found.withdrawal.state,
             found.account,
@@ -475,47 +386,18 @@ impl SubWithdrawalPort for SubWithdrawals {
             .await?;
         let hash = hash_password(password.clone()).await?;
         let number = self.free_number().await?;
-        let expires_at_ms = now_ms() + self.terms.ttl_ms;
-        self.sub_account(&found, expires_at_ms).await?;
-        // As committed: its attempt number is what the funding keys carry.
-        let row = {
-            let mut tx = self.begin().await?;
-            if !consultations::hold_active(&mut tx, found.withdrawal.consultation)
-                .await
-                .map_err(db_error)?
-            {
-                return Err(conflict("consultation_not_active"));
-            }
-            let funding = store::Funding {
-                account: main,
-                yen: amount.amount_minor,
-                number: &number,
-                password_hash: &hash,
-                expires_at_ms,
-            };
-            // Only the amount and account the passkey confirmed: a second
-            // begin-confirm with another amount makes this one fail.
-            if !store::start_funding(&mut tx, id, &funding, now_ms())
-                .await
-                .map_err(db_error)?
-            {
-                return Err(conflict("form_closed"));
-            }
-            let detail = serde_json::json!({
-                "amount_yen": amount.amount_minor,
-                "fee_yen": found.withdrawal.fee.amount_minor,
-                "passkey": passkey,
-                "password": if matches!(choice, PasswordChoice::Generate) { "generated" } else { "chosen" },
-            });
-            let (row, deliveries) = self
-                .changed(&mut tx, id, Some(("confirmed", holder(user), detail)), None)
-                .await?;
-            self.commit(tx, deliveries).await?;
-            row
+        let confirm = jobs::Confirm {
+            consultation: found.withdrawal.consultation,
+            main,
+            amount,
+            fee: found.withdrawal.fee,
+            number: number.clone(),
+            hash: jobs::Hash(hash),
+            expires_at_ms: now_ms() + self.terms.ttl_ms,
+            passkey,
+            chosen: matches!(choice, PasswordChoice::Chosen(_)),
         };
-        let withdrawal = self
-            .fund(&row, funding::FundedBy::Customer(holder(user)))
-            .await?;
+        let withdrawal = self.change(&found, jobs::What::Confirm(confirm)).await?;
         Ok(Revealed {
             qr_payload: qr_payload(&number, &password),
             withdrawal,
@@ -529,30 +411,10 @@ impl SubWithdrawalPort for SubWithdrawals {
         id: SubWithdrawalId,
     ) -> Result<SubWithdrawal, AppError> {
         let user = signed_in(caller)?;
-        let mut tx = self.begin().await?;
-        self.row_of(&mut tx, user, id, true).await?;
-        if !store::end(
-            &mut tx,
-            id,
-            &[S::Pushed, S::Opened, S::Submitted],
-            S::Withdrawn,
-            now_ms(),
-        )
-        .await
-        .map_err(db_error)?
-        {
-            return Err(conflict("form_closed"));
-        }
-        let (row, deliveries) = self
-            .changed(
-                &mut tx,
-                id,
-                Some(("withdrawn", holder(user), serde_json::json!({}))),
-                None,
-            )
-            .await?;
-        self.commit(tx, deliveries).await?;
-        Ok(row.withdrawal)
+        let found = self.row_of(user, id, true).await?;
+        Ok(self
+            .change(&found, jobs::What::Withdraw { by: user })
+            .await?)
     }
 
     async fn begin_passkey(
@@ -561,8 +423,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         id: SubWithdrawalId,
     ) -> Result<Ceremony, AppError> {
         let user = signed_in(caller)?;
-        let mut conn = self.conn().await?;
-        let found = self.row_of(&mut conn, user, id, false).await?;
+        let found = self.row_of(user, id, false).await?;
         if !found.withdrawal.state.is_funded() {
             return Err(conflict("not_funded"));
         }
@@ -578,10 +439,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         credential_json: &str,
     ) -> Result<Revealed, AppError> {
         let user = signed_in(caller)?;
-        let found = {
-            let mut conn = self.conn().await?;
-            self.row_of(&mut conn, user, id, false).await?
-        };
+        let found = self.row_of(user, id, false).await?;
         let Some(number) = found.withdrawal.number.clone() else {
             return Err(conflict("not_funded"));
         };
@@ -589,27 +447,13 @@ impl SubWithdrawalPort for SubWithdrawals {
         let passkey = self
             .passkey(user, &purpose(id), ceremony, credential_json)
             .await?;
-        let hash = hash_password(password.clone()).await?;
-        let mut tx = self.begin().await?;
-        if !store::set_password(&mut tx, id, Some(&hash))
-            .await
-            .map_err(db_error)?
-        {
-            return Err(conflict("not_funded"));
-        }
-        let detail = serde_json::json!({ "passkey": passkey });
-        let (row, deliveries) = self
-            .changed(
-                &mut tx,
-                id,
-                Some(("password_renewed", holder(user), detail)),
-                None,
-            )
+        let hash = jobs::Hash(hash_password(password.clone()).await?);
+        let withdrawal = self
+            .change(&found, jobs::What::NewPassword { hash, passkey })
             .await?;
-        self.commit(tx, deliveries).await?;
         Ok(Revealed {
             qr_payload: qr_payload(&number, &password),
-            withdrawal: row.withdrawal,
+            withdrawal,
             password,
         })
     }
@@ -622,29 +466,11 @@ impl SubWithdrawalPort for SubWithdrawals {
         credential_json: &str,
     ) -> Result<SubWithdrawal, AppError> {
         let user = signed_in(caller)?;
-        {
-            let mut conn = self.conn().await?;
-            self.row_of(&mut conn, user, id, false).await?;
-        }
+        let found = self.row_of(user, id, false).await?;
         let passkey = self
             .passkey(user, &purpose(id), ceremony, credential_json)
             .await?;
-        let mut tx = self.begin().await?;
-        if !store::step(&mut tx, id, &[S::Locked], S::Locked)
-            .await
-            .map_err(db_error)?
-            || !store::set_password(&mut tx, id, None)
-                .await
-                .map_err(db_error)?
-        {
-            return Err(conflict("not_locked"));
-        }
-        let detail = serde_json::json!({ "passkey": passkey });
-        let (row, deliveries) = self
-            .changed(&mut tx, id, Some(("unlocked", holder(user), detail)), None)
-            .await?;
-        self.commit(tx, deliveries).await?;
-        Ok(row.withdrawal)
+        Ok(self.change(&found, jobs::What::Unlock { passkey }).await?)
     }
 
     async fn ask_new_password(
@@ -657,36 +483,23 @@ impl SubWithdrawalPort for SubWithdrawals {
             let mut conn = self.conn().await?;
             store::get(&mut conn, id)
                 .await
-                .map_err(db_error)?
+                .map_err(Error::from)?
                 .ok_or(AppError::NotFound)?
         };
         // Only the clerk the customer is talking with now may ask them.
         let talking = consultations::open_of(&self.db, found.customer)
             .await
-            .map_err(db_error)?
+            .map_err(Error::from)?
             .filter(|c| c.clerk == Some(clerk) && c.consultation.state == ConsultationState::Active)
             .ok_or(AppError::NotFound)?;
         if found.withdrawal.state != S::Locked {
             return Err(conflict("not_locked"));
         }
-        let text = format!(
-            "{} asks you to confirm a new password for withdrawal sub-account {} with your passkey: \
-             choose “Get a new password” under Cash arranged with a clerk.",
-            talking.consultation.clerk_name.unwrap_or_default(),
-            found.withdrawal.number.as_deref().unwrap_or_default(),
-        );
-        let mut tx = self.begin().await?;
-        let detail = serde_json::json!({ "consultation": talking.consultation.id.0 });
-        let (row, deliveries) = self
-            .changed(
-                &mut tx,
-                id,
-                Some(("new_password_asked", holder(clerk), detail)),
-                Some(text),
-            )
-            .await?;
-        self.commit(tx, deliveries).await?;
-        Ok(row.withdrawal)
+        let what = jobs::What::AskNewPassword {
+            consultation: talking.consultation.id,
+            clerk_name: talking.consultation.clerk_name.unwrap_or_default(),
+        };
+        Ok(self.change(&found, what).await?)
     }
 
     async fn history(&self, caller: &Caller) -> Result<Vec<ConsultationRecord>, AppError> {
@@ -694,15 +507,18 @@ impl SubWithdrawalPort for SubWithdrawals {
         let mut conn = self.conn().await?;
         let ended = store::ended_consultations(&mut conn, HISTORY)
             .await
-            .map_err(db_error)?;
+            .map_err(Error::from)?;
         let mut records = Vec::with_capacity(ended.len());
         for (id, messages) in ended {
-            let Some(found) = consultations::get(&mut conn, id).await.map_err(db_error)? else {
+            let Some(found) = consultations::get(&mut conn, id)
+                .await
+                .map_err(Error::from)?
+            else {
                 continue;
             };
             let withdrawals = store::of_consultation(&mut conn, id)
                 .await
-                .map_err(db_error)?
+                .map_err(Error::from)?
                 .into_iter()
                 .map(|s| s.withdrawal)
                 .collect();

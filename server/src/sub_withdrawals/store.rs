@@ -1,6 +1,7 @@
 //! Rows of withdrawals arranged in consultations: the pushed form, then its
 //! sub-account. Every state change is a conditional update, so two requests
-//! racing for one row see exactly one winner.
+//! racing for one row see exactly one winner; those that move money run in
+//! the ledger job that moves it.
 
 use shared::{
     ids::{AccountId, AtmId, ConsultationId, SubWithdrawalId, UserId},
@@ -11,7 +12,7 @@ use sqlx::{any::AnyRow, AnyConnection, Row};
 
 const COLUMNS: &str = "id, consultation_id, state, suggested_yen, amount_yen, fee_yen, \
                        sub_account, number, created_at_ms, expires_at_ms, ended_at_ms, \
-                       failed_tries, user_id, clerk_id, account, password_hash, atm_id, attempt";
+                       failed_tries, user_id, clerk_id, account, password_hash, atm_id";
 
 /// A row with what only the server needs.
 #[derive(Clone)]
@@ -22,10 +23,8 @@ pub struct Stored {
     /// The main account the money came from.
     pub account: Option<AccountId>,
     pub password_hash: Option<String>,
-    /// The ATM that took it last.
+    /// The ATM that paid it out.
     pub atm: Option<AtmId>,
-    /// Which funding or payout attempt its idempotency keys belong to.
-    pub attempt: i64,
 }
 
 /// A six-digit password falls to a search of its hash, so no log line or
@@ -48,28 +47,28 @@ impl std::fmt::Debug for Stored {
 }
 
 fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
-    let state: String = r.try_get(2)?;
-    let tries: i64 = r.try_get(11)?;
+    let state: String = r.try_get("state")?;
+    let tries: i64 = r.try_get("failed_tries")?;
+    let money = |col: &str| Ok::<_, sqlx::Error>(r.try_get::<Option<i64>, _>(col)?.map(Money::jpy));
     Ok(Stored {
-        customer: UserId(r.try_get(12)?),
-        clerk: UserId(r.try_get(13)?),
-        account: r.try_get::<Option<i64>, _>(14)?.map(AccountId),
-        password_hash: r.try_get(15)?,
-        atm: r.try_get::<Option<i64>, _>(16)?.map(AtmId),
-        attempt: r.try_get(17)?,
+        customer: UserId(r.try_get("user_id")?),
+        clerk: UserId(r.try_get("clerk_id")?),
+        account: r.try_get::<Option<i64>, _>("account")?.map(AccountId),
+        password_hash: r.try_get("password_hash")?,
+        atm: r.try_get::<Option<i64>, _>("atm_id")?.map(AtmId),
         withdrawal: SubWithdrawal {
-            id: SubWithdrawalId(r.try_get(0)?),
-            consultation: ConsultationId(r.try_get(1)?),
+            id: SubWithdrawalId(r.try_get("id")?),
+            consultation: ConsultationId(r.try_get("consultation_id")?),
             state: SubWithdrawalState::parse(&state)
                 .ok_or_else(|| sqlx::Error::Decode(format!("unknown state {state:?}").into()))?,
-            suggested: r.try_get::<Option<i64>, _>(3)?.map(Money::jpy),
-            amount: r.try_get::<Option<i64>, _>(4)?.map(Money::jpy),
-            fee: Money::jpy(r.try_get(5)?),
-            sub_account: r.try_get::<Option<i64>, _>(6)?.map(AccountId),
-            number: r.try_get(7)?,
-            created_at_ms: r.try_get(8)?,
-            expires_at_ms: r.try_get(9)?,
-            ended_at_ms: r.try_get(10)?,
+            suggested: money("suggested_yen")?,
+            amount: money("amount_yen")?,
+            fee: Money::jpy(r.try_get("fee_yen")?),
+            sub_account: r.try_get::<Option<i64>, _>("sub_account")?.map(AccountId),
+            number: r.try_get("number")?,
+            created_at_ms: r.try_get("created_at_ms")?,
+            expires_at_ms: r.try_get("expires_at_ms")?,
+            ended_at_ms: r.try_get("ended_at_ms")?,
             failed_tries: u32::try_from(tries).unwrap_or(0),
         },
     })
@@ -111,7 +110,8 @@ pub async fn insert(
     .bind(now_ms)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok(SubWithdrawalId(r.try_get(0)?))).transpose()
+    row.map(|r| Ok(SubWithdrawalId(r.try_get("id")?)))
+        .transpose()
 }
 
 pub async fn get(
@@ -232,31 +232,11 @@ pub async fn submit(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records the sub-account opened for the row, unless one already was;
-/// returns the one that counts.
-pub async fn set_sub_account(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    sub: AccountId,
-) -> Result<Option<AccountId>, sqlx::Error> {
-    sqlx::query(
-        "UPDATE sub_withdrawals SET sub_account = $2 WHERE id = $1 AND sub_account IS NULL",
-    )
-    .bind(id.0)
-    .bind(sub.0)
-    .execute(&mut *conn)
-    .await?;
-    let row = sqlx::query("SELECT sub_account FROM sub_withdrawals WHERE id = $1")
-        .bind(id.0)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get::<Option<i64>, _>(0)?.map(AccountId))
-}
-
-/// What a confirmed form is given before its money moves.
+/// What a confirmed form is given as its money moves.
 pub struct Funding<'a> {
     pub account: AccountId,
     pub yen: i64,
+    pub sub_account: AccountId,
     pub number: &'a str,
     pub password_hash: &'a str,
     pub expires_at_ms: i64,
@@ -267,6 +247,7 @@ impl std::fmt::Debug for Funding<'_> {
         f.debug_struct("Funding")
             .field("account", &self.account)
             .field("yen", &self.yen)
+            .field("sub_account", &self.sub_account)
             .field("number", &self.number)
             .field("password_hash", &REDACTED)
             .field("expires_at_ms", &self.expires_at_ms)
@@ -274,71 +255,26 @@ impl std::fmt::Debug for Funding<'_> {
     }
 }
 
-/// The customer confirmed: the row leaves the form states (so neither a
-/// cancel nor the consultation's end can touch it) with its number,
-/// password and expiry, but only if the amount and account are still the
-/// ones confirmed.
-pub async fn start_funding(
+/// The customer confirmed and the money moves in the same job: the row is
+/// ready for an ATM with its sub-account, number, password and expiry, but
+/// only if the amount and account are still the ones confirmed.
+pub async fn fund(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     f: &Funding<'_>,
-    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'funding', number = $2, password_hash = $3, \
-         expires_at_ms = $4, failed_tries = 0, claimed_at_ms = $5, attempt = attempt + 1 \
+        "UPDATE sub_withdrawals SET state = 'ready', sub_account = $2, number = $3, \
+         password_hash = $4, expires_at_ms = $5, failed_tries = 0 \
          WHERE id = $1 AND state = 'submitted' AND account = $6 AND amount_yen = $7",
     )
     .bind(id.0)
+    .bind(f.sub_account.0)
     .bind(f.number)
     .bind(f.password_hash)
     .bind(f.expires_at_ms)
-    .bind(now_ms)
     .bind(f.account.0)
     .bind(f.yen)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Back to ready for an ATM from the in-flight state `from` of `attempt`:
-/// its funding moved the money, or its payout moved nothing, or was put back.
-pub async fn ready_again(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    from: SubWithdrawalState,
-    attempt: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'ready', claimed_at_ms = NULL \
-         WHERE id = $1 AND state = $2 AND attempt = $3",
-    )
-    .bind(id.0)
-    .bind(from.as_str())
-    .bind(attempt)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// The ledger refused the funding: the form is open again for another
-/// amount while its consultation lasts (`reopen`), else it is withdrawn.
-pub async fn refuse_funding(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    attempt: i64,
-    reopen: bool,
-    now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = $2, number = NULL, password_hash = NULL, \
-         expires_at_ms = NULL, claimed_at_ms = NULL, ended_at_ms = $3 \
-         WHERE id = $1 AND state = 'funding' AND attempt = $4",
-    )
-    .bind(id.0)
-    .bind(if reopen { "submitted" } else { "withdrawn" })
-    .bind((!reopen).then_some(now_ms))
-    .bind(attempt)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -378,64 +314,45 @@ pub async fn wrong_password(
     .bind(i64::from(max))
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok(u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(max)))
+    row.map(|r| Ok(u32::try_from(r.try_get::<i64, _>("failed_tries")?).unwrap_or(max)))
         .transpose()
 }
 
-/// A kiosk takes a ready, unexpired row to pay it out: no other kiosk,
-/// expiry or unlock can move it until the payment is settled. Returns the
-/// new payout attempt, whose keys the payout uses.
-pub async fn claim(
+/// An ATM pays out a ready, unexpired row whose password is still the one
+/// it checked (not renewed meanwhile); `true` when this call did it.
+pub async fn pay_out(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     atm: AtmId,
-    now_ms: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'dispensing', atm_id = $2, claimed_at_ms = $3, \
-         failed_tries = 0, attempt = attempt + 1 \
-         WHERE id = $1 AND state = 'ready' AND expires_at_ms > $3 RETURNING attempt",
-    )
-    .bind(id.0)
-    .bind(atm.0)
-    .bind(now_ms)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| r.try_get(0)).transpose()
-}
-
-/// Payout `attempt` is paid: from now on its ATM may hand out the cash.
-pub async fn dispense(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    attempt: i64,
+    password_hash: &str,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'dispensed', ended_at_ms = $3, claimed_at_ms = NULL \
-         WHERE id = $1 AND state = 'dispensing' AND attempt = $2",
+        "UPDATE sub_withdrawals SET state = 'dispensed', atm_id = $2, ended_at_ms = $4, \
+         failed_tries = 0 \
+         WHERE id = $1 AND state = 'ready' AND expires_at_ms > $4 AND password_hash = $3",
     )
     .bind(id.0)
-    .bind(attempt)
+    .bind(atm.0)
+    .bind(password_hash)
     .bind(now_ms)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// A payout in flight since before `stale_before_ms` is given up: its ATM
-/// can no longer finish it, and whatever it moved is to be put back.
-pub async fn begin_reversal(
+/// An expired funded row ends as returned; `true` when this call did it.
+pub async fn returned(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
-    stale_before_ms: i64,
+    now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sub_withdrawals SET state = 'reversing' \
-         WHERE id = $1 AND state = 'dispensing' AND claimed_at_ms <= $2",
+        "UPDATE sub_withdrawals SET state = 'returned', ended_at_ms = $2 \
+         WHERE id = $1 AND state IN ('ready', 'locked') AND expires_at_ms <= $2",
     )
     .bind(id.0)
-    .bind(stale_before_ms)
+    .bind(now_ms)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -461,41 +378,26 @@ pub async fn end(
     Ok(done.rows_affected() == 1)
 }
 
-/// Up to `limit` rows after `after` (by id) in one of `states` whose
-/// `column` is at or before `until`: funded rows past expiry, or rows
-/// stuck in flight since before a cut-off.
-pub async fn due(
+/// Up to `limit` funded rows after `after` (by id) whose expiry is at or
+/// before `until_ms`.
+pub async fn expired(
     conn: &mut AnyConnection,
-    states: &[SubWithdrawalState],
-    column: Due,
     until_ms: i64,
     after: SubWithdrawalId,
     limit: i64,
 ) -> Result<Vec<SubWithdrawalId>, sqlx::Error> {
-    let states = sql_list(states);
-    let column = match column {
-        Due::Expiry => "expires_at_ms",
-        Due::InFlightSince => "claimed_at_ms",
-    };
-    sqlx::query(&format!(
-        "SELECT id FROM sub_withdrawals WHERE state IN ({states}) AND {column} <= $1 \
-         AND id > $2 ORDER BY id LIMIT $3"
-    ))
+    sqlx::query(
+        "SELECT id FROM sub_withdrawals WHERE state IN ('ready', 'locked') AND expires_at_ms <= $1 \
+         AND id > $2 ORDER BY id LIMIT $3",
+    )
     .bind(until_ms)
     .bind(after.0)
     .bind(limit)
     .fetch_all(conn)
     .await?
     .iter()
-    .map(|r| Ok(SubWithdrawalId(r.try_get(0)?)))
+    .map(|r| Ok(SubWithdrawalId(r.try_get("id")?)))
     .collect()
-}
-
-/// Which time [`due`] compares.
-#[derive(Debug, Clone, Copy)]
-pub enum Due {
-    Expiry,
-    InFlightSince,
 }
 
 /// Consultations that ended, newest first, with how many chat lines each had.
@@ -504,13 +406,13 @@ pub async fn ended_consultations(
     limit: i64,
 ) -> Result<Vec<(ConsultationId, i64)>, sqlx::Error> {
     sqlx::query(
-        "SELECT c.id, (SELECT COUNT(*) FROM consultation_messages m WHERE m.consultation_id = c.id) \
+        "SELECT c.id, (SELECT COUNT(*) FROM consultation_messages m WHERE m.consultation_id = c.id) AS messages \
          FROM consultations c WHERE c.state = 'ended' ORDER BY c.ended_at_ms DESC, c.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)
     .await?
     .iter()
-    .map(|r| Ok((ConsultationId(r.try_get(0)?), r.try_get::<i64, _>(1)?)))
+    .map(|r| Ok((ConsultationId(r.try_get("id")?), r.try_get::<i64, _>("messages")?)))
     .collect()
 }

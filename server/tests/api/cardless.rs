@@ -29,6 +29,12 @@ pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, Account
         .await
         .unwrap()[0]
         .id;
+    top_up(app, account, yen, &format!("fund-{nickname}")).await;
+    (person, account)
+}
+
+/// Pays `yen` into `account` from a funding account of the test's own.
+pub async fn top_up(app: &TestApp, account: AccountId, yen: i64, key: &str) {
     let funding = app
         .ledger()
         .open_account(server::ledger::NewAccount::platform(
@@ -45,9 +51,8 @@ pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, Account
         code: TransferCode::Deposit,
         reference: "salary".into(),
     };
-    let key = IdempotencyKey::parse(&format!("fund-{nickname}")).unwrap();
+    let key = IdempotencyKey::parse(key).unwrap();
     app.ledger().transfer("test", &key, request).await.unwrap();
-    (person, account)
 }
 
 pub async fn prepare(
@@ -321,3 +326,191 @@ crate::per_engine!(
     an_unused_code_expires_and_releases_the_money,
     expiry_releases
 );
+
+on_both_engines!(
+    a_replay_near_the_daily_limit_answers_the_first_withdrawal,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_replay", 2_000_000).await;
+        for (yen, key) in [(500_000, "first"), (400_000, "second")] {
+            assert_eq!(prepare(app, &hanako, account, yen, key).await.status(), 200);
+        }
+        // The page lost the second answer and asks again: ¥900,000 of today's
+        // ¥1,000,000 are used, counting this very withdrawal, yet the replay
+        // is the first request, not a new one over the limit.
+        let again = prepare(app, &hanako, account, 400_000, "second").await;
+        assert_eq!(again.status(), 200);
+        let again: Prepared = again.json().await.unwrap();
+        assert_eq!(again.withdrawal.amount, Money::jpy(400_000));
+        // A new request over the limit is still refused.
+        let over = prepare(app, &hanako, account, 200_000, "third").await;
+        assert_eq!(
+            over.json::<AppError>().await.unwrap(),
+            AppError::invalid("amount", "over_daily_limit")
+        );
+        assert_eq!(available(app, account).await, 2_000_000 - 900_220);
+    }
+);
+
+on_both_engines!(
+    no_client_key_names_another_requests_key,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_keys", 100_000).await;
+        // Once, a key ending in ":undo" spelled the undo key of the key before it.
+        let first: Prepared = prepare(app, &hanako, account, 10_000, "abc")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let second: Prepared = prepare(app, &hanako, account, 20_000, "abc:undo")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_ne!(first.withdrawal.id, second.withdrawal.id);
+        assert_eq!(second.withdrawal.amount, Money::jpy(20_000));
+        assert_eq!(available(app, account).await, 100_000 - 30_220);
+    }
+);
+
+/// Makes every `op` (INSERT or UPDATE) on cardless withdrawals fail, as a
+/// crash or a database error between the money and the row would.
+async fn break_rows(app: &TestApp, op: &str) {
+    let statements: Vec<String> = match app.db().engine() {
+        DbEngine::Sqlite => vec![format!(
+            "CREATE TRIGGER broken BEFORE {op} ON cardless_withdrawals \
+             BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+        )],
+        DbEngine::Postgres => vec![
+            "CREATE OR REPLACE FUNCTION broken() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql"
+                .into(),
+            format!(
+                "CREATE TRIGGER broken BEFORE {op} ON cardless_withdrawals \
+                 FOR EACH ROW EXECUTE FUNCTION broken()"
+            ),
+        ],
+    };
+    for sql in statements {
+        sqlx::query(&sql).execute(app.db().pool()).await.unwrap();
+    }
+}
+
+async fn mend_rows(app: &TestApp) {
+    let sql = match app.db().engine() {
+        DbEngine::Sqlite => "DROP TRIGGER broken",
+        DbEngine::Postgres => "DROP TRIGGER broken ON cardless_withdrawals",
+    };
+    sqlx::query(sql).execute(app.db().pool()).await.unwrap();
+}
+
+async fn pending_on(app: &TestApp, account: AccountId) -> i64 {
+    app.ledger().balance(account).await.unwrap().debits_pending
+}
+
+on_both_engines!(
+    a_row_that_cannot_be_written_takes_its_money_movement_with_it,
+    async |app: &TestApp| {
+        let (hanako, account) = funded(app, "cw_fault", 300_000).await;
+        // The row's insert fails after the hold: no money stays held without a withdrawal.
+        break_rows(app, "INSERT").await;
+        let res = prepare(app, &hanako, account, 30_000, "k1").await;
+        assert_eq!(res.status(), 500);
+        assert_eq!(available(app, account).await, 300_000);
+        assert_eq!(pending_on(app, account).await, 0);
+        mend_rows(app).await;
+        // The page retries with the same key: one withdrawal, reserved once.
+        let w: Prepared = prepare(app, &hanako, account, 30_000, "k1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(pending_on(app, account).await, 30_110);
+
+        // The row's update fails after the release: the withdrawal stays open with its money held.
+        break_rows(app, "UPDATE").await;
+        let cancel = format!("id={}", w.withdrawal.id);
+        let res = app
+            .post("/api/cardless/cancel", &cancel, Some(&hanako.cookie))
+            .await;
+        assert_eq!(res.status(), 500);
+        let listed: CashOverview = app
+            .post("/api/cardless/mine", "", Some(&hanako.cookie))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed.recent[0].state, WithdrawalState::Ready);
+        assert_eq!(pending_on(app, account).await, 30_110);
+        mend_rows(app).await;
+        let res = app
+            .post("/api/cardless/cancel", &cancel, Some(&hanako.cookie))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(pending_on(app, account).await, 0);
+        assert_eq!(available(app, account).await, 300_000);
+        let report = app.ledger().check().await.unwrap();
+        assert!(report.violations.is_empty(), "{:?}", report.violations);
+    }
+);
+
+/// Clients preparing, replaying and cancelling at once, two of them as one
+/// person: every answer is an answer (never a 5xx: no deadlock, no "database
+/// is locked"), and what they leave adds up.
+async fn busy(engine: DbEngine) {
+    let Some(app) = TestApp::spawn_with(engine, |a| a.sign_in_per_minute = 1000).await else {
+        return;
+    };
+    const PEOPLE: usize = 6;
+    const ROUNDS: usize = 15;
+    let mut people = Vec::new();
+    for i in 0..PEOPLE {
+        people.push(funded(&app, &format!("cw_busy{i}"), 1_000_000).await);
+    }
+    let app = &app;
+    let clients = (0..PEOPLE + 2).map(|c| {
+        // Clients 6 and 7 are the first two people again, on a second phone.
+        let (who, account) = &people[c % PEOPLE];
+        async move {
+            let mut statuses = Vec::new();
+            for round in 0..ROUNDS {
+                let key = format!("c{c}r{round}");
+                let first = prepare(app, who, *account, 10_000, &key).await;
+                statuses.push(first.status().as_u16());
+                let replay = prepare(app, who, *account, 10_000, &key).await;
+                statuses.push(replay.status().as_u16());
+                if let Ok(p) = replay.json::<Prepared>().await {
+                    let res = app
+                        .post(
+                            "/api/cardless/cancel",
+                            &format!("id={}", p.withdrawal.id),
+                            Some(&who.cookie),
+                        )
+                        .await;
+                    statuses.push(res.status().as_u16());
+                }
+            }
+            statuses
+        }
+    });
+    let statuses: Vec<u16> = futures::future::join_all(clients)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "every request answered 200: {:?}",
+        statuses.iter().filter(|s| **s != 200).collect::<Vec<_>>()
+    );
+    assert_eq!(statuses.len(), (PEOPLE + 2) * ROUNDS * 3);
+    for (_, account) in &people {
+        assert_eq!(available(app, *account).await, 1_000_000, "all released");
+    }
+    let report = app.ledger().check().await.unwrap();
+    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    assert!(matches!(
+        server::audit::verify(app.db().pool()).await.unwrap(),
+        server::audit::Verdict::Ok { .. }
+    ));
+}
+crate::per_engine!(many_clients_at_once_never_get_a_server_error, busy);

@@ -11,7 +11,7 @@ use crate::{
 use shared::{
     atm::AtmEnrollment,
     cardless::{KioskStep, KioskWithdrawal, Prepared},
-    events::{Event, Inbox},
+    events::{Event, Inbox, Notice},
     identity::Ceremony,
     ids::ApprovalId,
     ledger::AccountKind,
@@ -232,7 +232,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert!(inbox
         .items
         .iter()
-        .any(|n| matches!(&n.event, Event::Notice { text } if text.contains("Tiny"))));
+        .any(|n| matches!(&n.event, Event::Notice { notice: Notice::CashCodeAtmShort { atm, .. } } if atm.contains("Tiny"))));
     assert_eq!(
         scan(&app, &kiosk, &p.qr_payload).await.status(),
         200,
@@ -292,10 +292,12 @@ async fn at_the_atm(engine: DbEngine) {
         .json()
         .await
         .unwrap();
-    assert!(staff_inbox
-        .items
-        .iter()
-        .any(|n| matches!(&n.event, Event::Notice { text } if text.contains("locked"))));
+    assert!(staff_inbox.items.iter().any(|n| matches!(
+        &n.event,
+        Event::Notice {
+            notice: Notice::AtmLocked { after: 5, .. }
+        }
+    )));
     // No kiosk at all: not an ATM.
     assert_eq!(scan(&app, "", "1-000000").await.status(), 403);
 

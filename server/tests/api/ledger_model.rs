@@ -143,7 +143,7 @@ fn reason(e: &LedgerError) -> &'static str {
 async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let db_handle = TestDb::new(DbEngine::Sqlite).await.unwrap();
     let db = open_database(&db_handle.url).await.unwrap();
-    let ledger = Ledger::start(db.clone());
+    let ledger = Ledger::start(db.clone(), None);
     let kinds = [
         AccountKind::Funding,
         AccountKind::CustomerMain,

@@ -7,7 +7,7 @@ use crate::{
     on_both_engines,
     people::{cookie_of, sign_up, Live},
 };
-use shared::events::Event;
+use shared::events::{Event, Notice};
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
@@ -25,7 +25,9 @@ async fn notice(app: &TestApp, nickname: &str, text: &str) {
         .notify(
             user.id,
             &Event::Notice {
-                text: text.to_string(),
+                notice: Notice::LegacyText {
+                    text: text.to_string(),
+                },
             },
         )
         .await
@@ -34,7 +36,9 @@ async fn notice(app: &TestApp, nickname: &str, text: &str) {
 
 fn text_of(n: &shared::events::Notification) -> &str {
     match &n.event {
-        Event::Notice { text } => text,
+        Event::Notice {
+            notice: Notice::LegacyText { text },
+        } => text,
         other => panic!("unexpected event {other:?}"),
     }
 }

@@ -16,6 +16,7 @@ mod cli;
 mod consultations;
 mod customer_api;
 mod database;
+mod flow_atomicity;
 mod health;
 mod identity;
 mod kiosk;
@@ -25,9 +26,9 @@ mod ledger_rules;
 mod ledger_stress;
 mod live;
 mod people;
+
 mod server_fns;
 mod soft_passkey;
 mod startup_errors;
 mod static_files;
-mod sub_withdrawal_recovery;
 mod sub_withdrawals;

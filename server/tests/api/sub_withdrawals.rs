@@ -15,7 +15,7 @@ use crate::{
 };
 use shared::{
     consultation::Consultation,
-    events::Event,
+    events::{Event, Notice},
     identity::Ceremony,
     ids::{AccountId, SubWithdrawalId},
     sub_withdrawal::{CodeReceipt, PasswordChoice, Revealed, SubWithdrawal, SubWithdrawalState},
@@ -404,7 +404,7 @@ async fn wrong_passwords_lock(engine: DbEngine) {
         (SubWithdrawalState::Locked, 5)
     );
     assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
-        Event::Notice { text } if text.contains("locked") && text.contains(&number))));
+        Event::Notice { notice: Notice::SubAccountLocked { number: n, tries: 5, .. } } if *n == number)));
 
     // The clerk the customer is talking with may ask them to confirm a new password; the customer may not ask.
     let ask = format!("id={id}");
@@ -413,7 +413,7 @@ async fn wrong_passwords_lock(engine: DbEngine) {
         .unwrap();
     assert_eq!(asked.state, SubWithdrawalState::Locked);
     assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
-        Event::Notice { text } if text.contains("new password") && text.contains(&number))));
+        Event::Notice { notice: Notice::NewPasswordAsked { number: n, .. } } if *n == number)));
     assert_eq!(
         call::<SubWithdrawal>(
             &app,
@@ -541,7 +541,7 @@ async fn unclaimed_money_returns(engine: DbEngine) {
         0
     );
     assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
-        Event::Notice { text } if text.contains("back in your account"))));
+        Event::Notice { notice: Notice::SubAccountReturned { returned, .. } } if returned.amount_minor > 0)));
     let kiosk = kiosk_for(&app, &sato, 1).await;
     let number = revealed.withdrawal.number.unwrap();
     assert_eq!(

@@ -1,0 +1,116 @@
+//! Idempotency keys that flows give the ledger, built in one place.
+//!
+//! A key names one money movement by its flow, its purpose and its subject:
+//! `cardless:hold:u7:<client key>`, `cardless:post:42`. The purpose is a
+//! fixed word chosen here, a subject is a number, and a client's own key is
+//! only ever the last part of a `Request` key, so no text a client sends
+//! can spell another request's key, nor another purpose's.
+
+use shared::{ids::UserId, ledger::IdempotencyKey};
+
+/// Which flow a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Cardless,
+    SubWithdrawal,
+}
+
+impl Flow {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Flow::Cardless => "cardless",
+            Flow::SubWithdrawal => "sub_withdrawal",
+        }
+    }
+}
+
+/// What a movement does for its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reserve the money (a hold).
+    Hold,
+    /// Release a hold.
+    Release,
+    /// Post a hold.
+    Post,
+    /// Cash out to an ATM's cassette.
+    Cash,
+    /// Take the fee.
+    Fee,
+    /// Move money into a withdrawal sub-account.
+    Fund,
+    /// Give unclaimed money back.
+    Return,
+}
+
+impl Purpose {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Hold => "hold",
+            Purpose::Release => "release",
+            Purpose::Post => "post",
+            Purpose::Cash => "cash",
+            Purpose::Fee => "fee",
+            Purpose::Fund => "fund",
+            Purpose::Return => "return",
+        }
+    }
+}
+
+/// A key as the ledger stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key(String);
+
+impl Key {
+    /// The movement `purpose` of the flow's row `subject`.
+    pub fn of(flow: Flow, purpose: Purpose, subject: i64) -> Key {
+        Key(format!("{}:{}:{subject}", flow.as_str(), purpose.as_str()))
+    }
+
+    /// The movement `purpose` a person asked for with their own key.
+    pub fn requested(flow: Flow, purpose: Purpose, by: UserId, client: &IdempotencyKey) -> Key {
+        Key(format!(
+            "{}:{}:u{by}:{}",
+            flow.as_str(),
+            purpose.as_str(),
+            client.as_str()
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(s: &str) -> IdempotencyKey {
+        IdempotencyKey::parse(s).unwrap()
+    }
+
+    #[test]
+    fn no_client_key_spells_another_key() {
+        let me = UserId(7);
+        let plain = Key::requested(Flow::Cardless, Purpose::Hold, me, &client("abc"));
+        // The collision the old `format!("…:{request_key}:undo")` keys allowed.
+        let suffixed = Key::requested(Flow::Cardless, Purpose::Hold, me, &client("abc:undo"));
+        assert_ne!(plain, suffixed);
+        for purpose in [Purpose::Release, Purpose::Post, Purpose::Cash, Purpose::Fee] {
+            assert_ne!(
+                Key::requested(Flow::Cardless, purpose, me, &client("abc")),
+                plain
+            );
+        }
+        // Another person's key, however the client text is chosen.
+        assert_ne!(
+            Key::requested(Flow::Cardless, Purpose::Hold, UserId(71), &client("abc")),
+            Key::requested(Flow::Cardless, Purpose::Hold, me, &client("1:abc"))
+        );
+        // A subject's key can never be a client's.
+        assert!(!Key::of(Flow::Cardless, Purpose::Hold, 7)
+            .as_str()
+            .contains(":u"));
+    }
+}

@@ -26,7 +26,7 @@ mod ledger_rules;
 mod ledger_stress;
 mod live;
 mod people;
-
+mod schema;
 mod server_fns;
 mod soft_passkey;
 mod startup_errors;

@@ -86,7 +86,8 @@ pub fn Cash() -> impl IntoView {
     let overview = move || recent.get().and_then(Result::ok);
     let account = RwSignal::new(None::<AccountId>);
     let amount = RwSignal::new(String::from("20000"));
-    let key = StoredValue::new(attempt_key());
+    // The key of a request whose outcome is unknown, with what it asked for.
+    let unsettled = StoredValue::new(None::<(AccountId, i64, String)>);
     let busy = RwSignal::new(false);
     let failed = RwSignal::new(None::<AppError>);
     let prepared = RwSignal::new(None::<(Prepared, i64)>);
@@ -98,22 +99,32 @@ pub fn Cash() -> impl IntoView {
         let yen = parse_yen(&amount.get_untracked());
         busy.set(true);
         cancelled.set(false);
+        // The same request again after an unknown outcome keeps its key, so it
+        // reserves at most once; a changed request is a new one.
+        let key = match unsettled.get_value() {
+            Some((a, y, k)) if a == chosen && y == yen => k,
+            _ => attempt_key(),
+        };
         spawn_local(async move {
-            match prepare_withdrawal(chosen, yen, key.get_value()).await {
+            match prepare_withdrawal(chosen, yen, key.clone()).await {
                 Ok(p) => {
                     // The server's clock, as far as this browser can tell.
                     let skew = p.withdrawal.created_at_ms - browser_now();
                     prepared.set(Some((p, skew)));
                     failed.set(None);
-                    key.set_value(attempt_key());
+                    unsettled.set_value(None);
                     recent.refetch();
                 }
                 Err(e) => {
-                    // Only a request whose answer was lost is retried with the same key;
-                    // one the server answered is over, and the next attempt is a new one.
-                    if !matches!(e, AppError::Transport { .. }) {
-                        key.try_set_value(attempt_key());
-                    }
+                    // No answer, or a server error: it may have been done, so a retry
+                    // uses the same key. A refusal is an answer: the next try is new.
+                    let unknown = matches!(
+                        e,
+                        AppError::Transport { .. }
+                            | AppError::Internal { .. }
+                            | AppError::Unavailable
+                    );
+                    unsettled.try_set_value(unknown.then_some((chosen, yen, key)));
                     failed.set(Some(e));
                 }
             }

@@ -16,7 +16,7 @@ use shared::{
 use crate::{
     db::Db,
     identity::store::{self, CreateError, Profile},
-    ledger::{Ledger, LedgerError, NewAccount},
+    ledger::{Ledger, NewAccount},
     system::now_ms,
 };
 use shared::{identity::Role, ids::UserId};
@@ -58,7 +58,7 @@ const PAYMENTS: [(&str, i64); 20] = [
     ("7-Eleven", 1_012),
 ];
 
-pub async fn seed(db: &Db, ledger: &Ledger) -> Result<(), LedgerError> {
+pub async fn seed(db: &Db, ledger: &Ledger) -> crate::error::Result<()> {
     let seeded = sqlx::query("SELECT value FROM settings WHERE key = $1")
         .bind(DONE)
         .fetch_optional(db.pool())
@@ -191,7 +191,7 @@ async fn person(
     name: &str,
     birth: &str,
     role: Role,
-) -> Result<UserId, LedgerError> {
+) -> crate::error::Result<UserId> {
     if let Some(user) = store::user_by_nickname(db, nickname).await? {
         return Ok(user.id);
     }
@@ -205,11 +205,9 @@ async fn person(
     };
     match store::create_user_without_passkey(db, &profile, role, now_ms()).await {
         Ok(user) => Ok(user.id),
-        Err(CreateError::Db(e)) => Err(LedgerError::Database(e)),
+        Err(CreateError::Db(e)) => Err(e.into()),
         Err(CreateError::NicknameTaken | CreateError::EnrollmentUsed) => {
-            Err(LedgerError::Database(sqlx::Error::Protocol(format!(
-                "demo nickname {nickname} is taken"
-            ))))
+            Err(sqlx::Error::Protocol(format!("demo nickname {nickname} is taken")).into())
         }
     }
 }

@@ -44,6 +44,9 @@ pub enum Error {
     Ledger(#[from] crate::ledger::LedgerError),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    /// A value we wrote could not be read back (or written) as JSON: a bug.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -54,6 +57,7 @@ impl From<Error> for AppError {
             Error::App(e) => e,
             Error::Ledger(e) => e.into(),
             Error::Db(e) => internal("database", e),
+            Error::Json(e) => internal("json", e),
         }
     }
 }

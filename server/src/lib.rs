@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod due;
 pub mod error;
+pub mod flow;
 pub mod http;
 pub mod identity;
 pub mod ledger;

@@ -162,11 +162,17 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             fee_yen: i64::from(args.cardless_fee_yen),
         },
     );
+    let consultations = Arc::new(crate::consultations::Consultations::new(
+        db.clone(),
+        notifier.clone(),
+        ice_servers,
+    ));
     let sub_withdrawals = crate::sub_withdrawals::SubWithdrawals::new(
         db.clone(),
         ledger.clone(),
         identity.clone(),
         atms.clone(),
+        consultations.clone(),
         crate::sub_withdrawals::Terms {
             ttl_ms: args.sub_account_ttl_ms.clamp(1_000, 30 * 24 * 3600 * 1000),
             fee_yen: i64::from(args.code_withdrawal_fee_yen),
@@ -176,9 +182,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));
     let mut due = crate::due::Registry::default();
     due.add(hold_period, Arc::new(ledger.clone()))
-        .add(approval_period, Arc::new(approvals.clone()))
-        .add(approval_period, Arc::new(cardless.clone()))
-        .add(approval_period, Arc::new(sub_withdrawals.clone()));
+        .add(approval_period, Arc::new(approvals.clone()));
+    // The money flows: each brings its ports and its due-work.
+    let flows: Vec<Arc<dyn crate::flow::Flow>> =
+        vec![Arc::new(cardless), Arc::new(sub_withdrawals.clone())];
+    for work in flows.iter().filter_map(|f| f.due_work()) {
+        due.add(approval_period, work);
+    }
     let mut background = due.start();
     background.push(event_listener);
     let state = AppState {
@@ -188,13 +198,8 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         audit: Arc::new(crate::audit::AuditService::new(db.clone())),
         approvals: Arc::new(approvals.clone()),
         atms,
-        cardless: Arc::new(cardless),
-        consultations: Arc::new(crate::consultations::Consultations::new(
-            db.clone(),
-            notifier.clone(),
-            ice_servers,
-        )),
-        sub_withdrawals: Arc::new(sub_withdrawals.clone()),
+        consultations,
+        flows: flows.into(),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),

@@ -1,4 +1,6 @@
-//! Service ports: what the views may ask of the server.
+//! Service ports: what the views may ask of the server's core services.
+//! Each flow's own ports sit in its module (`cardless::port`,
+//! `sub_withdrawal::port`), so adding a flow does not touch this file.
 //!
 //! The server implements these traits and places them in the server functions'
 //! context; a server function's body only looks its port up and delegates, so
@@ -10,16 +12,11 @@ use crate::{
     approval::{Approval, ApprovalList, Position},
     atm::{Atm, AtmEnrollment, NewAtm},
     audit::AuditPage,
-    cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{
-        AccountId, ApprovalId, AtmId, ConsultationId, MessageId, SubWithdrawalId, TransferId,
-        UserId, WithdrawalId,
-    },
+    ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, UserId},
     ledger::{AccountBalance, StatementPage},
-    sub_withdrawal::{CodeReceipt, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal},
     system::ServiceStatus,
     AppError,
 };
@@ -182,39 +179,6 @@ pub trait AtmFleetPort: Send + Sync {
     async fn this_kiosk(&self, device: Option<&str>) -> Result<Option<Atm>, AppError>;
 }
 
-/// Cardless withdrawals, as the customer prepares and manages them.
-#[async_trait]
-pub trait CardlessPort: Send + Sync {
-    /// Reserves `yen` from one of the caller's accounts and returns the codes.
-    /// `key` (chosen by the page) makes a retried request reserve once; the
-    /// retry gets fresh codes, as the first answer's never arrived.
-    async fn prepare(
-        &self,
-        caller: &Caller,
-        account: AccountId,
-        yen: i64,
-        key: &str,
-    ) -> Result<Prepared, AppError>;
-    /// The fee, what is left of today's limit, and the caller's latest withdrawals.
-    async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError>;
-    /// Cancels an open withdrawal and releases its reservation.
-    async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError>;
-}
-
-/// What an enrolled kiosk does with a customer's code.
-#[async_trait]
-pub trait KioskPort: Send + Sync {
-    /// Reads a scanned QR payload or a typed short code; on success the
-    /// customer's phone is asked to confirm.
-    async fn scan(&self, device: Option<&str>, code: &str) -> Result<KioskWithdrawal, AppError>;
-    /// Where a withdrawal this kiosk scanned stands; dispenses once the phone confirmed.
-    async fn progress(
-        &self,
-        device: Option<&str>,
-        id: WithdrawalId,
-    ) -> Result<KioskWithdrawal, AppError>;
-}
-
 /// Remote consultations: customers ask, clerks take them, both talk.
 #[async_trait]
 pub trait ConsultationPort: Send + Sync {
@@ -252,91 +216,4 @@ pub trait ConsultationPort: Send + Sync {
         id: ConsultationId,
         signal: CallSignal,
     ) -> Result<(), AppError>;
-}
-
-/// Withdrawals arranged in a consultation: the clerk pushes a form, the
-/// customer confirms it with a passkey into a sub-account with a password.
-#[async_trait]
-pub trait SubWithdrawalPort: Send + Sync {
-    /// Staff: the consultation's clerk pushes a form (one open at a time).
-    async fn push(
-        &self,
-        caller: &Caller,
-        consultation: ConsultationId,
-        suggested_yen: Option<i64>,
-    ) -> Result<SubWithdrawal, AppError>;
-    /// The forms pushed in a consultation, for either of its sides.
-    async fn of_consultation(
-        &self,
-        caller: &Caller,
-        consultation: ConsultationId,
-    ) -> Result<Vec<SubWithdrawal>, AppError>;
-    /// The caller's own, newest first.
-    async fn mine(&self, caller: &Caller) -> Result<Vec<SubWithdrawal>, AppError>;
-    /// The customer's screen shows the form.
-    async fn open(&self, caller: &Caller, id: SubWithdrawalId) -> Result<SubWithdrawal, AppError>;
-    /// The customer sends the amount; the passkey challenge that confirms it.
-    async fn begin_confirm(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-        account: AccountId,
-        yen: i64,
-    ) -> Result<Ceremony, AppError>;
-    /// Confirms with the passkey assertion: moves the money, sets the password, shows it once.
-    async fn confirm(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-        choice: PasswordChoice,
-        ceremony: &str,
-        credential_json: &str,
-    ) -> Result<Revealed, AppError>;
-    /// Either side withdraws a form not yet confirmed.
-    async fn cancel(&self, caller: &Caller, id: SubWithdrawalId)
-        -> Result<SubWithdrawal, AppError>;
-    /// A passkey challenge for a new password or an unlock.
-    async fn begin_passkey(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-    ) -> Result<Ceremony, AppError>;
-    /// A new password (also unlocks), after a fresh passkey check.
-    async fn renew_password(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-        choice: PasswordChoice,
-        ceremony: &str,
-        credential_json: &str,
-    ) -> Result<Revealed, AppError>;
-    /// Unlocks after wrong passwords, after a fresh passkey check.
-    async fn unlock(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-        ceremony: &str,
-        credential_json: &str,
-    ) -> Result<SubWithdrawal, AppError>;
-    /// Staff: the clerk a customer is talking with asks them to confirm a new
-    /// password for a locked sub-account (the customer does it with a passkey).
-    async fn ask_new_password(
-        &self,
-        caller: &Caller,
-        id: SubWithdrawalId,
-    ) -> Result<SubWithdrawal, AppError>;
-    /// Staff: consultations that ended, newest first, with their outcome.
-    async fn history(&self, caller: &Caller) -> Result<Vec<ConsultationRecord>, AppError>;
-}
-
-/// What an enrolled kiosk does with a sub-account's number and password.
-#[async_trait]
-pub trait CodeKioskPort: Send + Sync {
-    /// Pays the sub-account out at this ATM if the password is right.
-    async fn withdraw_with_code(
-        &self,
-        device: Option<&str>,
-        number: &str,
-        password: &str,
-    ) -> Result<CodeReceipt, AppError>;
 }

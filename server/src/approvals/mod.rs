@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use crate::{
     db::{Db, Unit},
-    error::{internal, Error},
+    error::Error,
     http::rate_limit::Limiter,
     identity::{holder, Identity},
     notify::Notifier,
@@ -86,7 +86,7 @@ impl Approvals {
         let mut tx = self.begin().await?;
         let mut unit = Unit::new(&mut tx, self.db.engine(), now_ms());
         let approval = raise_in(&mut unit, new).await?;
-        let deliveries = unit.finish().await.map_err(|e| internal("approval", e))?;
+        let deliveries = unit.finish().await?;
         self.commit(tx, deliveries).await?;
         Ok(approval)
     }
@@ -99,24 +99,14 @@ impl Approvals {
 
     /// A request as stored, for whoever raised it.
     pub async fn get(&self, id: ApprovalId) -> Result<Option<Approval>, AppError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| internal("approval", e))?;
-        Ok(store::get(&mut conn, id)
-            .await
-            .map_err(|e| internal("approval", e))?
-            .map(|s| s.approval))
+        let mut conn = self.db.conn().await?;
+        Ok(store::get(&mut conn, id).await?.map(|s| s.approval))
     }
 
     /// Expires every overdue request; returns how many.
     pub async fn expire_due(&self) -> Result<usize, AppError> {
         let now = now_ms();
-        let due = store::overdue(&self.db, now, 500)
-            .await
-            .map_err(|e| internal("approval sweep", e))?;
+        let due = store::overdue(&self.db, now, 500).await?;
         let mut expired = 0;
         for id in due {
             // Another instance may get there first; that is fine.
@@ -131,11 +121,7 @@ impl Approvals {
         Ok(expired)
     }
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
-        self.db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("approval", e))
+        Ok(self.db.begin().await?)
     }
 
     /// Moves a pending request to `outcome`, once; explains a refusal.
@@ -150,7 +136,7 @@ impl Approvals {
         let mut tx = self.begin().await?;
         let mut unit = Unit::new(&mut tx, self.db.engine(), now);
         let approval = conclude_in(&mut unit, id, outcome, proof, actor).await?;
-        let deliveries = unit.finish().await.map_err(|e| internal("approval", e))?;
+        let deliveries = unit.finish().await?;
         self.commit(tx, deliveries).await?;
         Ok(approval)
     }
@@ -160,23 +146,14 @@ impl Approvals {
         tx: sqlx::Transaction<'static, sqlx::Any>,
         deliveries: Vec<crate::notify::Delivery>,
     ) -> Result<(), AppError> {
-        self.notifier
-            .commit(tx, deliveries)
-            .await
-            .map_err(|e| internal("approval", e))
+        Ok(self.notifier.commit(tx, deliveries).await?)
     }
 
     /// The request, if `user` is the one who must decide it (to anyone else it does not exist).
     async fn decidable(&self, user: UserId, id: ApprovalId) -> Result<Approval, AppError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| internal("approval", e))?;
+        let mut conn = self.db.conn().await?;
         let found = store::get(&mut conn, id)
-            .await
-            .map_err(|e| internal("approval", e))?
+            .await?
             .filter(|s| s.decider == user)
             .ok_or(AppError::NotFound)?;
         let now = now_ms();
@@ -323,9 +300,7 @@ impl ApprovalsPort for Approvals {
         let Caller::User { id, .. } = caller else {
             return Err(AppError::Unauthenticated);
         };
-        let items = store::of_decider(&self.db, *id, RECENT_DECIDED)
-            .await
-            .map_err(|e| internal("approvals", e))?;
+        let items = store::of_decider(&self.db, *id, RECENT_DECIDED).await?;
         Ok(ApprovalList {
             server_now_ms: now_ms(),
             items,

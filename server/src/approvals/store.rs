@@ -10,6 +10,7 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
+use crate::error::Result;
 
 const COLUMNS: &str = "id, kind, decider, requester, context_json, within_m, state, outcome, \
                        created_at_ms, deadline_ms, decided_at_ms";
@@ -25,38 +26,34 @@ fn decode(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
 }
 
-fn stored(row: &AnyRow) -> Result<Stored, sqlx::Error> {
-    let kind: String = row.try_get(1)?;
-    let state: String = row.try_get(6)?;
-    let outcome: Option<String> = row.try_get(7)?;
-    let context: String = row.try_get(4)?;
+fn stored(row: &AnyRow) -> Result<Stored> {
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    let outcome: Option<String> = row.try_get("outcome")?;
+    let context: String = row.try_get("context_json")?;
     Ok(Stored {
-        decider: UserId(row.try_get(2)?),
+        decider: UserId(row.try_get("decider")?),
         approval: Approval {
-            id: ApprovalId(row.try_get(0)?),
+            id: ApprovalId(row.try_get("id")?),
             kind: ApprovalKind::parse(&kind).ok_or_else(|| decode("kind", &kind))?,
             state: ApprovalState::parse(&state).ok_or_else(|| decode("state", &state))?,
             outcome: outcome
                 .map(|o| Outcome::parse(&o).ok_or_else(|| decode("outcome", &o)))
                 .transpose()?,
-            requester: row.try_get(3)?,
+            requester: row.try_get("requester")?,
             context: serde_json::from_str(&context).map_err(|e| sqlx::Error::Decode(e.into()))?,
             near: row.try_get::<Option<i64>, _>(5)?.map(|m| NearRule {
                 within_m: u32::try_from(m).unwrap_or(u32::MAX),
             }),
-            created_at_ms: row.try_get(8)?,
-            deadline_ms: row.try_get(9)?,
-            decided_at_ms: row.try_get(10)?,
+            created_at_ms: row.try_get("created_at_ms")?,
+            deadline_ms: row.try_get("deadline_ms")?,
+            decided_at_ms: row.try_get("decided_at_ms")?,
         },
     })
 }
 
 /// Inserts a pending request and returns its id.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    decider: UserId,
-    a: &Approval,
-) -> Result<ApprovalId, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, decider: UserId, a: &Approval) -> Result<ApprovalId> {
     let context = serde_json::to_string(&a.context).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let id: i64 = sqlx::query(
         "INSERT INTO approvals (kind, decider, requester, context_json, within_m, state, \
@@ -75,7 +72,7 @@ pub async fn insert(
     Ok(ApprovalId(id))
 }
 
-pub async fn get(conn: &mut AnyConnection, id: ApprovalId) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: ApprovalId) -> Result<Option<Stored>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM approvals WHERE id = $1"))
         .bind(id.0)
         .fetch_optional(conn)
@@ -93,7 +90,7 @@ pub async fn conclude(
     outcome: Outcome,
     proof_json: Option<&str>,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let deadline_rule = if outcome == Outcome::Expired {
         "deadline_ms <= $5"
     } else {
@@ -114,7 +111,7 @@ pub async fn conclude(
 }
 
 /// Pending requests whose deadline has passed, oldest first.
-pub async fn overdue(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<ApprovalId>, sqlx::Error> {
+pub async fn overdue(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<ApprovalId>> {
     sqlx::query(
         "SELECT id FROM approvals WHERE state = 'pending' AND deadline_ms <= $1 \
          ORDER BY deadline_ms LIMIT $2",
@@ -129,11 +126,7 @@ pub async fn overdue(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<ApprovalId>
 }
 
 /// The person's pending requests (soonest deadline first), then their latest decided ones.
-pub async fn of_decider(
-    db: &Db,
-    decider: UserId,
-    decided_limit: i64,
-) -> Result<Vec<Approval>, sqlx::Error> {
+pub async fn of_decider(db: &Db, decider: UserId, decided_limit: i64) -> Result<Vec<Approval>> {
     let pending = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM approvals WHERE decider = $1 AND state = 'pending' ORDER BY deadline_ms"
     ))

@@ -5,6 +5,8 @@
 
 pub mod store;
 
+pub use store::AtmRow;
+
 use async_trait::async_trait;
 use shared::{
     atm::{Atm, AtmEnrollment, AtmState, NewAtm},
@@ -116,8 +118,7 @@ impl AtmFleet {
     pub async fn active_kiosk(&self, device: Option<&str>) -> Result<store::AtmRow, AppError> {
         let token = device.ok_or(AppError::Forbidden)?;
         let row = store::by_token(&self.db, &session::hash(token), now_ms())
-            .await
-            .map_err(|e| internal("atm", e))?
+            .await?
             .ok_or(AppError::Forbidden)?;
         match row.state {
             AtmState::Active => Ok(row),
@@ -130,9 +131,7 @@ impl AtmFleet {
 
     /// Counts a wrong code at `atm`; locking it tells every member of staff.
     pub async fn bad_code(&self, atm: &store::AtmRow) -> Result<(), AppError> {
-        let locked = store::bad_code(&self.db, atm.id, LOCK_AFTER_BAD_CODES)
-            .await
-            .map_err(|e| internal("atm", e))?;
+        let locked = store::bad_code(&self.db, atm.id, LOCK_AFTER_BAD_CODES).await?;
         if locked {
             tracing::warn!(atm = %atm.id, "ATM locked after repeated wrong codes");
             self.audited(
@@ -142,9 +141,7 @@ impl AtmFleet {
                 async |_| Ok(()),
             )
             .await?;
-            let staff = crate::identity::store::staff_ids(&self.db)
-                .await
-                .map_err(|e| internal("atm", e))?;
+            let staff = crate::identity::store::staff_ids(&self.db).await?;
             let event = shared::events::Event::Notice {
                 notice: shared::events::Notice::AtmLocked {
                     atm: atm.name.clone(),
@@ -159,9 +156,7 @@ impl AtmFleet {
     }
 
     pub async fn good_code(&self, atm: &store::AtmRow) -> Result<(), AppError> {
-        store::good_code(&self.db, atm.id)
-            .await
-            .map_err(|e| internal("atm", e))
+        Ok(store::good_code(&self.db, atm.id).await?)
     }
 
     /// Registers a machine on behalf of `actor` (staff, or the demo seed).
@@ -206,10 +201,7 @@ impl AtmFleet {
 
     /// Demo mode: the Shibuya Station ATM, registered once with ¥2,000,000.
     pub async fn seed_demo(&self) -> Result<(), AppError> {
-        if store::named(&self.db, DEMO_ATM)
-            .await
-            .map_err(|e| internal("atm", e))?
-        {
+        if store::named(&self.db, DEMO_ATM).await? {
             return Ok(());
         }
         self.register(
@@ -265,16 +257,8 @@ impl AtmFleet {
     }
 
     async fn row(&self, id: AtmId) -> Result<store::AtmRow, AppError> {
-        let mut conn = self
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| internal("atm", e))?;
-        store::get(&mut conn, id)
-            .await
-            .map_err(|e| internal("atm", e))?
-            .ok_or(AppError::NotFound)
+        let mut conn = self.db.conn().await?;
+        store::get(&mut conn, id).await?.ok_or(AppError::NotFound)
     }
 
     /// Runs `change` and its audit entry in one transaction.
@@ -288,12 +272,7 @@ impl AtmFleet {
     where
         T: AuditSubject,
     {
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("atm", e))?;
+        let mut tx = self.db.begin().await?;
         let out = change(&mut tx).await?;
         let subject = id
             .or(out.atm_id())
@@ -304,10 +283,8 @@ impl AtmFleet {
             subject,
             detail: "{}".into(),
         };
-        audit::append(&mut tx, &[event], now_ms())
-            .await
-            .map_err(|e| internal("audit", e))?;
-        tx.commit().await.map_err(|e| internal("atm", e))?;
+        audit::append(&mut tx, &[event], now_ms()).await?;
+        Db::commit(tx).await?;
         Ok(out)
     }
 
@@ -354,9 +331,7 @@ impl AuditSubject for () {
 impl AtmFleetPort for AtmFleet {
     async fn atms(&self, caller: &Caller) -> Result<Vec<Atm>, AppError> {
         caller.require_staff()?;
-        let rows = store::all(&self.db)
-            .await
-            .map_err(|e| internal("atms", e))?;
+        let rows = store::all(&self.db).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.view(row).await?);
@@ -434,8 +409,7 @@ impl AtmFleetPort for AtmFleet {
         let id = self
             .audited("kiosk".into(), "atm.kiosk_enrolled", None, async |conn| {
                 store::enroll(conn, &code_hash, &token_hash, now_ms())
-                    .await
-                    .map_err(|e| internal("atm", e))?
+                    .await?
                     .ok_or_else(|| AppError::invalid("code", "invalid_or_used"))
             })
             .await?;
@@ -445,13 +419,35 @@ impl AtmFleetPort for AtmFleet {
 
     async fn this_kiosk(&self, device: Option<&str>) -> Result<Option<Atm>, AppError> {
         let Some(token) = device else { return Ok(None) };
-        let row = store::by_token(&self.db, &session::hash(token), now_ms())
-            .await
-            .map_err(|e| internal("atm", e))?;
+        let row = store::by_token(&self.db, &session::hash(token), now_ms()).await?;
         match row {
             Some(row) => Ok(Some(self.view(row).await?)),
             None => Ok(None),
         }
+    }
+}
+
+/// What a withdrawal flow may ask of the fleet at a kiosk: which machine
+/// the kiosk is, and counting its wrong and right codes.
+#[async_trait]
+pub trait Kiosks: std::fmt::Debug + Send + Sync + 'static {
+    async fn active_kiosk(&self, device: Option<&str>) -> Result<AtmRow, AppError>;
+    async fn bad_code(&self, atm: &AtmRow) -> Result<(), AppError>;
+    async fn good_code(&self, atm: &AtmRow) -> Result<(), AppError>;
+}
+
+#[async_trait]
+impl Kiosks for AtmFleet {
+    async fn active_kiosk(&self, device: Option<&str>) -> Result<AtmRow, AppError> {
+        AtmFleet::active_kiosk(self, device).await
+    }
+
+    async fn bad_code(&self, atm: &AtmRow) -> Result<(), AppError> {
+        AtmFleet::bad_code(self, atm).await
+    }
+
+    async fn good_code(&self, atm: &AtmRow) -> Result<(), AppError> {
+        AtmFleet::good_code(self, atm).await
     }
 }
 

@@ -8,6 +8,7 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
+use crate::error::Result;
 
 /// A machine as stored (its cash lives in the ledger).
 #[derive(Debug, Clone)]
@@ -23,20 +24,20 @@ pub struct AtmRow {
 
 const COLUMNS: &str = "id, name, address, lat, lon, cassette_account, state, last_seen_ms";
 
-fn row(r: &AnyRow) -> Result<AtmRow, sqlx::Error> {
-    let state: String = r.try_get(6)?;
+fn row(r: &AnyRow) -> Result<AtmRow> {
+    let state: String = r.try_get("state")?;
     Ok(AtmRow {
-        id: AtmId(r.try_get(0)?),
-        name: r.try_get(1)?,
-        address: r.try_get(2)?,
+        id: AtmId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        address: r.try_get("address")?,
         at: LatLon {
-            lat: r.try_get(3)?,
-            lon: r.try_get(4)?,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
         },
-        cassette: AccountId(r.try_get(5)?),
+        cassette: AccountId(r.try_get("cassette_account")?),
         state: AtmState::parse(&state)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown ATM state {state:?}").into()))?,
-        last_seen_ms: r.try_get(7)?,
+        last_seen_ms: r.try_get("last_seen_ms")?,
     })
 }
 
@@ -51,7 +52,7 @@ pub struct Insert<'a> {
     pub now_ms: i64,
 }
 
-pub async fn insert(conn: &mut AnyConnection, a: Insert<'_>) -> Result<AtmId, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, a: Insert<'_>) -> Result<AtmId> {
     let id: i64 = sqlx::query(
         "INSERT INTO atms (name, address, lat, lon, cassette_account, state, enroll_code_hash, \
          enroll_expires_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, 'awaiting_kiosk', $6, $7, $8) \
@@ -71,7 +72,7 @@ pub async fn insert(conn: &mut AnyConnection, a: Insert<'_>) -> Result<AtmId, sq
     Ok(AtmId(id))
 }
 
-pub async fn all(db: &Db) -> Result<Vec<AtmRow>, sqlx::Error> {
+pub async fn all(db: &Db) -> Result<Vec<AtmRow>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM atms ORDER BY id"))
         .fetch_all(db.pool())
         .await?
@@ -80,7 +81,7 @@ pub async fn all(db: &Db) -> Result<Vec<AtmRow>, sqlx::Error> {
         .collect()
 }
 
-pub async fn get(conn: &mut AnyConnection, id: AtmId) -> Result<Option<AtmRow>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: AtmId) -> Result<Option<AtmRow>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM atms WHERE id = $1"))
         .bind(id.0)
         .fetch_optional(conn)
@@ -96,7 +97,7 @@ pub async fn reissue(
     id: AtmId,
     code_hash: &str,
     expires_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE atms SET enroll_code_hash = $2, enroll_expires_ms = $3, device_token_hash = NULL, \
          state = 'awaiting_kiosk', failed_codes = 0 WHERE id = $1",
@@ -109,7 +110,7 @@ pub async fn reissue(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke(conn: &mut AnyConnection, id: AtmId) -> Result<bool, sqlx::Error> {
+pub async fn revoke(conn: &mut AnyConnection, id: AtmId) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE atms SET state = 'revoked', enroll_code_hash = NULL, device_token_hash = NULL \
          WHERE id = $1",
@@ -126,7 +127,7 @@ pub async fn enroll(
     code_hash: &str,
     token_hash: &str,
     now_ms: i64,
-) -> Result<Option<AtmId>, sqlx::Error> {
+) -> Result<Option<AtmId>> {
     sqlx::query(
         "UPDATE atms SET device_token_hash = $2, enroll_code_hash = NULL, enroll_expires_ms = NULL, \
          state = 'active', last_seen_ms = $3 \
@@ -143,11 +144,7 @@ pub async fn enroll(
 }
 
 /// The machine whose kiosk holds this token, marking it seen.
-pub async fn by_token(
-    db: &Db,
-    token_hash: &str,
-    now_ms: i64,
-) -> Result<Option<AtmRow>, sqlx::Error> {
+pub async fn by_token(db: &Db, token_hash: &str, now_ms: i64) -> Result<Option<AtmRow>> {
     let found = sqlx::query(&format!(
         "UPDATE atms SET last_seen_ms = $2 WHERE device_token_hash = $1 \
          AND state IN ('active', 'locked') RETURNING {COLUMNS}"
@@ -160,7 +157,7 @@ pub async fn by_token(
 }
 
 /// Whether a machine with this name exists (the demo seeds its ATM once).
-pub async fn named(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+pub async fn named(db: &Db, name: &str) -> Result<bool> {
     Ok(sqlx::query("SELECT 1 FROM atms WHERE name = $1")
         .bind(name)
         .fetch_optional(db.pool())
@@ -170,7 +167,7 @@ pub async fn named(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
 
 /// Counts a wrong code at this kiosk; at `lock_after` the machine locks.
 /// Returns whether this call locked it.
-pub async fn bad_code(db: &Db, id: AtmId, lock_after: i64) -> Result<bool, sqlx::Error> {
+pub async fn bad_code(db: &Db, id: AtmId, lock_after: i64) -> Result<bool> {
     let row = sqlx::query(
         "UPDATE atms SET failed_codes = failed_codes + 1, \
          state = CASE WHEN failed_codes + 1 >= $2 THEN 'locked' ELSE state END \
@@ -187,7 +184,7 @@ pub async fn bad_code(db: &Db, id: AtmId, lock_after: i64) -> Result<bool, sqlx:
 }
 
 /// A good code clears the count of wrong ones.
-pub async fn good_code(db: &Db, id: AtmId) -> Result<(), sqlx::Error> {
+pub async fn good_code(db: &Db, id: AtmId) -> Result<()> {
     // Only when there is something to reset: a write that changes nothing costs no commit.
     sqlx::query("UPDATE atms SET failed_codes = 0 WHERE id = $1 AND failed_codes <> 0")
         .bind(id.0)

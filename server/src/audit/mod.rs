@@ -34,7 +34,7 @@ pub async fn append(
     conn: &mut AnyConnection,
     events: &[Event],
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> crate::error::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -43,8 +43,8 @@ pub async fn append(
         .bind(n)
         .fetch_one(&mut *conn)
         .await?;
-    let last_seq: i64 = head.try_get(0)?;
-    let mut prev: String = head.try_get(1)?;
+    let last_seq: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
     for (i, e) in events.iter().enumerate() {
         let seq = last_seq - n + 1 + i as i64;
         let fields = chain::Fields {
@@ -150,7 +150,7 @@ pub async fn verify(pool: &AnyPool) -> Result<Verdict, sqlx::Error> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(pool)
         .await?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
     if head_seq != expected_seq - 1 || head_hash != prev {
         return Ok(Verdict::Broken {
             seq: expected_seq,
@@ -167,14 +167,14 @@ pub async fn verify(pool: &AnyPool) -> Result<Verdict, sqlx::Error> {
 
 fn entry(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
-        seq: r.try_get(0)?,
-        at_ms: r.try_get(1)?,
-        actor: r.try_get(2)?,
-        action: r.try_get(3)?,
-        subject: r.try_get(4)?,
-        detail: r.try_get(5)?,
-        prev_hash: r.try_get(6)?,
-        hash: r.try_get(7)?,
+        seq: r.try_get("seq")?,
+        at_ms: r.try_get("at_ms")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
     })
 }
 

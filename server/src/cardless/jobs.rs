@@ -24,6 +24,9 @@ use crate::{
     ledger::{Flow, FlowJob, Key, LedgerError, Locks, Purpose, Work},
 };
 
+/// This flow's idempotency keys.
+const FLOW: Flow = Flow::new("cardless");
+
 /// A new withdrawal, with its codes already hashed.
 #[derive(Debug)]
 pub(super) struct Prepare {
@@ -71,7 +74,7 @@ impl FlowJob for Prepare {
         if used + self.yen > MAX_PER_DAY_YEN {
             return Err(AppError::invalid("amount", "over_daily_limit").into());
         }
-        let key = Key::requested(Flow::Cardless, Purpose::Hold, self.owner, &self.client_key);
+        let key = Key::requested(FLOW, Purpose::Hold, self.owner, &self.client_key);
         let hold = w
             .transfer(
                 &key,
@@ -145,10 +148,7 @@ impl FlowJob for End {
             pending_id: self.hold,
         };
         match w
-            .transfer(
-                &Key::of(Flow::Cardless, Purpose::Release, self.id.0),
-                release,
-            )
+            .transfer(&Key::of(FLOW, Purpose::Release, self.id.0), release)
             .await
         {
             Ok(_) => {}
@@ -217,7 +217,7 @@ impl FlowJob for Dispense {
             amount: None,
         };
         match w
-            .transfer(&Key::of(Flow::Cardless, Purpose::Post, self.id.0), post)
+            .transfer(&Key::of(FLOW, Purpose::Post, self.id.0), post)
             .await
         {
             Ok(_) => {}
@@ -234,7 +234,7 @@ impl FlowJob for Dispense {
             code: TransferCode::Withdrawal,
             reference: format!("Cash from {}", self.atm_name),
         };
-        w.transfer(&Key::of(Flow::Cardless, Purpose::Cash, self.id.0), cash)
+        w.transfer(&Key::of(FLOW, Purpose::Cash, self.id.0), cash)
             .await?;
         if self.fee.amount_minor > 0 {
             let fee = TransferRequest::Single {
@@ -244,7 +244,7 @@ impl FlowJob for Dispense {
                 code: TransferCode::Fee,
                 reference: format!("Cardless withdrawal fee ({})", self.atm_name),
             };
-            w.transfer(&Key::of(Flow::Cardless, Purpose::Fee, self.id.0), fee)
+            w.transfer(&Key::of(FLOW, Purpose::Fee, self.id.0), fee)
                 .await?;
         }
         let detail = serde_json::json!({

@@ -11,18 +11,18 @@ use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
 use shared::{
     approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
+    cardless::port::KioskPort,
     cardless::{KioskStep, KioskWithdrawal, WithdrawalState},
     events::{Event, Notice},
     ids::WithdrawalId,
     ledger::AccountKind,
-    ports::KioskPort,
     AppError,
 };
 
 use super::{jobs::Dispense, store, Cardless, SCOPE};
 use crate::{
     approvals::{self, NewApproval},
-    atms::store::AtmRow,
+    atms::AtmRow,
     error::{internal, Error},
     identity::session,
     ledger::{FlowJob, Locks, Work},
@@ -51,7 +51,7 @@ impl Cardless {
     async fn find(&self, code: &str) -> Result<Option<store::Stored>, Error> {
         let code = code.trim();
         if let Some(token) = code.strip_prefix("anshin:cw:") {
-            return Ok(store::by_token(&self.db, &session::hash(token)).await?);
+            return store::by_token(&self.db, &session::hash(token)).await;
         }
         let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         let Some((number, pin)) = typed.split_once('-') else {
@@ -210,8 +210,7 @@ impl KioskPort for Cardless {
     ) -> Result<KioskWithdrawal, AppError> {
         let atm = self.atms.active_kiosk(device).await?;
         let found = store::get(self.db.pool(), id)
-            .await
-            .map_err(Error::from)?
+            .await?
             .filter(|f| f.atm == Some(atm.id))
             .ok_or(AppError::NotFound)?;
         let at_kiosk = |step| KioskWithdrawal {

@@ -7,6 +7,7 @@
 //! expiry releases the hold. Limits: whole thousands, per withdrawal and
 //! per day (Japan time).
 
+mod doors;
 mod jobs;
 mod kiosk;
 pub mod store;
@@ -19,13 +20,14 @@ use argon2::{
 };
 use async_trait::async_trait;
 use shared::{
+    cardless::port::CardlessPort,
     cardless::{
         check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
     },
     ids::{AccountId, UserId, WithdrawalId},
     ledger::{AccountKind, IdempotencyKey},
     money::Money,
-    ports::{Caller, CardlessPort},
+    ports::Caller,
     AppError,
 };
 
@@ -51,7 +53,7 @@ const HOLD_GRACE_MS: i64 = 60_000;
 pub struct Cardless {
     db: Db,
     ledger: Ledger,
-    atms: std::sync::Arc<crate::atms::AtmFleet>,
+    atms: std::sync::Arc<dyn crate::atms::Kiosks>,
     approvals: crate::approvals::Approvals,
     notifier: crate::notify::Notifier,
     terms: Terms,
@@ -104,7 +106,7 @@ impl Cardless {
     pub fn new(
         db: Db,
         ledger: Ledger,
-        atms: std::sync::Arc<crate::atms::AtmFleet>,
+        atms: std::sync::Arc<dyn crate::atms::Kiosks>,
         approvals: crate::approvals::Approvals,
         notifier: crate::notify::Notifier,
         terms: Terms,
@@ -222,12 +224,8 @@ impl CardlessPort for Cardless {
 
     async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError> {
         let user = owner(caller)?;
-        let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms()))
-            .await
-            .map_err(Error::from)?;
-        let recent = store::of_user(&self.db, user, LISTED)
-            .await
-            .map_err(Error::from)?;
+        let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms())).await?;
+        let recent = store::of_user(&self.db, user, LISTED).await?;
         Ok(CashOverview {
             fee: Money::jpy(self.terms.fee_yen),
             left_today: Money::jpy((MAX_PER_DAY_YEN - used).max(0)),
@@ -238,8 +236,7 @@ impl CardlessPort for Cardless {
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError> {
         let user = owner(caller)?;
         let found = store::get(self.db.pool(), id)
-            .await
-            .map_err(Error::from)?
+            .await?
             .filter(|s| s.owner == user)
             .ok_or(AppError::NotFound)?;
         if !self
@@ -251,8 +248,7 @@ impl CardlessPort for Cardless {
             });
         }
         store::get(self.db.pool(), id)
-            .await
-            .map_err(Error::from)?
+            .await?
             .map(|s| s.withdrawal)
             .ok_or(AppError::NotFound)
     }

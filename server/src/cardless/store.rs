@@ -8,6 +8,7 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
+use crate::error::Result;
 
 const COLUMNS: &str = "id, account, amount_yen, state, created_at_ms, expires_at_ms, \
                        hold_transfer, user_id, atm_id, approval_id, pin_hash, fee_yen, ended_at_ms";
@@ -24,7 +25,7 @@ pub struct Stored {
     pub pin_hash: String,
 }
 
-fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
+fn stored(r: &AnyRow) -> Result<Stored> {
     let state: String = r.try_get("state")?;
     Ok(Stored {
         owner: UserId(r.try_get("user_id")?),
@@ -61,7 +62,7 @@ pub struct Insert<'a> {
 }
 
 /// Inserts a new withdrawal (its hold made in the same transaction).
-pub async fn insert(conn: &mut AnyConnection, w: Insert<'_>) -> Result<Stored, sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, w: Insert<'_>) -> Result<Stored> {
     let row = sqlx::query(&format!(
         "INSERT INTO cardless_withdrawals (user_id, account, amount_yen, hold_transfer, request_key, \
          token_hash, pin_hash, state, created_at_ms, expires_at_ms, fee_yen) \
@@ -87,7 +88,7 @@ pub async fn by_request(
     conn: &mut AnyConnection,
     owner: UserId,
     key: &str,
-) -> Result<Option<Stored>, sqlx::Error> {
+) -> Result<Option<Stored>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 AND request_key = $2"
     ))
@@ -106,7 +107,7 @@ pub async fn recode(
     id: WithdrawalId,
     token_hash: &str,
     pin_hash: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE cardless_withdrawals SET token_hash = $2, pin_hash = $3 WHERE id = $1 AND state = 'ready'",
     )
@@ -118,7 +119,7 @@ pub async fn recode(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn get<'e, E>(ex: E, id: WithdrawalId) -> Result<Option<Stored>, sqlx::Error>
+pub async fn get<'e, E>(ex: E, id: WithdrawalId) -> Result<Option<Stored>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -133,7 +134,7 @@ where
     .transpose()
 }
 
-pub async fn of_user(db: &Db, user: UserId, limit: i64) -> Result<Vec<Withdrawal>, sqlx::Error> {
+pub async fn of_user(db: &Db, user: UserId, limit: i64) -> Result<Vec<Withdrawal>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cardless_withdrawals WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
     ))
@@ -147,7 +148,7 @@ pub async fn of_user(db: &Db, user: UserId, limit: i64) -> Result<Vec<Withdrawal
 }
 
 /// Yen reserved or taken since `since_ms` (cancelled and expired ones do not count).
-pub async fn used_since<'e, E>(ex: E, user: UserId, since_ms: i64) -> Result<i64, sqlx::Error>
+pub async fn used_since<'e, E>(ex: E, user: UserId, since_ms: i64) -> Result<i64>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -160,7 +161,7 @@ where
     .bind(since_ms)
     .fetch_one(ex)
     .await?;
-    row.try_get(0)
+    Ok(row.try_get(0)?)
 }
 
 /// Ends an open withdrawal; `true` when this call did it.
@@ -169,7 +170,7 @@ pub async fn end(
     id: WithdrawalId,
     state: WithdrawalState,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE cardless_withdrawals SET state = $2, ended_at_ms = $3 \
          WHERE id = $1 AND state IN ('ready', 'awaiting_phone')",
@@ -189,7 +190,7 @@ pub async fn dispensed(
     id: WithdrawalId,
     atm: AtmId,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE cardless_withdrawals SET state = 'dispensed', ended_at_ms = $3 \
          WHERE id = $1 AND state = 'awaiting_phone' AND atm_id = $2",
@@ -204,11 +205,7 @@ pub async fn dispensed(
 
 /// Open withdrawals past their expiry. One an ATM has scanned gets `grace_ms`
 /// more, so a confirmation given just before expiry can still be dispensed.
-pub async fn overdue(
-    db: &Db,
-    now_ms: i64,
-    grace_ms: i64,
-) -> Result<Vec<WithdrawalId>, sqlx::Error> {
+pub async fn overdue(db: &Db, now_ms: i64, grace_ms: i64) -> Result<Vec<WithdrawalId>> {
     sqlx::query(
         "SELECT id FROM cardless_withdrawals WHERE \
          (state = 'ready' AND expires_at_ms <= $1) OR (state = 'awaiting_phone' AND expires_at_ms <= $2) \
@@ -223,7 +220,7 @@ pub async fn overdue(
     .collect()
 }
 
-pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn by_token(db: &Db, token_hash: &str) -> Result<Option<Stored>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM cardless_withdrawals WHERE token_hash = $1"
     ))
@@ -241,7 +238,7 @@ pub async fn take_for(
     id: WithdrawalId,
     atm: AtmId,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE cardless_withdrawals SET state = 'awaiting_phone', atm_id = $2 \
          WHERE id = $1 AND state = 'ready' AND expires_at_ms > $3",
@@ -258,7 +255,7 @@ pub async fn set_approval(
     conn: &mut AnyConnection,
     id: WithdrawalId,
     approval: ApprovalId,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query("UPDATE cardless_withdrawals SET approval_id = $2 WHERE id = $1")
         .bind(id.0)
         .bind(approval.0)

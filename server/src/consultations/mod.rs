@@ -4,7 +4,10 @@
 //! events and its audit entry commit together; chat lines are kept with the
 //! consultation and reach both sides live.
 
+mod room;
 pub mod store;
+
+pub use room::{Room, Rooms};
 
 use async_trait::async_trait;
 use shared::{
@@ -41,10 +44,6 @@ pub struct Consultations {
     ice_servers: std::sync::Arc<Vec<IceServer>>,
 }
 
-fn db_error(e: sqlx::Error) -> AppError {
-    internal("consultation", e)
-}
-
 fn conflict(reason: &str) -> AppError {
     AppError::Conflict {
         reason: reason.into(),
@@ -79,7 +78,7 @@ impl Consultations {
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
-        self.db.pool().begin().await.map_err(db_error)
+        Ok(self.db.begin().await?)
     }
 
     /// The consultation, if `user` is on one of its sides (someone else's does not exist).
@@ -89,10 +88,7 @@ impl Consultations {
         user: UserId,
         id: ConsultationId,
     ) -> Result<(store::Stored, Side), AppError> {
-        let found = store::get(conn, id)
-            .await
-            .map_err(db_error)?
-            .ok_or(AppError::NotFound)?;
+        let found = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
         let side = found.side_of(user).ok_or(AppError::NotFound)?;
         Ok((found, side))
     }
@@ -107,13 +103,10 @@ impl Consultations {
         actor: UserId,
         whole_staff: bool,
     ) -> Result<(Consultation, Vec<Delivery>), AppError> {
-        let found = store::get(conn, id)
-            .await
-            .map_err(db_error)?
-            .ok_or(AppError::NotFound)?;
+        let found = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
         let mut to = vec![found.customer];
         if whole_staff {
-            to.extend(store::staff(conn).await.map_err(db_error)?);
+            to.extend(store::staff(conn).await?);
         } else if let Some(clerk) = found.clerk {
             to.push(clerk);
         }
@@ -123,12 +116,7 @@ impl Consultations {
         };
         let mut deliveries = Vec::with_capacity(to.len());
         for user in to {
-            deliveries.push(
-                self.notifier
-                    .record(conn, user, &event)
-                    .await
-                    .map_err(db_error)?,
-            );
+            deliveries.push(self.notifier.record(conn, user, &event).await?);
         }
         let now = now_ms();
         let entry = audit::Event {
@@ -137,9 +125,7 @@ impl Consultations {
             subject: format!("consultation:{id}"),
             detail: "{}".into(),
         };
-        audit::append(conn, &[entry], now)
-            .await
-            .map_err(|e| internal("audit", e))?;
+        audit::append(conn, &[entry], now).await?;
         Ok((found.consultation, deliveries))
     }
 }
@@ -152,49 +138,36 @@ impl ConsultationPort for Consultations {
             check_text(topic, MAX_TOPIC_CHARS).map_err(|r| AppError::invalid("topic", r))?;
         let mut tx = self.begin().await?;
         let id = store::insert(&mut tx, user, topic, now_ms())
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| conflict("consultation_open"))?;
         let (consultation, deliveries) = self.changed(&mut tx, id, "asked", user, true).await?;
-        self.notifier
-            .commit(tx, deliveries)
-            .await
-            .map_err(db_error)?;
+        self.notifier.commit(tx, deliveries).await?;
         Ok(consultation)
     }
 
     async fn mine(&self, caller: &Caller) -> Result<Option<Consultation>, AppError> {
         let user = customer(caller)?;
         Ok(store::open_of(&self.db, user)
-            .await
-            .map_err(db_error)?
+            .await?
             .map(|s| s.consultation))
     }
 
     async fn queue(&self, caller: &Caller) -> Result<Vec<Consultation>, AppError> {
         let clerk = caller.require_staff()?;
-        store::queue(&self.db, clerk, QUEUE_LIMIT)
-            .await
-            .map_err(db_error)
+        Ok(store::queue(&self.db, clerk, QUEUE_LIMIT).await?)
     }
 
     async fn take(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError> {
         let clerk = caller.require_staff()?;
         let mut tx = self.begin().await?;
-        if !store::take(&mut tx, id, clerk, now_ms())
-            .await
-            .map_err(db_error)?
-        {
-            return match store::get(&mut tx, id).await.map_err(db_error)? {
+        if !store::take(&mut tx, id, clerk, now_ms()).await? {
+            return match store::get(&mut tx, id).await? {
                 None => Err(AppError::NotFound),
                 Some(_) => Err(conflict("consultation_taken")),
             };
         }
         let (consultation, deliveries) = self.changed(&mut tx, id, "taken", clerk, true).await?;
-        self.notifier
-            .commit(tx, deliveries)
-            .await
-            .map_err(db_error)?;
+        self.notifier.commit(tx, deliveries).await?;
         Ok(consultation)
     }
 
@@ -212,9 +185,7 @@ impl ConsultationPort for Consultations {
             return Err(conflict("consultation_not_active"));
         }
         let now = now_ms();
-        let message_id = store::add_message(&mut tx, id, side, user, text, now)
-            .await
-            .map_err(db_error)?;
+        let message_id = store::add_message(&mut tx, id, side, user, text, now).await?;
         let author = match side {
             Side::Customer => found.consultation.customer_name.clone(),
             Side::Clerk => found.consultation.clerk_name.clone().unwrap_or_default(),
@@ -232,17 +203,9 @@ impl ConsultationPort for Consultations {
         };
         let mut deliveries = Vec::new();
         for to in [Some(found.customer), found.clerk].into_iter().flatten() {
-            deliveries.push(
-                self.notifier
-                    .record(&mut tx, to, &event)
-                    .await
-                    .map_err(db_error)?,
-            );
+            deliveries.push(self.notifier.record(&mut tx, to, &event).await?);
         }
-        self.notifier
-            .commit(tx, deliveries)
-            .await
-            .map_err(db_error)?;
+        self.notifier.commit(tx, deliveries).await?;
         Ok(message)
     }
 
@@ -253,11 +216,9 @@ impl ConsultationPort for Consultations {
         after: Option<MessageId>,
     ) -> Result<Vec<ChatMessage>, AppError> {
         let user = signed_in(caller)?;
-        let mut conn = self.db.pool().acquire().await.map_err(db_error)?;
+        let mut conn = self.db.conn().await?;
         self.as_party(&mut conn, user, id).await?;
-        store::messages(&self.db, id, after.unwrap_or(MessageId(0)), MESSAGES_LIMIT)
-            .await
-            .map_err(db_error)
+        Ok(store::messages(&self.db, id, after.unwrap_or(MessageId(0)), MESSAGES_LIMIT).await?)
     }
 
     async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError> {
@@ -265,20 +226,14 @@ impl ConsultationPort for Consultations {
         let mut tx = self.begin().await?;
         let (found, side) = self.as_party(&mut tx, user, id).await?;
         let was_waiting = found.consultation.state == ConsultationState::Waiting;
-        if !store::end(&mut tx, id, side, now_ms())
-            .await
-            .map_err(db_error)?
-        {
+        if !store::end(&mut tx, id, side, now_ms()).await? {
             return Err(conflict("consultation_ended"));
         }
         // A request still in the queue leaves every clerk's queue.
         let (consultation, deliveries) = self
             .changed(&mut tx, id, "ended", user, was_waiting)
             .await?;
-        self.notifier
-            .commit(tx, deliveries)
-            .await
-            .map_err(db_error)?;
+        self.notifier.commit(tx, deliveries).await?;
         Ok(consultation)
     }
 
@@ -295,12 +250,12 @@ impl ConsultationPort for Consultations {
     ) -> Result<(), AppError> {
         let user = signed_in(caller)?;
         let size = serde_json::to_string(&signal)
-            .map_err(|e| internal("signal", e))?
+            .map_err(|e| internal("consultation", e))?
             .len();
         if size > CallSignal::MAX_BYTES {
             return Err(AppError::invalid("signal", "too_big"));
         }
-        let mut conn = self.db.pool().acquire().await.map_err(db_error)?;
+        let mut conn = self.db.conn().await?;
         let (found, side) = self.as_party(&mut conn, user, id).await?;
         drop(conn);
         let other = match side {

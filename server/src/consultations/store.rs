@@ -7,9 +7,12 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
+use crate::error::Result;
 
-const COLUMNS: &str = "c.id, c.state, cu.display_name, c.topic, cl.display_name, c.asked_at_ms, \
-                       c.taken_at_ms, c.ended_at_ms, c.ended_by, c.customer_id, c.clerk_id";
+const COLUMNS: &str = "c.id AS id, c.state AS state, cu.display_name AS customer_name, \
+                       c.topic AS topic, cl.display_name AS clerk_name, c.asked_at_ms AS asked_at_ms, \
+                       c.taken_at_ms AS taken_at_ms, c.ended_at_ms AS ended_at_ms, \
+                       c.ended_by AS ended_by, c.customer_id AS customer_id, c.clerk_id AS clerk_id";
 const FROM: &str = "consultations c JOIN users cu ON cu.id = c.customer_id \
                     LEFT JOIN users cl ON cl.id = c.clerk_id";
 
@@ -38,21 +41,21 @@ fn decode<T>(what: &str, value: Option<T>) -> Result<T, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode(format!("unknown {what}").into()))
 }
 
-fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
-    let state: String = r.try_get(1)?;
-    let ended_by: Option<String> = r.try_get(8)?;
+fn stored(r: &AnyRow) -> Result<Stored> {
+    let state: String = r.try_get("state")?;
+    let ended_by: Option<String> = r.try_get("ended_by")?;
     Ok(Stored {
-        customer: UserId(r.try_get(9)?),
+        customer: UserId(r.try_get("customer_id")?),
         clerk: r.try_get::<Option<i64>, _>(10)?.map(UserId),
         consultation: Consultation {
-            id: ConsultationId(r.try_get(0)?),
+            id: ConsultationId(r.try_get("id")?),
             state: decode("state", ConsultationState::parse(&state))?,
-            customer_name: r.try_get(2)?,
-            topic: r.try_get(3)?,
-            clerk_name: r.try_get(4)?,
-            asked_at_ms: r.try_get(5)?,
-            taken_at_ms: r.try_get(6)?,
-            ended_at_ms: r.try_get(7)?,
+            customer_name: r.try_get("customer_name")?,
+            topic: r.try_get("topic")?,
+            clerk_name: r.try_get("clerk_name")?,
+            asked_at_ms: r.try_get("asked_at_ms")?,
+            taken_at_ms: r.try_get("taken_at_ms")?,
+            ended_at_ms: r.try_get("ended_at_ms")?,
             ended_by: match ended_by {
                 Some(s) => Some(decode("side", Side::parse(&s))?),
                 None => None,
@@ -67,7 +70,7 @@ pub async fn insert(
     customer: UserId,
     topic: &str,
     now_ms: i64,
-) -> Result<Option<ConsultationId>, sqlx::Error> {
+) -> Result<Option<ConsultationId>> {
     let row = sqlx::query(
         "INSERT INTO consultations (customer_id, topic, state, asked_at_ms) \
          VALUES ($1, $2, 'waiting', $3) ON CONFLICT DO NOTHING RETURNING id",
@@ -77,13 +80,10 @@ pub async fn insert(
     .bind(now_ms)
     .fetch_optional(conn)
     .await?;
-    row.map(|r| r.try_get(0).map(ConsultationId)).transpose()
+    Ok(row.map(|r| r.try_get(0).map(ConsultationId)).transpose()?)
 }
 
-pub async fn get(
-    conn: &mut AnyConnection,
-    id: ConsultationId,
-) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: ConsultationId) -> Result<Option<Stored>> {
     sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1"))
         .bind(id.0)
         .fetch_optional(conn)
@@ -94,7 +94,7 @@ pub async fn get(
 }
 
 /// The customer's open consultation, if any.
-pub async fn open_of(db: &Db, customer: UserId) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn open_of(db: &Db, customer: UserId) -> Result<Option<Stored>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE c.customer_id = $1 AND c.state IN ('waiting', 'active')"
     ))
@@ -107,7 +107,7 @@ pub async fn open_of(db: &Db, customer: UserId) -> Result<Option<Stored>, sqlx::
 }
 
 /// Waiting consultations, oldest first, then the active ones `clerk` has taken.
-pub async fn queue(db: &Db, clerk: UserId, limit: i64) -> Result<Vec<Consultation>, sqlx::Error> {
+pub async fn queue(db: &Db, clerk: UserId, limit: i64) -> Result<Vec<Consultation>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE c.state = 'waiting' \
             OR (c.state = 'active' AND c.clerk_id = $1) \
@@ -128,7 +128,7 @@ pub async fn take(
     id: ConsultationId,
     clerk: UserId,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE consultations SET state = 'active', clerk_id = $2, taken_at_ms = $3 \
          WHERE id = $1 AND state = 'waiting'",
@@ -145,10 +145,7 @@ pub async fn take(
 /// end meanwhile; `false` when it is not active. The no-op update takes
 /// PostgreSQL's row lock, which a plain read would not; SQLite has one
 /// writer anyway.
-pub async fn hold_active(
-    conn: &mut AnyConnection,
-    id: ConsultationId,
-) -> Result<bool, sqlx::Error> {
+pub async fn hold_active(conn: &mut AnyConnection, id: ConsultationId) -> Result<bool> {
     let done =
         sqlx::query("UPDATE consultations SET state = state WHERE id = $1 AND state = 'active'")
             .bind(id.0)
@@ -163,7 +160,7 @@ pub async fn end(
     id: ConsultationId,
     by: Side,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE consultations SET state = 'ended', ended_at_ms = $2, ended_by = $3 \
          WHERE id = $1 AND state IN ('waiting', 'active')",
@@ -195,7 +192,7 @@ pub async fn add_message(
     author: UserId,
     text: &str,
     now_ms: i64,
-) -> Result<MessageId, sqlx::Error> {
+) -> Result<MessageId> {
     let row = sqlx::query(
         "INSERT INTO consultation_messages (consultation_id, side, author_id, body, at_ms) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -216,9 +213,10 @@ pub async fn messages(
     id: ConsultationId,
     after: MessageId,
     limit: i64,
-) -> Result<Vec<ChatMessage>, sqlx::Error> {
+) -> Result<Vec<ChatMessage>> {
     sqlx::query(
-        "SELECT m.id, m.side, u.display_name, m.body, m.at_ms FROM consultation_messages m \
+        "SELECT m.id AS id, m.side AS side, u.display_name AS author, m.body AS body, \
+         m.at_ms AS at_ms FROM consultation_messages m \
          JOIN users u ON u.id = m.author_id \
          WHERE m.consultation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3",
     )
@@ -229,25 +227,39 @@ pub async fn messages(
     .await?
     .iter()
     .map(|r| {
-        let side: String = r.try_get(1)?;
+        let side: String = r.try_get("side")?;
         Ok(ChatMessage {
-            id: MessageId(r.try_get(0)?),
+            id: MessageId(r.try_get("id")?),
             consultation: id,
             from: decode("side", Side::parse(&side))?,
-            author: r.try_get(2)?,
-            text: r.try_get(3)?,
-            at_ms: r.try_get(4)?,
+            author: r.try_get("author")?,
+            text: r.try_get("body")?,
+            at_ms: r.try_get("at_ms")?,
         })
     })
     .collect()
 }
 
 /// Everyone on the staff, who hear of the queue changing.
-pub async fn staff(conn: &mut AnyConnection) -> Result<Vec<UserId>, sqlx::Error> {
+pub async fn staff(conn: &mut AnyConnection) -> Result<Vec<UserId>> {
     sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
         .fetch_all(conn)
         .await?
         .iter()
-        .map(|r| r.try_get(0).map(UserId))
+        .map(|r| Ok(UserId(r.try_get(0)?)))
         .collect()
+}
+
+/// Consultations that ended, newest first, with how many chat lines each had.
+pub async fn ended(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(ConsultationId, i64)>> {
+    sqlx::query(
+        "SELECT c.id, (SELECT COUNT(*) FROM consultation_messages m WHERE m.consultation_id = c.id) AS messages \
+         FROM consultations c WHERE c.state = 'ended' ORDER BY c.ended_at_ms DESC, c.id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(|r| Ok((ConsultationId(r.try_get("id")?), r.try_get::<i64, _>("messages")?)))
+    .collect()
 }

@@ -83,6 +83,21 @@ impl Db {
         &self.pool
     }
 
+    /// A transaction; `?` turns its failure into the services' error.
+    pub async fn begin(&self) -> crate::error::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Commits `tx`; `?` turns a failure into the services' error.
+    pub async fn commit(tx: sqlx::Transaction<'static, sqlx::Any>) -> crate::error::Result<()> {
+        Ok(tx.commit().await?)
+    }
+
+    /// A connection from the pool, for reads.
+    pub async fn conn(&self) -> crate::error::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
     pub fn engine(&self) -> DbEngine {
         self.engine
     }

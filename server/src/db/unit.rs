@@ -13,7 +13,7 @@ use shared::{events::Event, ids::UserId, system::DbEngine};
 use sqlx::AnyConnection;
 use std::collections::BTreeSet;
 
-use crate::{audit, notify};
+use crate::{audit, error::Result, notify};
 
 pub struct Unit<'c> {
     conn: &'c mut AnyConnection,
@@ -78,11 +78,12 @@ impl<'c> Unit<'c> {
     }
 
     /// Records `event` for `user`; it reaches their open pages after commit.
-    pub async fn notify(&mut self, user: UserId, event: &Event) -> Result<(), sqlx::Error> {
+    pub async fn notify(&mut self, user: UserId, event: &Event) -> Result<()> {
         if self.declared.is_some_and(|d| !d.contains(&user)) {
             return Err(sqlx::Error::Protocol(format!(
                 "a ledger job recorded an event for undeclared user {user}"
-            )));
+            ))
+            .into());
         }
         let delivery = notify::record(self.conn, self.engine, user, event).await?;
         self.deliveries.push(delivery);
@@ -116,7 +117,7 @@ impl<'c> Unit<'c> {
 
     /// Appends the audit entries; then commit the transaction and publish
     /// the events returned.
-    pub async fn finish(self) -> Result<Vec<notify::Delivery>, sqlx::Error> {
+    pub async fn finish(self) -> Result<Vec<notify::Delivery>> {
         audit::append(self.conn, &self.audited, self.now_ms).await?;
         Ok(self.deliveries)
     }

@@ -34,11 +34,11 @@ pub struct AppState {
     pub approvals: Arc<crate::approvals::Approvals>,
     /// ATMs, their cash, and the kiosks enrolled as them.
     pub atms: Arc<crate::atms::AtmFleet>,
-    /// Cardless withdrawals prepared on phones.
-    pub cardless: Arc<crate::cardless::Cardless>,
+    /// Remote consultations: the queue, the call and the chat.
     pub consultations: Arc<crate::consultations::Consultations>,
-    /// Withdrawals arranged in consultations, and their sub-accounts.
-    pub sub_withdrawals: Arc<crate::sub_withdrawals::SubWithdrawals>,
+    /// The money flows (cardless withdrawals, withdrawals arranged in
+    /// consultations…), each placing its own ports in the context.
+    pub flows: Arc<[Arc<dyn crate::flow::Flow>]>,
     /// Each person's inbox and live events.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.

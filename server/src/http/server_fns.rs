@@ -10,9 +10,8 @@ use axum::{
 use leptos::prelude::provide_context;
 use shared::{
     ports::{
-        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, CardlessPort, CodeKioskPort,
-        ConsultationPort, IdentityPort, InboxPort, KioskDevice, KioskPort, SubWithdrawalPort,
-        SystemPort,
+        AccountsPort, ApprovalsPort, AtmFleetPort, AuditPort, ConsultationPort, IdentityPort,
+        InboxPort, KioskDevice, SystemPort,
     },
     AppError,
 };
@@ -24,62 +23,7 @@ use super::AppState;
 /// crate linked in: without a reference the linker drops it, and every call
 /// would answer "Could not find a server function".
 pub fn register() {
-    use leptos::server_fn::axum::register_explicit;
-    register_explicit::<app::api::FetchServiceStatus>();
-    register_explicit::<app::api::FetchMyAccounts>();
-    register_explicit::<app::api::FetchStatement>();
-    register_explicit::<app::api::BeginSignUp>();
-    register_explicit::<app::api::FinishSignUp>();
-    register_explicit::<app::api::BeginSignIn>();
-    register_explicit::<app::api::FinishSignIn>();
-    register_explicit::<app::api::SignOut>();
-    register_explicit::<app::api::FetchMe>();
-    register_explicit::<app::api::DemoSignIn>();
-    register_explicit::<app::api::FetchAuditPage>();
-    register_explicit::<app::api::FlagAdultWard>();
-    register_explicit::<app::api::BeginAddPasskey>();
-    register_explicit::<app::api::FinishAddPasskey>();
-    register_explicit::<app::api::FetchInbox>();
-    register_explicit::<app::api::MarkRead>();
-    register_explicit::<app::api::FetchMyApprovals>();
-    register_explicit::<app::api::BeginApprove>();
-    register_explicit::<app::api::Approve>();
-    register_explicit::<app::api::Decline>();
-    register_explicit::<app::api::RaisePractice>();
-    register_explicit::<app::api::FetchAtms>();
-    register_explicit::<app::api::RegisterAtm>();
-    register_explicit::<app::api::ReissueAtmCode>();
-    register_explicit::<app::api::RefillAtm>();
-    register_explicit::<app::api::RevokeAtm>();
-    register_explicit::<app::api::EnrollKiosk>();
-    register_explicit::<app::api::FetchThisKiosk>();
-    register_explicit::<app::api::PrepareWithdrawal>();
-    register_explicit::<app::api::FetchMyWithdrawals>();
-    register_explicit::<app::api::CancelWithdrawal>();
-    register_explicit::<app::api::KioskScan>();
-    register_explicit::<app::api::KioskProgress>();
-    register_explicit::<app::api::AskConsultation>();
-    register_explicit::<app::api::FetchMyConsultation>();
-    register_explicit::<app::api::FetchConsultationQueue>();
-    register_explicit::<app::api::TakeConsultation>();
-    register_explicit::<app::api::SayInConsultation>();
-    register_explicit::<app::api::FetchConsultationMessages>();
-    register_explicit::<app::api::EndConsultation>();
-    register_explicit::<app::api::SignalConsultation>();
-    register_explicit::<app::api::FetchIceServers>();
-    register_explicit::<app::api::PushWithdrawalForm>();
-    register_explicit::<app::api::FetchWithdrawalForms>();
-    register_explicit::<app::api::FetchMyCodeWithdrawals>();
-    register_explicit::<app::api::OpenWithdrawalForm>();
-    register_explicit::<app::api::BeginConfirmWithdrawal>();
-    register_explicit::<app::api::ConfirmWithdrawal>();
-    register_explicit::<app::api::CancelWithdrawalForm>();
-    register_explicit::<app::api::BeginCodePasskey>();
-    register_explicit::<app::api::RenewCodePassword>();
-    register_explicit::<app::api::UnlockCodeWithdrawal>();
-    register_explicit::<app::api::FetchConsultationHistory>();
-    register_explicit::<app::api::AskNewCodePassword>();
-    register_explicit::<app::api::KioskCodeWithdraw>();
+    app::api::register();
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -90,11 +34,8 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let inbox: Arc<dyn InboxPort> = state.notifier.clone();
     let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
-    let cardless: Arc<dyn CardlessPort> = state.cardless.clone();
-    let kiosk: Arc<dyn KioskPort> = state.cardless.clone();
     let consultations: Arc<dyn ConsultationPort> = state.consultations.clone();
-    let sub_withdrawals: Arc<dyn SubWithdrawalPort> = state.sub_withdrawals.clone();
-    let code_kiosk: Arc<dyn CodeKioskPort> = state.sub_withdrawals.clone();
+    let flows = state.flows.clone();
     let cookies = req
         .headers()
         .get(http::header::COOKIE)
@@ -112,11 +53,10 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(inbox.clone());
             provide_context(approvals.clone());
             provide_context(atms.clone());
-            provide_context(cardless.clone());
-            provide_context(kiosk.clone());
             provide_context(consultations.clone());
-            provide_context(sub_withdrawals.clone());
-            provide_context(code_kiosk.clone());
+            for flow in flows.iter() {
+                flow.provide_ports();
+            }
             provide_context(device.clone());
             provide_context(caller.clone());
         },

@@ -116,9 +116,8 @@ impl Identity {
         profile: Option<&store::Profile>,
         options: &impl serde::Serialize,
     ) -> Result<Ceremony, AppError> {
-        let id = store::put_ceremony(&self.db, kind, state, profile, now_ms() + CEREMONY_TTL_MS)
-            .await
-            .map_err(|e| internal("ceremony", e))?;
+        let id =
+            store::put_ceremony(&self.db, kind, state, profile, now_ms() + CEREMONY_TTL_MS).await?;
         let options_json = serde_json::to_string(options).map_err(|e| internal("ceremony", e))?;
         Ok(Ceremony { id, options_json })
     }
@@ -130,8 +129,7 @@ impl Identity {
         kind: &str,
     ) -> Result<(S, Option<store::Profile>), AppError> {
         store::take_ceremony(&self.db, id, kind, now_ms())
-            .await
-            .map_err(|e| internal("ceremony", e))?
+            .await?
             .ok_or_else(|| AppError::invalid("ceremony", "expired"))
     }
 
@@ -151,12 +149,7 @@ impl Identity {
     async fn signed_in(&self, user: &store::User, action: &str) -> Result<SignedIn, AppError> {
         let token = session::new_token();
         let now = now_ms();
-        let mut conn = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("session", e))?;
+        let mut conn = self.db.begin().await?;
         store::insert_session(
             &mut conn,
             &session::hash(&token),
@@ -164,12 +157,9 @@ impl Identity {
             now,
             now + session::TTL_MS,
         )
-        .await
-        .map_err(|e| internal("session", e))?;
-        audit::append(&mut conn, &[auth_event(user.id, action)], now)
-            .await
-            .map_err(|e| internal("audit", e))?;
-        conn.commit().await.map_err(|e| internal("session", e))?;
+        .await?;
+        audit::append(&mut conn, &[auth_event(user.id, action)], now).await?;
+        Db::commit(conn).await?;
         Ok(SignedIn {
             me: self.me(user),
             set_cookie: session::cookie(&token, self.secure_cookies),
@@ -219,17 +209,13 @@ impl IdentityPort for Identity {
             Some(token) => {
                 let hash = session::hash(&token);
                 form.display_name = store::live_enrollment(&self.db, &hash, now_ms())
-                    .await
-                    .map_err(|e| internal("enrollment", e))?
+                    .await?
                     .ok_or_else(|| AppError::invalid("enrollment", "invalid_or_used"))?;
                 Some(hash)
             }
         };
         let (display_name, nickname, birth) = validate(&form)?;
-        if store::nickname_taken(&self.db, nickname.canonical())
-            .await
-            .map_err(|e| internal("sign-up", e))?
-        {
+        if store::nickname_taken(&self.db, nickname.canonical()).await? {
             return Err(AppError::Conflict {
                 reason: "nickname_taken".into(),
             });
@@ -324,8 +310,7 @@ impl IdentityPort for Identity {
             .identify_discoverable_authentication(&credential)
             .map_err(|e| rejected("assertion", e))?;
         let (user, mut passkey) = store::passkey_of(&self.db, &handle.to_string(), credential_id)
-            .await
-            .map_err(|e| internal("sign-in", e))?
+            .await?
             .ok_or(AppError::Unauthenticated)?;
         self.per_person.check(&user.id)?;
         let result = self
@@ -333,9 +318,7 @@ impl IdentityPort for Identity {
             .finish_discoverable_authentication_v2(&credential, state, &passkey)
             .map_err(|e| rejected("assertion", e))?;
         if passkey.update_credential(&result) == Some(true) {
-            store::save_passkey(&self.db, &passkey, now_ms())
-                .await
-                .map_err(|e| internal("sign-in", e))?;
+            store::save_passkey(&self.db, &passkey, now_ms()).await?;
         }
         self.signed_in(&user, "auth.sign_in").await
     }
@@ -346,8 +329,7 @@ impl IdentityPort for Identity {
             return Err(AppError::NotFound);
         }
         let user = store::user_by_nickname(&self.db, persona)
-            .await
-            .map_err(|e| internal("demo sign-in", e))?
+            .await?
             .ok_or(AppError::NotFound)?;
         self.signed_in(&user, "auth.demo_sign_in").await
     }
@@ -355,9 +337,7 @@ impl IdentityPort for Identity {
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, AppError> {
         match caller {
             Caller::User { id, .. } => {
-                let user = store::user(&self.db, *id)
-                    .await
-                    .map_err(|e| internal("me", e))?;
+                let user = store::user(&self.db, *id).await?;
                 Ok(user.map(|u| self.me(&u)))
             }
             _ => Ok(None),
@@ -367,19 +347,10 @@ impl IdentityPort for Identity {
     async fn sign_out(&self, caller: &Caller) -> Result<String, AppError> {
         if let Caller::User { id, session, .. } = caller {
             let now = now_ms();
-            let mut conn = self
-                .db
-                .pool()
-                .begin()
-                .await
-                .map_err(|e| internal("sign-out", e))?;
-            store::revoke_session(&mut conn, session, now)
-                .await
-                .map_err(|e| internal("sign-out", e))?;
-            audit::append(&mut conn, &[auth_event(*id, "auth.sign_out")], now)
-                .await
-                .map_err(|e| internal("audit", e))?;
-            conn.commit().await.map_err(|e| internal("sign-out", e))?;
+            let mut conn = self.db.begin().await?;
+            store::revoke_session(&mut conn, session, now).await?;
+            audit::append(&mut conn, &[auth_event(*id, "auth.sign_out")], now).await?;
+            Db::commit(conn).await?;
         }
         Ok(session::clear_cookie(self.secure_cookies))
     }
@@ -394,22 +365,14 @@ impl IdentityPort for Identity {
         let canonical =
             Nickname::parse(nickname).map_err(|e| AppError::invalid("nickname", e.reason()))?;
         let user = store::user_by_nickname(&self.db, canonical.canonical())
-            .await
-            .map_err(|e| internal("adult ward", e))?
+            .await?
             .ok_or(AppError::NotFound)?;
         if user.role != Role::Customer {
             return Err(AppError::invalid("nickname", "not_a_customer"));
         }
         let now = now_ms();
-        let mut conn = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("adult ward", e))?;
-        store::set_adult_ward(&mut conn, user.id, ward)
-            .await
-            .map_err(|e| internal("adult ward", e))?;
+        let mut conn = self.db.begin().await?;
+        store::set_adult_ward(&mut conn, user.id, ward).await?;
         let event = audit::Event {
             actor: holder(staff),
             action: if ward {
@@ -421,10 +384,8 @@ impl IdentityPort for Identity {
             subject: holder(user.id),
             detail: "{}".into(),
         };
-        audit::append(&mut conn, &[event], now)
-            .await
-            .map_err(|e| internal("audit", e))?;
-        conn.commit().await.map_err(|e| internal("adult ward", e))?;
+        audit::append(&mut conn, &[event], now).await?;
+        Db::commit(conn).await?;
         Ok(self.me(&store::User {
             adult_ward: ward,
             ..user
@@ -473,7 +434,7 @@ pub const ENROLLMENT_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// Creates a one-time staff enrollment for `name` and returns its token
 /// (shown once, in the link; only its hash is stored). Audited.
-pub async fn create_staff_enrollment(db: &Db, name: &str) -> Result<String, sqlx::Error> {
+pub async fn create_staff_enrollment(db: &Db, name: &str) -> crate::error::Result<String> {
     let token = session::new_token();
     let now = now_ms();
     // The link and its audit entry exist together or not at all.
@@ -493,6 +454,6 @@ pub async fn create_staff_enrollment(db: &Db, name: &str) -> Result<String, sqlx
         detail: "{}".into(),
     };
     audit::append(&mut conn, &[event], now).await?;
-    conn.commit().await?;
+    Db::commit(conn).await?;
     Ok(token)
 }

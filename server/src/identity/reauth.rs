@@ -7,7 +7,7 @@ use shared::{identity::Ceremony, ids::UserId, AppError};
 use webauthn_rs::prelude::*;
 
 use super::{rejected, require_discoverable, store, Identity};
-use crate::{error::internal, system::now_ms};
+use crate::{db::Db, error::internal, system::now_ms};
 
 /// What a successful re-authentication proved, for the record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -24,9 +24,7 @@ fn kind(user: UserId, purpose: &str) -> String {
 impl Identity {
     /// Passkey options for `user`'s own passkeys, bound to `purpose`.
     pub async fn begin_reauth(&self, user: UserId, purpose: &str) -> Result<Ceremony, AppError> {
-        let passkeys = store::passkeys_of_user(&self.db, user)
-            .await
-            .map_err(|e| internal("reauth", e))?;
+        let passkeys = store::passkeys_of_user(&self.db, user).await?;
         if passkeys.is_empty() {
             return Err(AppError::Conflict {
                 reason: "no_passkey".into(),
@@ -61,14 +59,10 @@ impl Identity {
         if !result.user_verified() {
             return Err(AppError::invalid("passkey", "not_verified"));
         }
-        let passkeys = store::passkeys_of_user(&self.db, user)
-            .await
-            .map_err(|e| internal("reauth", e))?;
+        let passkeys = store::passkeys_of_user(&self.db, user).await?;
         for mut passkey in passkeys {
             if passkey.update_credential(&result) == Some(true) {
-                store::save_passkey(&self.db, &passkey, now_ms())
-                    .await
-                    .map_err(|e| internal("reauth", e))?;
+                store::save_passkey(&self.db, &passkey, now_ms()).await?;
             }
         }
         use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -80,19 +74,14 @@ impl Identity {
 
     /// Options to register one more passkey for a signed-in user.
     pub async fn begin_add_passkey(&self, user: UserId) -> Result<Ceremony, AppError> {
-        let found = store::user(&self.db, user)
-            .await
-            .map_err(|e| internal("add passkey", e))?;
-        let handle = store::handle_of(&self.db, user)
-            .await
-            .map_err(|e| internal("add passkey", e))?;
+        let found = store::user(&self.db, user).await?;
+        let handle = store::handle_of(&self.db, user).await?;
         let (Some(found), Some(handle)) = (found, handle) else {
             return Err(AppError::Unauthenticated);
         };
         let handle = Uuid::parse_str(&handle).map_err(|e| internal("add passkey", e))?;
         let existing = store::passkeys_of_user(&self.db, user)
-            .await
-            .map_err(|e| internal("add passkey", e))?
+            .await?
             .iter()
             .map(|p| p.cred_id().clone())
             .collect::<Vec<_>>();
@@ -125,23 +114,15 @@ impl Identity {
             .webauthn
             .finish_passkey_registration(&credential, &state)
             .map_err(|e| rejected("registration", e))?;
-        let mut conn = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("add passkey", e))?;
-        store::add_passkey(&mut conn, user, &passkey, now_ms())
-            .await
-            .map_err(|e| internal("add passkey", e))?;
+        let mut conn = self.db.begin().await?;
+        store::add_passkey(&mut conn, user, &passkey, now_ms()).await?;
         crate::audit::append(
             &mut conn,
             &[super::auth_event(user, "auth.passkey_added")],
             now_ms(),
         )
-        .await
-        .map_err(|e| internal("audit", e))?;
-        conn.commit().await.map_err(|e| internal("audit", e))?;
+        .await?;
+        Db::commit(conn).await?;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use shared::{identity::Role, ids::UserId};
 use sqlx::{any::AnyRow, AnyConnection, Row};
 use webauthn_rs::prelude::Passkey;
 
-use crate::db::Db;
+use crate::{db::Db, error::Result};
 
 /// The profile a sign-up asked for, kept with its ceremony.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,22 +31,23 @@ pub struct User {
     pub adult_ward: bool,
 }
 
-const USER_COLUMNS: &str = "u.id, u.display_name, u.nickname, u.birth_date, u.role, u.adult_ward";
+const USER_COLUMNS: &str = "u.id AS id, u.display_name AS display_name, u.nickname AS nickname, \
+                            u.birth_date AS birth_date, u.role AS role, u.adult_ward AS adult_ward";
 
-fn user_from(row: &AnyRow) -> Result<User, sqlx::Error> {
-    let role: String = row.try_get(4)?;
+fn user_from(row: &AnyRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
     Ok(User {
-        id: UserId(row.try_get(0)?),
-        display_name: row.try_get(1)?,
-        nickname: row.try_get(2)?,
-        birth_date: row.try_get(3)?,
+        id: UserId(row.try_get("id")?),
+        display_name: row.try_get("display_name")?,
+        nickname: row.try_get("nickname")?,
+        birth_date: row.try_get("birth_date")?,
         role: Role::parse(&role)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
-        adult_ward: row.try_get::<i64, _>(5)? != 0,
+        adult_ward: row.try_get::<i64, _>("adult_ward")? != 0,
     })
 }
 
-pub async fn nickname_taken(db: &Db, canonical: &str) -> Result<bool, sqlx::Error> {
+pub async fn nickname_taken(db: &Db, canonical: &str) -> Result<bool> {
     Ok(
         sqlx::query("SELECT 1 FROM users WHERE nickname_canonical = $1")
             .bind(canonical)
@@ -62,7 +63,7 @@ pub async fn put_ceremony<S: Serialize>(
     state: &S,
     profile: Option<&Profile>,
     expires_at_ms: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<String> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     sqlx::query(
         "INSERT INTO webauthn_ceremonies (id, kind, state_json, profile_json, expires_at_ms) \
@@ -89,7 +90,7 @@ pub async fn take_ceremony<S: DeserializeOwned>(
     id: &str,
     kind: &str,
     now_ms: i64,
-) -> Result<Option<(S, Option<Profile>)>, sqlx::Error> {
+) -> Result<Option<(S, Option<Profile>)>> {
     let row = sqlx::query(
         "DELETE FROM webauthn_ceremonies WHERE id = $1 AND kind = $2 AND expires_at_ms > $3 \
          RETURNING state_json, profile_json",
@@ -211,7 +212,7 @@ pub async fn create_user(
     Ok(user_of(id, p, role))
 }
 
-pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.nickname_canonical = $1"
     ))
@@ -222,12 +223,7 @@ pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>, 
 }
 
 /// Records a verified guardian–ward relationship (once).
-pub async fn link_guardian(
-    db: &Db,
-    guardian: UserId,
-    ward: UserId,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn link_guardian(db: &Db, guardian: UserId, ward: UserId, now_ms: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO guardianships (guardian_id, ward_id, verified_at_ms, created_at_ms) VALUES ($1, $2, $3, $3) \
          ON CONFLICT (guardian_id, ward_id) DO NOTHING",
@@ -245,7 +241,7 @@ pub async fn passkey_of(
     db: &Db,
     handle: &str,
     credential_id: &[u8],
-) -> Result<Option<(User, Passkey)>, sqlx::Error> {
+) -> Result<Option<(User, Passkey)>> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS}, p.passkey_json FROM users u JOIN passkeys p ON p.user_id = u.id \
          WHERE u.handle = $1 AND p.credential_id = $2"
@@ -255,13 +251,13 @@ pub async fn passkey_of(
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let passkey = serde_json::from_str(&row.try_get::<String, _>(6)?)
+    let passkey = serde_json::from_str(&row.try_get::<String, _>("passkey_json")?)
         .map_err(|e| sqlx::Error::Decode(e.into()))?;
     Ok(Some((user_from(&row)?, passkey)))
 }
 
 /// Stores a passkey's new signature counter and backup state after a sign-in.
-pub async fn save_passkey(db: &Db, passkey: &Passkey, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn save_passkey(db: &Db, passkey: &Passkey, now_ms: i64) -> Result<()> {
     let json = serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
         "UPDATE passkeys SET passkey_json = $1, last_used_ms = $2 WHERE credential_id = $3",
@@ -274,7 +270,7 @@ pub async fn save_passkey(db: &Db, passkey: &Passkey, now_ms: i64) -> Result<(),
     Ok(())
 }
 
-pub async fn user(db: &Db, id: UserId) -> Result<Option<User>, sqlx::Error> {
+pub async fn user(db: &Db, id: UserId) -> Result<Option<User>> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
     ))
@@ -290,7 +286,7 @@ pub async fn insert_session(
     user: UserId,
     now_ms: i64,
     expires_at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at_ms, expires_at_ms) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user.0)
@@ -301,11 +297,7 @@ pub async fn insert_session(
     Ok(())
 }
 
-pub async fn session_user(
-    db: &Db,
-    token_hash: &str,
-    now_ms: i64,
-) -> Result<Option<User>, sqlx::Error> {
+pub async fn session_user(db: &Db, token_hash: &str, now_ms: i64) -> Result<Option<User>> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.revoked_at_ms IS NULL AND s.expires_at_ms > $2"
@@ -317,11 +309,7 @@ pub async fn session_user(
     row.as_ref().map(user_from).transpose()
 }
 
-pub async fn revoke_session(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn revoke_session(conn: &mut AnyConnection, token_hash: &str, now_ms: i64) -> Result<()> {
     sqlx::query(
         "UPDATE sessions SET revoked_at_ms = $2 WHERE token_hash = $1 AND revoked_at_ms IS NULL",
     )
@@ -339,7 +327,7 @@ pub async fn put_enrollment(
     display_name: &str,
     now_ms: i64,
     expires_at_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO staff_enrollments (token_hash, display_name, created_at_ms, expires_at_ms) \
          VALUES ($1, $2, $3, $4)",
@@ -354,11 +342,7 @@ pub async fn put_enrollment(
 }
 
 /// The name of an unused, unexpired enrollment.
-pub async fn live_enrollment(
-    db: &Db,
-    token_hash: &str,
-    now_ms: i64,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn live_enrollment(db: &Db, token_hash: &str, now_ms: i64) -> Result<Option<String>> {
     let row = sqlx::query(
         "SELECT display_name FROM staff_enrollments \
          WHERE token_hash = $1 AND used_at_ms IS NULL AND expires_at_ms > $2",
@@ -367,20 +351,17 @@ pub async fn live_enrollment(
     .bind(now_ms)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| r.try_get(0)).transpose()
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 /// Every passkey the user has registered.
-pub async fn passkeys_of_user(db: &Db, user: UserId) -> Result<Vec<Passkey>, sqlx::Error> {
+pub async fn passkeys_of_user(db: &Db, user: UserId) -> Result<Vec<Passkey>> {
     sqlx::query("SELECT passkey_json FROM passkeys WHERE user_id = $1 ORDER BY id")
         .bind(user.0)
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|r| {
-            serde_json::from_str(&r.try_get::<String, _>(0)?)
-                .map_err(|e| sqlx::Error::Decode(e.into()))
-        })
+        .map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>(0)?)?))
         .collect()
 }
 
@@ -390,7 +371,7 @@ pub async fn add_passkey(
     user: UserId,
     passkey: &Passkey,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     let json = serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query("INSERT INTO passkeys (user_id, credential_id, passkey_json, created_at_ms) VALUES ($1, $2, $3, $4)")
         .bind(user.0)
@@ -403,21 +384,17 @@ pub async fn add_passkey(
 }
 
 /// The user's WebAuthn handle.
-pub async fn handle_of(db: &Db, user: UserId) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query("SELECT handle FROM users WHERE id = $1")
+pub async fn handle_of(db: &Db, user: UserId) -> Result<Option<String>> {
+    Ok(sqlx::query("SELECT handle FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(db.pool())
         .await?
         .map(|r| r.try_get(0))
-        .transpose()
+        .transpose()?)
 }
 
 /// Sets or clears the adult-ward flag inside the caller's transaction.
-pub async fn set_adult_ward(
-    conn: &mut AnyConnection,
-    user: UserId,
-    ward: bool,
-) -> Result<(), sqlx::Error> {
+pub async fn set_adult_ward(conn: &mut AnyConnection, user: UserId, ward: bool) -> Result<()> {
     sqlx::query("UPDATE users SET adult_ward = $2 WHERE id = $1")
         .bind(user.0)
         .bind(i64::from(ward))
@@ -427,7 +404,7 @@ pub async fn set_adult_ward(
 }
 
 /// Every member of staff (to alert them).
-pub async fn staff_ids(db: &Db) -> Result<Vec<UserId>, sqlx::Error> {
+pub async fn staff_ids(db: &Db) -> Result<Vec<UserId>> {
     sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
         .fetch_all(db.pool())
         .await?

@@ -134,15 +134,15 @@ async fn stored_sums(pool: &AnyPool) -> Result<Stored, sqlx::Error> {
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get(0)?,
+                r.try_get("id")?,
                 (
-                    r.try_get(1)?,
-                    r.try_get(2)?,
+                    r.try_get("kind")?,
+                    r.try_get("currency")?,
                     Sums {
-                        debits_posted: r.try_get(3)?,
-                        credits_posted: r.try_get(4)?,
-                        debits_pending: r.try_get(5)?,
-                        credits_pending: r.try_get(6)?,
+                        debits_posted: r.try_get("debits_posted")?,
+                        credits_posted: r.try_get("credits_posted")?,
+                        debits_pending: r.try_get("debits_pending")?,
+                        credits_pending: r.try_get("credits_pending")?,
                     },
                 ),
             ))
@@ -159,29 +159,32 @@ async fn derived_sums(pool: &AnyPool) -> Result<HashMap<i64, Sums>, sqlx::Error>
     let mut sums: HashMap<i64, Sums> = HashMap::new();
     let queries: [(&str, SetSum); 4] = [
         (
-            "SELECT debit_account_id, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers \
+            "SELECT debit_account_id AS account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_transfers \
              WHERE kind IN ('single', 'post_pending') GROUP BY debit_account_id",
             |s, v| s.debits_posted = v,
         ),
         (
-            "SELECT credit_account_id, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers \
+            "SELECT credit_account_id AS account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_transfers \
              WHERE kind IN ('single', 'post_pending') GROUP BY credit_account_id",
             |s, v| s.credits_posted = v,
         ),
         (
-            "SELECT debit_account_id, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers \
+            "SELECT debit_account_id AS account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_transfers \
              WHERE kind = 'pending' AND state = 'pending' GROUP BY debit_account_id",
             |s, v| s.debits_pending = v,
         ),
         (
-            "SELECT credit_account_id, CAST(SUM(amount) AS BIGINT) FROM ledger_transfers \
+            "SELECT credit_account_id AS account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_transfers \
              WHERE kind = 'pending' AND state = 'pending' GROUP BY credit_account_id",
             |s, v| s.credits_pending = v,
         ),
     ];
     for (sql, set) in queries {
         for row in sqlx::query(sql).fetch_all(pool).await? {
-            set(sums.entry(row.try_get(0)?).or_default(), row.try_get(1)?);
+            set(
+                sums.entry(row.try_get("account")?).or_default(),
+                row.try_get("total")?,
+            );
         }
     }
     Ok(sums)
@@ -191,8 +194,9 @@ async fn derived_sums(pool: &AnyPool) -> Result<HashMap<i64, Sums>, sqlx::Error>
 /// settled one exactly one, matching in kind and never posting more than held.
 async fn hold_violations(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT h.id, h.state, h.amount, COUNT(s.id), \
-                CAST(COALESCE(MAX(s.amount), 0) AS BIGINT), COALESCE(MAX(s.kind), '') \
+        "SELECT h.id AS id, h.state AS state, h.amount AS held, COUNT(s.id) AS settlements, \
+                CAST(COALESCE(MAX(s.amount), 0) AS BIGINT) AS settled, \
+                COALESCE(MAX(s.kind), '') AS settled_kind \
          FROM ledger_transfers h LEFT JOIN ledger_transfers s ON s.pending_id = h.id \
          WHERE h.kind = 'pending' GROUP BY h.id, h.state, h.amount",
     )
@@ -200,9 +204,13 @@ async fn hold_violations(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
     .await?;
     let mut out = Vec::new();
     for r in rows {
-        let (id, state, held): (i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        let (settlements, amount, kind): (i64, i64, String) =
-            (r.try_get(3)?, r.try_get(4)?, r.try_get(5)?);
+        let (id, state, held): (i64, String, i64) =
+            (r.try_get("id")?, r.try_get("state")?, r.try_get("held")?);
+        let (settlements, amount, kind): (i64, i64, String) = (
+            r.try_get("settlements")?,
+            r.try_get("settled")?,
+            r.try_get("settled_kind")?,
+        );
         let expected = match state.as_str() {
             "pending" => None,
             "posted" => Some("post_pending"),

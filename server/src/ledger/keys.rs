@@ -8,19 +8,29 @@
 
 use shared::{ids::UserId, ledger::IdempotencyKey};
 
-/// Which flow a key belongs to.
+/// Which flow a key belongs to; each flow names itself in its own folder
+/// (`const FLOW: Flow = Flow::new("cardless")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Cardless,
-    SubWithdrawal,
-}
+pub struct Flow(&'static str);
 
 impl Flow {
-    const fn as_str(self) -> &'static str {
-        match self {
-            Flow::Cardless => "cardless",
-            Flow::SubWithdrawal => "sub_withdrawal",
+    /// A flow's name: lower-case letters and `_`, checked when compiled.
+    pub const fn new(name: &'static str) -> Flow {
+        let bytes = name.as_bytes();
+        assert!(!bytes.is_empty(), "a flow needs a name");
+        let mut i = 0;
+        while i < bytes.len() {
+            assert!(
+                bytes[i].is_ascii_lowercase() || bytes[i] == b'_',
+                "a flow's name is lower-case letters and _"
+            );
+            i += 1;
         }
+        Flow(name)
+    }
+
+    const fn as_str(self) -> &'static str {
+        self.0
     }
 }
 
@@ -86,6 +96,8 @@ impl Key {
 mod tests {
     use super::*;
 
+    const CARDLESS: Flow = Flow::new("cardless");
+
     fn client(s: &str) -> IdempotencyKey {
         IdempotencyKey::parse(s).unwrap()
     }
@@ -93,24 +105,19 @@ mod tests {
     #[test]
     fn no_client_key_spells_another_key() {
         let me = UserId(7);
-        let plain = Key::requested(Flow::Cardless, Purpose::Hold, me, &client("abc"));
+        let plain = Key::requested(CARDLESS, Purpose::Hold, me, &client("abc"));
         // The collision the old `format!("…:{request_key}:undo")` keys allowed.
-        let suffixed = Key::requested(Flow::Cardless, Purpose::Hold, me, &client("abc:undo"));
+        let suffixed = Key::requested(CARDLESS, Purpose::Hold, me, &client("abc:undo"));
         assert_ne!(plain, suffixed);
         for purpose in [Purpose::Release, Purpose::Post, Purpose::Cash, Purpose::Fee] {
-            assert_ne!(
-                Key::requested(Flow::Cardless, purpose, me, &client("abc")),
-                plain
-            );
+            assert_ne!(Key::requested(CARDLESS, purpose, me, &client("abc")), plain);
         }
         // Another person's key, however the client text is chosen.
         assert_ne!(
-            Key::requested(Flow::Cardless, Purpose::Hold, UserId(71), &client("abc")),
-            Key::requested(Flow::Cardless, Purpose::Hold, me, &client("1:abc"))
+            Key::requested(CARDLESS, Purpose::Hold, UserId(71), &client("abc")),
+            Key::requested(CARDLESS, Purpose::Hold, me, &client("1:abc"))
         );
         // A subject's key can never be a client's.
-        assert!(!Key::of(Flow::Cardless, Purpose::Hold, 7)
-            .as_str()
-            .contains(":u"));
+        assert!(!Key::of(CARDLESS, Purpose::Hold, 7).as_str().contains(":u"));
     }
 }

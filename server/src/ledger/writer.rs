@@ -259,7 +259,13 @@ async fn run_jobs(
             .execute(&mut *conn)
             .await?;
     }
-    audit::append(conn, &audited, now).await?;
+    // The batch's transaction fails as a whole on the database's own error.
+    audit::append(conn, &audited, now)
+        .await
+        .map_err(|e| match e {
+            Error::Db(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
     Ok((answers, deliveries))
 }
 
@@ -375,7 +381,10 @@ async fn hold_accounts(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
-        Some(r) => vec![AccountId(r.try_get(0)?), AccountId(r.try_get(1)?)],
+        Some(r) => vec![
+            AccountId(r.try_get("debit_account_id")?),
+            AccountId(r.try_get("credit_account_id")?),
+        ],
         None => vec![],
     })
 }

@@ -24,7 +24,7 @@ use sqlx::AnyConnection;
 use std::sync::Arc;
 use tokio::{sync::broadcast, task::JoinHandle};
 
-use crate::{db::Db, error::internal};
+use crate::db::Db;
 
 /// The PostgreSQL channel events travel on between instances.
 pub const CHANNEL: &str = "anshin_events";
@@ -91,7 +91,7 @@ impl Notifier {
         conn: &mut AnyConnection,
         user: UserId,
         event: &Event,
-    ) -> Result<Delivery, sqlx::Error> {
+    ) -> crate::error::Result<Delivery> {
         record(conn, self.db.engine(), user, event).await
     }
 
@@ -111,7 +111,7 @@ impl Notifier {
         &self,
         tx: sqlx::Transaction<'static, sqlx::Any>,
         deliveries: Vec<Delivery>,
-    ) -> Result<(), sqlx::Error> {
+    ) -> crate::error::Result<()> {
         let me = self.clone();
         tokio::spawn(async move {
             tx.commit().await?;
@@ -156,19 +156,9 @@ impl Notifier {
 
     /// Records and publishes one event in a transaction of its own.
     pub async fn notify(&self, user: UserId, event: &Event) -> Result<Delivery, AppError> {
-        let mut tx = self
-            .db
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| internal("notify", e))?;
-        let delivery = self
-            .record(&mut tx, user, event)
-            .await
-            .map_err(|e| internal("notify", e))?;
-        self.commit(tx, vec![delivery.clone()])
-            .await
-            .map_err(|e| internal("notify", e))?;
+        let mut tx = self.db.begin().await?;
+        let delivery = self.record(&mut tx, user, event).await?;
+        self.commit(tx, vec![delivery.clone()]).await?;
         Ok(delivery)
     }
 
@@ -178,12 +168,12 @@ impl Notifier {
         user: UserId,
         seq: i64,
         limit: i64,
-    ) -> Result<Vec<Notification>, sqlx::Error> {
+    ) -> crate::error::Result<Vec<Notification>> {
         store::after(&self.db, user, seq, limit).await
     }
 
     /// The person's newest event number (0 before their first).
-    pub async fn last_seq(&self, user: UserId) -> Result<i64, sqlx::Error> {
+    pub async fn last_seq(&self, user: UserId) -> crate::error::Result<i64> {
         store::last_seq(&self.db, user).await
     }
 }
@@ -195,12 +185,11 @@ pub async fn record(
     engine: DbEngine,
     user: UserId,
     event: &Event,
-) -> Result<Delivery, sqlx::Error> {
+) -> crate::error::Result<Delivery> {
     let notification = store::insert(conn, user, event, now_us()).await?;
     let delivery = Delivery { user, notification };
     if engine == DbEngine::Postgres {
-        let mut payload =
-            serde_json::to_string(&delivery).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let mut payload = serde_json::to_string(&delivery)?;
         if payload.len() > MAX_NOTIFY_PAYLOAD {
             // Too big for NOTIFY: every reader re-reads its inbox instead.
             payload = RESYNC.to_string();
@@ -255,15 +244,11 @@ const INBOX_PAGE: i64 = 30;
 impl InboxPort for Notifier {
     async fn inbox(&self, caller: &Caller, before: Option<i64>) -> Result<Inbox, AppError> {
         let user = signed_in(caller)?;
-        store::inbox(&self.db, user, before, INBOX_PAGE)
-            .await
-            .map_err(|e| internal("inbox", e))
+        Ok(store::inbox(&self.db, user, before, INBOX_PAGE).await?)
     }
 
     async fn mark_read(&self, caller: &Caller, up_to: i64) -> Result<i64, AppError> {
         let user = signed_in(caller)?;
-        store::mark_read(&self.db, user, up_to, crate::system::now_ms())
-            .await
-            .map_err(|e| internal("inbox", e))
+        Ok(store::mark_read(&self.db, user, up_to, crate::system::now_ms()).await?)
     }
 }

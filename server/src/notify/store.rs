@@ -7,15 +7,16 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use crate::db::Db;
+use crate::error::Result;
 
 const COLUMNS: &str = "seq, at_us, event_json, read_at_ms";
 
-fn notification(row: &AnyRow) -> Result<Notification, sqlx::Error> {
-    let json: String = row.try_get(2)?;
+fn notification(row: &AnyRow) -> Result<Notification> {
+    let json: String = row.try_get("event_json")?;
     Ok(Notification {
-        seq: row.try_get(0)?,
-        at_us: row.try_get(1)?,
-        event: serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        seq: row.try_get("seq")?,
+        at_us: row.try_get("at_us")?,
+        event: serde_json::from_str(&json)?,
         read: row.try_get::<Option<i64>, _>(3)?.is_some(),
     })
 }
@@ -26,14 +27,14 @@ pub async fn insert(
     user: UserId,
     event: &Event,
     at_us: i64,
-) -> Result<Notification, sqlx::Error> {
+) -> Result<Notification> {
     let seq: i64 =
         sqlx::query("UPDATE users SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq")
             .bind(user.0)
             .fetch_one(&mut *conn)
             .await?
             .try_get(0)?;
-    let json = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let json = serde_json::to_string(event)?;
     // An event that needs no attention is kept (for replay) already read.
     let read = !event.needs_attention();
     sqlx::query(
@@ -55,12 +56,7 @@ pub async fn insert(
     })
 }
 
-pub async fn after(
-    db: &Db,
-    user: UserId,
-    seq: i64,
-    limit: i64,
-) -> Result<Vec<Notification>, sqlx::Error> {
+pub async fn after(db: &Db, user: UserId, seq: i64, limit: i64) -> Result<Vec<Notification>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
     ))
@@ -74,7 +70,7 @@ pub async fn after(
     .collect()
 }
 
-pub async fn last_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+pub async fn last_seq(db: &Db, user: UserId) -> Result<i64> {
     Ok(sqlx::query("SELECT event_seq FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(db.pool())
@@ -84,12 +80,7 @@ pub async fn last_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
         .unwrap_or(0))
 }
 
-pub async fn inbox(
-    db: &Db,
-    user: UserId,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Inbox, sqlx::Error> {
+pub async fn inbox(db: &Db, user: UserId, before: Option<i64>, limit: i64) -> Result<Inbox> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND seq < $2 \
          ORDER BY seq DESC LIMIT $3"
@@ -120,19 +111,19 @@ pub async fn inbox(
     })
 }
 
-async fn unread(db: &Db, user: UserId, up_to: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query(
+async fn unread(db: &Db, user: UserId, up_to: i64) -> Result<i64> {
+    Ok(sqlx::query(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND seq <= $2 AND read_at_ms IS NULL",
     )
     .bind(user.0)
     .bind(up_to)
     .fetch_one(db.pool())
     .await?
-    .try_get(0)
+    .try_get(0)?)
 }
 
 /// Marks everything up to `up_to` read; returns what is still unread.
-pub async fn mark_read(db: &Db, user: UserId, up_to: i64, now_ms: i64) -> Result<i64, sqlx::Error> {
+pub async fn mark_read(db: &Db, user: UserId, up_to: i64, now_ms: i64) -> Result<i64> {
     sqlx::query(
         "UPDATE notifications SET read_at_ms = $3 \
          WHERE user_id = $1 AND seq <= $2 AND read_at_ms IS NULL",

@@ -15,12 +15,16 @@ use shared::{
 
 use super::store;
 use crate::{
-    consultations::store as consultations,
+    consultations::Rooms,
     db::Unit,
     error::Error,
     identity::holder,
     ledger::{Flow, FlowJob, Key, Locks, NewAccount, Purpose, Work},
 };
+use std::sync::Arc;
+
+/// This flow's idempotency keys.
+const FLOW: Flow = Flow::new("sub_withdrawal");
 
 /// An argon2id hash: a six-digit password falls to a search of it, so no
 /// log line or panic message may print it.
@@ -36,6 +40,7 @@ impl std::fmt::Debug for Hash {
 /// A new form pushed by the clerk into their active consultation.
 #[derive(Debug)]
 pub(super) struct Push {
+    pub rooms: Arc<dyn Rooms>,
     pub consultation: ConsultationId,
     pub customer: UserId,
     pub clerk: UserId,
@@ -55,7 +60,7 @@ impl FlowJob for Push {
         let u = &mut w.unit;
         // The consultation is held until commit, so it cannot end with a form
         // appearing after it (which its end would not have withdrawn).
-        if !consultations::hold_active(u.conn(), self.consultation).await? {
+        if !self.rooms.hold_active(u, self.consultation).await? {
             return Err(Error::conflict("consultation_not_active"));
         }
         let now = u.now_ms();
@@ -116,6 +121,7 @@ pub(super) enum What {
 
 #[derive(Debug)]
 pub(super) struct Confirm {
+    pub rooms: Arc<dyn Rooms>,
     pub consultation: ConsultationId,
     pub main: AccountId,
     pub amount: Money,
@@ -250,7 +256,7 @@ impl Change {
     /// Opens the sub-account, makes the row ready and moves amount + fee
     /// into it; a refusal (the money was spent meanwhile) undoes all three.
     async fn confirm(&self, w: &mut Work<'_>, c: &Confirm) -> Result<Audit, Error> {
-        if !consultations::hold_active(w.unit.conn(), c.consultation).await? {
+        if !c.rooms.hold_active(&mut w.unit, c.consultation).await? {
             return Err(Error::conflict("consultation_not_active"));
         }
         let mut account = NewAccount::held_by(
@@ -287,11 +293,8 @@ impl Change {
             code: TransferCode::SubAccountFunding,
             reference: "Withdrawal arranged in a consultation".into(),
         };
-        w.transfer(
-            &Key::of(Flow::SubWithdrawal, Purpose::Fund, self.id.0),
-            request,
-        )
-        .await?;
+        w.transfer(&Key::of(FLOW, Purpose::Fund, self.id.0), request)
+            .await?;
         let confirmed = serde_json::json!({
             "amount_yen": c.amount.amount_minor,
             "fee_yen": c.fee.amount_minor,
@@ -334,7 +337,7 @@ impl Change {
             code: TransferCode::Withdrawal,
             reference: format!("Cash from {}", p.atm_name),
         };
-        w.transfer(&Key::of(Flow::SubWithdrawal, Purpose::Cash, id.0), cash)
+        w.transfer(&Key::of(FLOW, Purpose::Cash, id.0), cash)
             .await?;
         if p.fee.amount_minor > 0 {
             let fee = TransferRequest::Single {
@@ -344,8 +347,7 @@ impl Change {
                 code: TransferCode::Fee,
                 reference: format!("Withdrawal with a code: fee ({})", p.atm_name),
             };
-            w.transfer(&Key::of(Flow::SubWithdrawal, Purpose::Fee, id.0), fee)
-                .await?;
+            w.transfer(&Key::of(FLOW, Purpose::Fee, id.0), fee).await?;
         }
         let detail = serde_json::json!({
             "amount_yen": p.amount.amount_minor,
@@ -386,7 +388,7 @@ impl Change {
             code: TransferCode::SubAccountReturn,
             reference: "Unclaimed withdrawal returned".into(),
         };
-        w.transfer(&Key::of(Flow::SubWithdrawal, Purpose::Return, id.0), back)
+        w.transfer(&Key::of(FLOW, Purpose::Return, id.0), back)
             .await?;
         let notice = Notice::SubAccountReturned {
             amount,

@@ -10,7 +10,7 @@ use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
 use shared::{
     ledger::AccountKind,
-    ports::CodeKioskPort,
+    sub_withdrawal::port::CodeKioskPort,
     sub_withdrawal::{CodeReceipt, SubWithdrawalState as S},
     AppError,
 };
@@ -52,9 +52,7 @@ impl CodeKioskPort for SubWithdrawals {
         let number: String = number.chars().filter(|c| !c.is_whitespace()).collect();
         let found = {
             let mut conn = self.conn().await?;
-            store::by_number(&mut conn, &number)
-                .await
-                .map_err(crate::error::Error::from)?
+            store::by_number(&mut conn, &number).await?
         };
         let Some(found) = found else {
             self.atms.bad_code(&atm).await?;

@@ -8,6 +8,7 @@
 //! account when the sub-account expires. Every change of a row is one
 //! ledger job (see [`jobs`]), with its money when it moves any.
 
+mod doors;
 mod jobs;
 mod kiosk;
 pub mod store;
@@ -19,11 +20,11 @@ use argon2::{
 use async_trait::async_trait;
 use shared::{
     cardless::check_amount,
-    consultation::ConsultationState,
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId, UserId},
     ledger::AccountKind,
-    ports::{Caller, SubWithdrawalPort},
+    ports::Caller,
+    sub_withdrawal::port::SubWithdrawalPort,
     sub_withdrawal::{
         check_password, qr_payload, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal,
         SubWithdrawalState as S,
@@ -33,7 +34,7 @@ use shared::{
 use std::sync::Arc;
 
 use crate::{
-    consultations::store as consultations,
+    consultations::Rooms,
     db::Db,
     error::{internal, Error},
     identity::{holder, Identity},
@@ -63,7 +64,8 @@ pub struct SubWithdrawals {
     db: Db,
     ledger: Ledger,
     identity: Arc<Identity>,
-    atms: Arc<crate::atms::AtmFleet>,
+    atms: Arc<dyn crate::atms::Kiosks>,
+    rooms: Arc<dyn Rooms>,
     terms: Terms,
 }
 
@@ -141,7 +143,8 @@ impl SubWithdrawals {
         db: Db,
         ledger: Ledger,
         identity: Arc<Identity>,
-        atms: Arc<crate::atms::AtmFleet>,
+        atms: Arc<dyn crate::atms::Kiosks>,
+        rooms: Arc<dyn Rooms>,
         terms: Terms,
     ) -> Self {
         SubWithdrawals {
@@ -149,12 +152,13 @@ impl SubWithdrawals {
             ledger,
             identity,
             atms,
+            rooms,
             terms,
         }
     }
 
     async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, Error> {
-        Ok(self.db.pool().acquire().await?)
+        self.db.conn().await
     }
 
     /// The row, if `user` is its customer (or, with `clerk_too`, its clerk);
@@ -279,15 +283,14 @@ impl SubWithdrawalPort for SubWithdrawals {
         if let Some(yen) = suggested_yen {
             check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
         }
-        let found = {
-            let mut conn = self.conn().await?;
-            consultations::get(&mut conn, consultation)
-                .await
-                .map_err(Error::from)?
-                .filter(|c| c.clerk == Some(clerk))
-                .ok_or(AppError::NotFound)?
-        };
+        let found = self
+            .rooms
+            .room(consultation)
+            .await?
+            .filter(|c| c.clerk == Some(clerk))
+            .ok_or(AppError::NotFound)?;
         let job = jobs::Push {
+            rooms: self.rooms.clone(),
             consultation,
             customer: found.customer,
             clerk,
@@ -303,15 +306,15 @@ impl SubWithdrawalPort for SubWithdrawals {
         consultation: ConsultationId,
     ) -> Result<Vec<SubWithdrawal>, AppError> {
         let user = signed_in(caller)?;
-        let mut conn = self.conn().await?;
-        let found = consultations::get(&mut conn, consultation)
-            .await
-            .map_err(Error::from)?
-            .filter(|c| c.side_of(user).is_some())
+        let found = self
+            .rooms
+            .room(consultation)
+            .await?
+            .filter(|c| c.has_side(user))
             .ok_or(AppError::NotFound)?;
+        let mut conn = self.conn().await?;
         Ok(store::for_clerk(&mut conn, consultation, found.customer)
-            .await
-            .map_err(Error::from)?
+            .await?
             .into_iter()
             .map(|s| s.withdrawal)
             .collect())
@@ -321,8 +324,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let user = signed_in(caller)?;
         let mut conn = self.conn().await?;
         Ok(store::of_customer(&mut conn, user, LISTED)
-            .await
-            .map_err(Error::from)?
+            .await?
             .into_iter()
             .map(|s| s.withdrawal)
             .collect())
@@ -387,6 +389,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let hash = hash_password(password.clone()).await?;
         let number = self.free_number().await?;
         let confirm = jobs::Confirm {
+            rooms: self.rooms.clone(),
             consultation: found.withdrawal.consultation,
             main,
             amount,
@@ -481,16 +484,13 @@ impl SubWithdrawalPort for SubWithdrawals {
         let clerk = caller.require_staff()?;
         let found = {
             let mut conn = self.conn().await?;
-            store::get(&mut conn, id)
-                .await
-                .map_err(Error::from)?
-                .ok_or(AppError::NotFound)?
+            store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?
         };
         // Only the clerk the customer is talking with now may ask them.
-        let talking = consultations::open_of(&self.db, found.customer)
-            .await
-            .map_err(Error::from)?
-            .filter(|c| c.clerk == Some(clerk) && c.consultation.state == ConsultationState::Active)
+        let talking = self
+            .rooms
+            .talking(found.customer, clerk)
+            .await?
             .ok_or(AppError::NotFound)?;
         if found.withdrawal.state != S::Locked {
             return Err(conflict("not_locked"));
@@ -504,26 +504,17 @@ impl SubWithdrawalPort for SubWithdrawals {
 
     async fn history(&self, caller: &Caller) -> Result<Vec<ConsultationRecord>, AppError> {
         caller.require_staff()?;
+        let ended = self.rooms.ended(HISTORY).await?;
         let mut conn = self.conn().await?;
-        let ended = store::ended_consultations(&mut conn, HISTORY)
-            .await
-            .map_err(Error::from)?;
         let mut records = Vec::with_capacity(ended.len());
-        for (id, messages) in ended {
-            let Some(found) = consultations::get(&mut conn, id)
-                .await
-                .map_err(Error::from)?
-            else {
-                continue;
-            };
-            let withdrawals = store::of_consultation(&mut conn, id)
-                .await
-                .map_err(Error::from)?
+        for (room, messages) in ended {
+            let withdrawals = store::of_consultation(&mut conn, room.consultation.id)
+                .await?
                 .into_iter()
                 .map(|s| s.withdrawal)
                 .collect();
             records.push(ConsultationRecord {
-                consultation: found.consultation,
+                consultation: room.consultation,
                 withdrawals,
                 messages,
             });

@@ -10,6 +10,8 @@ use shared::{
 };
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
+use crate::error::Result;
+
 const COLUMNS: &str = "id, consultation_id, state, suggested_yen, amount_yen, fee_yen, \
                        sub_account, number, created_at_ms, expires_at_ms, ended_at_ms, \
                        failed_tries, user_id, clerk_id, account, password_hash, atm_id";
@@ -46,10 +48,11 @@ impl std::fmt::Debug for Stored {
     }
 }
 
-fn stored(r: &AnyRow) -> Result<Stored, sqlx::Error> {
+fn stored(r: &AnyRow) -> Result<Stored> {
     let state: String = r.try_get("state")?;
     let tries: i64 = r.try_get("failed_tries")?;
-    let money = |col: &str| Ok::<_, sqlx::Error>(r.try_get::<Option<i64>, _>(col)?.map(Money::jpy));
+    let money =
+        |col: &str| Ok::<_, crate::error::Error>(r.try_get::<Option<i64>, _>(col)?.map(Money::jpy));
     Ok(Stored {
         customer: UserId(r.try_get("user_id")?),
         clerk: UserId(r.try_get("clerk_id")?),
@@ -83,7 +86,7 @@ fn sql_list(states: &[SubWithdrawalState]) -> String {
         .join(", ")
 }
 
-fn list(rows: Vec<AnyRow>) -> Result<Vec<Stored>, sqlx::Error> {
+fn list(rows: Vec<AnyRow>) -> Result<Vec<Stored>> {
     rows.iter().map(stored).collect()
 }
 
@@ -96,7 +99,7 @@ pub async fn insert(
     suggested_yen: Option<i64>,
     fee_yen: i64,
     now_ms: i64,
-) -> Result<Option<SubWithdrawalId>, sqlx::Error> {
+) -> Result<Option<SubWithdrawalId>> {
     let row = sqlx::query(
         "INSERT INTO sub_withdrawals (consultation_id, user_id, clerk_id, state, suggested_yen, \
          fee_yen, failed_tries, created_at_ms) VALUES ($1, $2, $3, 'pushed', $4, $5, 0, $6) \
@@ -114,10 +117,7 @@ pub async fn insert(
         .transpose()
 }
 
-pub async fn get(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn get(conn: &mut AnyConnection, id: SubWithdrawalId) -> Result<Option<Stored>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM sub_withdrawals WHERE id = $1"
     ))
@@ -129,10 +129,7 @@ pub async fn get(
     .transpose()
 }
 
-pub async fn by_number(
-    conn: &mut AnyConnection,
-    number: &str,
-) -> Result<Option<Stored>, sqlx::Error> {
+pub async fn by_number(conn: &mut AnyConnection, number: &str) -> Result<Option<Stored>> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM sub_withdrawals WHERE number = $1"
     ))
@@ -148,7 +145,7 @@ pub async fn by_number(
 pub async fn of_consultation(
     conn: &mut AnyConnection,
     consultation: ConsultationId,
-) -> Result<Vec<Stored>, sqlx::Error> {
+) -> Result<Vec<Stored>> {
     list(
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM sub_withdrawals WHERE consultation_id = $1 ORDER BY id"
@@ -165,7 +162,7 @@ pub async fn for_clerk(
     conn: &mut AnyConnection,
     consultation: ConsultationId,
     customer: UserId,
-) -> Result<Vec<Stored>, sqlx::Error> {
+) -> Result<Vec<Stored>> {
     list(
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM sub_withdrawals WHERE consultation_id = $1 \
@@ -183,7 +180,7 @@ pub async fn of_customer(
     conn: &mut AnyConnection,
     customer: UserId,
     limit: i64,
-) -> Result<Vec<Stored>, sqlx::Error> {
+) -> Result<Vec<Stored>> {
     list(
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM sub_withdrawals WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
@@ -201,7 +198,7 @@ pub async fn step(
     id: SubWithdrawalId,
     from: &[SubWithdrawalState],
     to: SubWithdrawalState,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let states = sql_list(from);
     let done = sqlx::query(&format!(
         "UPDATE sub_withdrawals SET state = $2 WHERE id = $1 AND state IN ({states})"
@@ -219,7 +216,7 @@ pub async fn submit(
     id: SubWithdrawalId,
     account: AccountId,
     yen: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'submitted', account = $2, amount_yen = $3 \
          WHERE id = $1 AND state IN ('pushed', 'opened', 'submitted')",
@@ -258,11 +255,7 @@ impl std::fmt::Debug for Funding<'_> {
 /// The customer confirmed and the money moves in the same job: the row is
 /// ready for an ATM with its sub-account, number, password and expiry, but
 /// only if the amount and account are still the ones confirmed.
-pub async fn fund(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    f: &Funding<'_>,
-) -> Result<bool, sqlx::Error> {
+pub async fn fund(conn: &mut AnyConnection, id: SubWithdrawalId, f: &Funding<'_>) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'ready', sub_account = $2, number = $3, \
          password_hash = $4, expires_at_ms = $5, failed_tries = 0 \
@@ -285,7 +278,7 @@ pub async fn set_password(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     password_hash: Option<&str>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'ready', failed_tries = 0, \
          password_hash = COALESCE($2, password_hash) \
@@ -304,7 +297,7 @@ pub async fn wrong_password(
     conn: &mut AnyConnection,
     id: SubWithdrawalId,
     max: u32,
-) -> Result<Option<u32>, sqlx::Error> {
+) -> Result<Option<u32>> {
     let row = sqlx::query(
         "UPDATE sub_withdrawals SET failed_tries = failed_tries + 1, \
          state = CASE WHEN failed_tries + 1 >= $2 THEN 'locked' ELSE state END \
@@ -326,7 +319,7 @@ pub async fn pay_out(
     atm: AtmId,
     password_hash: &str,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'dispensed', atm_id = $2, ended_at_ms = $4, \
          failed_tries = 0 \
@@ -342,11 +335,7 @@ pub async fn pay_out(
 }
 
 /// An expired funded row ends as returned; `true` when this call did it.
-pub async fn returned(
-    conn: &mut AnyConnection,
-    id: SubWithdrawalId,
-    now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn returned(conn: &mut AnyConnection, id: SubWithdrawalId, now_ms: i64) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE sub_withdrawals SET state = 'returned', ended_at_ms = $2 \
          WHERE id = $1 AND state IN ('ready', 'locked') AND expires_at_ms <= $2",
@@ -365,7 +354,7 @@ pub async fn end(
     from: &[SubWithdrawalState],
     to: SubWithdrawalState,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let states = sql_list(from);
     let done = sqlx::query(&format!(
         "UPDATE sub_withdrawals SET state = $2, ended_at_ms = $3 WHERE id = $1 AND state IN ({states})"
@@ -385,7 +374,7 @@ pub async fn expired(
     until_ms: i64,
     after: SubWithdrawalId,
     limit: i64,
-) -> Result<Vec<SubWithdrawalId>, sqlx::Error> {
+) -> Result<Vec<SubWithdrawalId>> {
     sqlx::query(
         "SELECT id FROM sub_withdrawals WHERE state IN ('ready', 'locked') AND expires_at_ms <= $1 \
          AND id > $2 ORDER BY id LIMIT $3",
@@ -397,22 +386,5 @@ pub async fn expired(
     .await?
     .iter()
     .map(|r| Ok(SubWithdrawalId(r.try_get("id")?)))
-    .collect()
-}
-
-/// Consultations that ended, newest first, with how many chat lines each had.
-pub async fn ended_consultations(
-    conn: &mut AnyConnection,
-    limit: i64,
-) -> Result<Vec<(ConsultationId, i64)>, sqlx::Error> {
-    sqlx::query(
-        "SELECT c.id, (SELECT COUNT(*) FROM consultation_messages m WHERE m.consultation_id = c.id) AS messages \
-         FROM consultations c WHERE c.state = 'ended' ORDER BY c.ended_at_ms DESC, c.id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await?
-    .iter()
-    .map(|r| Ok((ConsultationId(r.try_get("id")?), r.try_get::<i64, _>("messages")?)))
     .collect()
 }

@@ -2,6 +2,8 @@
 //! is reserved at once and a single-use code is shown; taken at an ATM that
 //! scans the code, once the phone confirms.
 
+pub mod port;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{

@@ -4,6 +4,8 @@
 //! number and a password for the ATM. The password is the customer's alone:
 //! nothing in this module's types that a clerk receives ever carries it.
 
+pub mod port;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{

@@ -1,24 +1,26 @@
 //! Server functions: the views' only door to the server.
 //!
-//! Each body looks up a service port (see `shared::ports`) that the server
-//! placed in the request's context and delegates to it. Endpoints are named
-//! explicitly so the browser and the server agree on URLs wherever each was
-//! built.
+//! Each body looks up a service port (see `shared::ports`, and each flow's
+//! own `port` module) that the server placed in the request's context and
+//! delegates to it; each flow's server functions sit in a module of their
+//! own. Endpoints are named explicitly so the browser and the server agree
+//! on URLs wherever each was built.
+
+mod cardless;
+mod sub_withdrawal;
+
+pub use cardless::*;
+pub use sub_withdrawal::*;
 
 use leptos::prelude::*;
 use shared::{
     approval::{Approval, ApprovalList},
     atm::{Atm, AtmEnrollment, NewAtm},
-    cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, SignUpForm},
-    ids::{
-        AccountId, ApprovalId, AtmId, ConsultationId, MessageId, SubWithdrawalId, TransferId,
-        WithdrawalId,
-    },
+    ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId},
     ledger::{AccountBalance, StatementPage},
-    sub_withdrawal::{CodeReceipt, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal},
     system::ServiceStatus,
     AppError,
 };
@@ -272,51 +274,6 @@ pub async fn fetch_this_kiosk() -> Result<Option<Atm>, AppError> {
         .await
 }
 
-/// Reserves cash for a cardless withdrawal; the codes are in this answer only.
-#[server(prefix = "/api", endpoint = "cardless/prepare")]
-pub async fn prepare_withdrawal(
-    account: AccountId,
-    yen: i64,
-    key: String,
-) -> Result<Prepared, AppError> {
-    port::<dyn shared::ports::CardlessPort>()?
-        .prepare(&caller(), account, yen, &key)
-        .await
-}
-
-#[server(prefix = "/api", endpoint = "cardless/mine")]
-pub async fn fetch_my_withdrawals() -> Result<CashOverview, AppError> {
-    port::<dyn shared::ports::CardlessPort>()?
-        .my_withdrawals(&caller())
-        .await
-}
-
-/// Cancels an open withdrawal; the reserved money is free again.
-#[server(prefix = "/api", endpoint = "cardless/cancel")]
-pub async fn cancel_withdrawal(id: WithdrawalId) -> Result<Withdrawal, AppError> {
-    port::<dyn shared::ports::CardlessPort>()?
-        .cancel(&caller(), id)
-        .await
-}
-
-/// An enrolled kiosk reads a customer's code (QR payload or typed short code).
-#[server(prefix = "/api", endpoint = "kiosk/scan")]
-pub async fn kiosk_scan(code: String) -> Result<KioskWithdrawal, AppError> {
-    let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
-    port::<dyn shared::ports::KioskPort>()?
-        .scan(device.0.as_deref(), &code)
-        .await
-}
-
-/// Where a withdrawal this kiosk scanned stands; dispenses once the phone confirmed.
-#[server(prefix = "/api", endpoint = "kiosk/progress")]
-pub async fn kiosk_progress(id: WithdrawalId) -> Result<KioskWithdrawal, AppError> {
-    let device: shared::ports::KioskDevice = use_context().unwrap_or_default();
-    port::<dyn shared::ports::KioskPort>()?
-        .progress(device.0.as_deref(), id)
-        .await
-}
-
 /// A customer asks to talk to the bank (one open consultation at a time).
 #[server(prefix = "/api", endpoint = "consultations/ask")]
 pub async fn ask_consultation(topic: String) -> Result<Consultation, AppError> {
@@ -396,135 +353,50 @@ pub async fn signal_consultation(id: ConsultationId, signal: CallSignal) -> Resu
         .await
 }
 
-/// Staff: push a withdrawal form onto the customer's screen in an active consultation.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/push")]
-pub async fn push_withdrawal_form(
-    consultation: ConsultationId,
-    suggested_yen: Option<i64>,
-) -> Result<SubWithdrawal, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .push(&caller(), consultation, suggested_yen)
-        .await
-}
-
-/// The forms pushed in a consultation, for either side (never a password).
-#[server(prefix = "/api", endpoint = "withdrawal-forms/of")]
-pub async fn fetch_withdrawal_forms(
-    consultation: ConsultationId,
-) -> Result<Vec<SubWithdrawal>, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .of_consultation(&caller(), consultation)
-        .await
-}
-
-/// The caller's withdrawals arranged in consultations, newest first.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/mine")]
-pub async fn fetch_my_code_withdrawals() -> Result<Vec<SubWithdrawal>, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .mine(&caller())
-        .await
-}
-
-/// The customer's screen shows the pushed form (the clerk sees it opened).
-#[server(prefix = "/api", endpoint = "withdrawal-forms/open")]
-pub async fn open_withdrawal_form(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .open(&caller(), id)
-        .await
-}
-
-/// The customer sends the amount; returns the passkey challenge that confirms it.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/begin-confirm")]
-pub async fn begin_confirm_withdrawal(
-    id: SubWithdrawalId,
-    account: AccountId,
-    yen: i64,
-) -> Result<Ceremony, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .begin_confirm(&caller(), id, account, yen)
-        .await
-}
-
-/// Confirms with the passkey: the money moves and the password is shown, once.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/confirm", input = leptos::server_fn::codec::Json)]
-pub async fn confirm_withdrawal(
-    id: SubWithdrawalId,
-    choice: PasswordChoice,
-    ceremony: String,
-    credential: String,
-) -> Result<Revealed, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .confirm(&caller(), id, choice, &ceremony, &credential)
-        .await
-}
-
-/// Either side withdraws a form not yet confirmed.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/cancel")]
-pub async fn cancel_withdrawal_form(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .cancel(&caller(), id)
-        .await
-}
-
-/// A passkey challenge for a new password or an unlock.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/begin-passkey")]
-pub async fn begin_code_passkey(id: SubWithdrawalId) -> Result<Ceremony, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .begin_passkey(&caller(), id)
-        .await
-}
-
-/// A new password, after a fresh passkey check; also unlocks.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/renew", input = leptos::server_fn::codec::Json)]
-pub async fn renew_code_password(
-    id: SubWithdrawalId,
-    choice: PasswordChoice,
-    ceremony: String,
-    credential: String,
-) -> Result<Revealed, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .renew_password(&caller(), id, choice, &ceremony, &credential)
-        .await
-}
-
-/// Unlocks a sub-account locked by wrong passwords, after a fresh passkey check.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/unlock")]
-pub async fn unlock_code_withdrawal(
-    id: SubWithdrawalId,
-    ceremony: String,
-    credential: String,
-) -> Result<SubWithdrawal, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .unlock(&caller(), id, &ceremony, &credential)
-        .await
-}
-
-/// Staff: ask the customer in this consultation to confirm a new password for a locked sub-account.
-#[server(prefix = "/api", endpoint = "withdrawal-forms/ask-new-password")]
-pub async fn ask_new_code_password(id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .ask_new_password(&caller(), id)
-        .await
-}
-
-/// Staff: consultations that have ended, with what came of them.
-#[server(prefix = "/api", endpoint = "consultations/history")]
-pub async fn fetch_consultation_history() -> Result<Vec<ConsultationRecord>, AppError> {
-    port::<dyn shared::ports::SubWithdrawalPort>()?
-        .history(&caller())
-        .await
-}
-
-/// An enrolled kiosk pays out a sub-account for its number and password.
-#[server(prefix = "/api", endpoint = "kiosk/code")]
-pub async fn kiosk_code_withdraw(
-    number: String,
-    password: String,
-) -> Result<CodeReceipt, AppError> {
-    let device = use_context::<shared::ports::KioskDevice>().unwrap_or_default();
-    port::<dyn shared::ports::CodeKioskPort>()?
-        .withdraw_with_code(device.0.as_deref(), &number, &password)
-        .await
+/// Names every server function, for the server to answer them; each flow
+/// names its own.
+#[cfg(feature = "ssr")]
+pub fn register() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<FetchServiceStatus>();
+    register_explicit::<FetchMyAccounts>();
+    register_explicit::<FetchStatement>();
+    register_explicit::<BeginSignUp>();
+    register_explicit::<FinishSignUp>();
+    register_explicit::<BeginSignIn>();
+    register_explicit::<FinishSignIn>();
+    register_explicit::<SignOut>();
+    register_explicit::<FetchMe>();
+    register_explicit::<DemoSignIn>();
+    register_explicit::<FetchAuditPage>();
+    register_explicit::<FlagAdultWard>();
+    register_explicit::<BeginAddPasskey>();
+    register_explicit::<FinishAddPasskey>();
+    register_explicit::<FetchInbox>();
+    register_explicit::<MarkRead>();
+    register_explicit::<FetchMyApprovals>();
+    register_explicit::<BeginApprove>();
+    register_explicit::<Approve>();
+    register_explicit::<Decline>();
+    register_explicit::<RaisePractice>();
+    register_explicit::<FetchAtms>();
+    register_explicit::<RegisterAtm>();
+    register_explicit::<ReissueAtmCode>();
+    register_explicit::<RefillAtm>();
+    register_explicit::<RevokeAtm>();
+    register_explicit::<EnrollKiosk>();
+    register_explicit::<FetchThisKiosk>();
+    register_explicit::<AskConsultation>();
+    register_explicit::<FetchMyConsultation>();
+    register_explicit::<FetchConsultationQueue>();
+    register_explicit::<TakeConsultation>();
+    register_explicit::<SayInConsultation>();
+    register_explicit::<FetchConsultationMessages>();
+    register_explicit::<EndConsultation>();
+    register_explicit::<SignalConsultation>();
+    register_explicit::<FetchIceServers>();
+    cardless::register();
+    sub_withdrawal::register();
 }
 
 #[cfg(feature = "ssr")]
@@ -538,13 +410,13 @@ fn set_cookie(value: &str) {
 }
 
 #[cfg(feature = "ssr")]
-fn caller() -> shared::ports::Caller {
+pub(crate) fn caller() -> shared::ports::Caller {
     use_context().unwrap_or(shared::ports::Caller::Anonymous)
 }
 
 /// The service implementing port `T`, as provided by the server.
 #[cfg(feature = "ssr")]
-fn port<T: ?Sized + Send + Sync + 'static>() -> Result<std::sync::Arc<T>, AppError> {
+pub(crate) fn port<T: ?Sized + Send + Sync + 'static>() -> Result<std::sync::Arc<T>, AppError> {
     use_context::<std::sync::Arc<T>>().ok_or_else(|| AppError::Internal {
         reference: "missing-port".into(),
     })

@@ -91,8 +91,9 @@ class Run:
         self.up = threading.Event()
         self.up.set()
         self.counts = {"operations": 0, "acknowledged": 0, "replays": 0, "retries": 0,
-                       "server_errors": 0, "refused": 0}
+                       "server_errors": 0, "refused": 0, "abandoned": 0}
         self.errors = []
+        self.reasons = {}    # refusal reason -> how many
         self.prepared = {}   # key -> (withdrawal id, amount)
         self.cancelled = set()  # withdrawal ids acknowledged cancelled
 
@@ -100,13 +101,18 @@ class Run:
         with self.lock:
             self.counts[what] += n
 
-    def call(self, path, form, cookie):
-        """Until an answer: a request cut off is sent again, unchanged."""
+    def call(self, path, form, cookie, may_abandon=False):
+        """Until an answer: a request cut off is sent again, unchanged; with
+        `may_abandon`, half the time it is given up instead (a page closed),
+        and `None` is returned."""
         while time.time() < self.deadline + 60:
             self.up.wait(timeout=5)
             try:
                 status, body, _ = post(self.server.base, path, form, cookie)
             except Down:
+                if may_abandon and random.random() < 0.5:
+                    self.count("abandoned")
+                    return None, None
                 self.count("retries")
                 time.sleep(0.05)
                 continue
@@ -137,9 +143,14 @@ def client(run, cookie, account, seed):
         key = uuid.uuid4().hex
         yen = rng.choice([1, 2, 3, 5, 8]) * 1000
         form = {"account": account, "yen": yen, "key": key}
-        status, first = run.call("/api/cardless/prepare", form, cookie)
+        status, first = run.call("/api/cardless/prepare", form, cookie, may_abandon=True)
+        if status is None:
+            continue
         if status != 200:
             run.count("refused")
+            reason = (first or {}).get("reason", str(status))
+            with run.lock:
+                run.reasons[reason] = run.reasons.get(reason, 0) + 1
             continue
         run.count("acknowledged")
         wid = first["withdrawal"]["id"]
@@ -155,7 +166,9 @@ def client(run, cookie, account, seed):
                 with run.lock:
                     run.errors.append(f"replay of {key} refused with {status}: {again}")
         if rng.random() < 0.8:
-            status, body = run.call("/api/cardless/cancel", {"id": wid}, cookie)
+            status, body = run.call("/api/cardless/cancel", {"id": wid}, cookie, may_abandon=True)
+            if status is None:
+                continue
             if status == 200:
                 run.count("acknowledged")
                 with run.lock:
@@ -239,7 +252,7 @@ def main():
     c = run.counts
     print(f"crash-cardless engine={engine} kills={a.kills} clients={a.clients} "
           f"operations={c['operations']} acknowledged={c['acknowledged']} replays={c['replays']} "
-          f"retried_after_kill={c['retries']} refused={c['refused']} "
+          f"retried_after_kill={c['retries']} abandoned={c['abandoned']} refused={c['refused']}{sorted(run.reasons.items())} "
           f"server_errors={c['server_errors']} lost={lost} held_without_withdrawal={limbo} "
           f"open_without_hold={freed} {' '.join(checks)}")
     for e in run.errors[:20]:

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -258,6 +259,10 @@ def main():
     for e in run.errors[:20]:
         print("  " + e)
     bad = run.errors or int(limbo) or int(freed) or c["server_errors"]
+    if not bad:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"  server log and database kept in {work}")
     sys.exit(1 if bad else 0)
 
 

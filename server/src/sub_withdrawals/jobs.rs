@@ -374,7 +374,7 @@ impl Change {
         let id = self.id;
         let now = w.unit.now_ms();
         if !store::returned(w.unit.conn(), id, now).await? {
-            return Err(Error::conflict("not_funded"));
+            return Err(Error::conflict(super::NOT_DUE));
         }
         let found = current_row(&mut w.unit, id).await?;
         let amount = found.withdrawal.amount.unwrap_or(Money::jpy(0));

@@ -47,6 +47,8 @@ const SCOPE: &str = "sub_withdrawal";
 const LISTED: i64 = 20;
 /// Consultations in the staff history.
 const HISTORY: i64 = 100;
+/// What the return job answers for a row that was no longer due.
+const NOT_DUE: &str = "not_due";
 /// Expired rows returned per page of a pass.
 const PAGE: i64 = 200;
 
@@ -235,7 +237,9 @@ impl SubWithdrawals {
             after = *last;
             for id in page {
                 match self.give_back(id).await {
-                    Ok(()) => returned += 1,
+                    Ok(true) => returned += 1,
+                    // Returned, paid or unlocked meanwhile (by another instance, say).
+                    Ok(false) => {}
                     Err(e) => tracing::warn!(
                         withdrawal = %id, error = %e,
                         "could not return an expired sub-account; the next pass tries again"
@@ -245,18 +249,21 @@ impl SubWithdrawals {
         }
     }
 
-    async fn give_back(&self, id: SubWithdrawalId) -> Result<(), Error> {
+    /// `false` when the row was no longer due when its job ran.
+    async fn give_back(&self, id: SubWithdrawalId) -> Result<bool, Error> {
         let mut conn = self.conn().await?;
         let Some(found) = store::get(&mut conn, id).await? else {
-            return Ok(());
+            return Ok(false);
         };
         drop(conn);
         let (Some(main), Some(sub)) = (found.account, found.withdrawal.sub_account) else {
             return Err(internal("sub_withdrawal", "funded row without accounts").into());
         };
-        self.change(&found, jobs::What::Return { main, sub })
-            .await
-            .map(|_| ())
+        match self.change(&found, jobs::What::Return { main, sub }).await {
+            Ok(_) => Ok(true),
+            Err(Error::App(AppError::Conflict { reason })) if reason == NOT_DUE => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

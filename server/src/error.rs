@@ -64,10 +64,8 @@ impl From<Error> for AppError {
 
 impl Error {
     /// A conflict with the current state, by its stable reason code.
-    pub fn conflict(reason: &str) -> Error {
-        Error::App(AppError::Conflict {
-            reason: reason.into(),
-        })
+    pub fn conflict(reason: shared::Reason) -> Error {
+        Error::App(AppError::Conflict { reason })
     }
 }
 

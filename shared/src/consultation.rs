@@ -104,12 +104,12 @@ pub struct ChatMessage {
 }
 
 /// Why a topic or message cannot be taken, before anything is stored.
-pub fn check_text(text: &str, max_chars: usize) -> Result<&str, &'static str> {
+pub fn check_text(text: &str, max_chars: usize) -> Result<&str, crate::Reason> {
     let text = text.trim();
     if text.is_empty() {
-        Err("empty")
+        Err(crate::Reason::Empty)
     } else if text.chars().count() > max_chars {
-        Err("too_long")
+        Err(crate::Reason::TooLong)
     } else {
         Ok(text)
     }
@@ -133,11 +133,14 @@ mod tests {
     #[test]
     fn text_is_trimmed_and_bounded() {
         assert_eq!(check_text("  hello  ", 10), Ok("hello"));
-        assert_eq!(check_text("   ", 10), Err("empty"));
+        assert_eq!(check_text("   ", 10), Err(crate::Reason::Empty));
         assert_eq!(
             check_text("あいうえおかきくけこ", 10),
             Ok("あいうえおかきくけこ")
         );
-        assert_eq!(check_text("あいうえおかきくけこさ", 10), Err("too_long"));
+        assert_eq!(
+            check_text("あいうえおかきくけこさ", 10),
+            Err(crate::Reason::TooLong)
+        );
     }
 }

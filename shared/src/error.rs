@@ -7,6 +7,8 @@
 //! the user can quote to support, which the server logged beside the cause.
 
 use serde::{Deserialize, Serialize};
+
+use crate::Reason;
 use server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -17,7 +19,7 @@ use server_fn::{
 pub enum AppError {
     /// Input failed validation; `reason` is a stable machine code.
     #[error("invalid {field}: {reason}")]
-    Invalid { field: String, reason: String },
+    Invalid { field: String, reason: Reason },
     #[error("not found")]
     NotFound,
     #[error("sign-in required")]
@@ -26,7 +28,7 @@ pub enum AppError {
     Forbidden,
     /// The request clashes with the current state (e.g. a reused idempotency key).
     #[error("conflict: {reason}")]
-    Conflict { reason: String },
+    Conflict { reason: Reason },
     #[error("too many requests; retry after {retry_after_s}s")]
     RateLimited { retry_after_s: u32 },
     /// A dependency (usually the database) is down; retrying later may work.
@@ -84,11 +86,15 @@ impl AppError {
         }
     }
 
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: Reason) -> Self {
         AppError::Invalid {
             field: field.into(),
-            reason: reason.into(),
+            reason,
         }
+    }
+
+    pub fn conflict(reason: Reason) -> Self {
+        AppError::Conflict { reason }
     }
 }
 
@@ -105,7 +111,7 @@ impl FromServerFnError for AppError {
                 reference: "server-fn".into(),
             },
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::invalid("request", "malformed")
+                AppError::invalid("request", Reason::Malformed)
             }
             other => AppError::Transport {
                 detail: other.to_string(),

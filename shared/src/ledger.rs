@@ -201,13 +201,13 @@ impl IdempotencyKey {
     pub const MAX_LEN: usize = 128;
 
     /// 1–128 visible ASCII characters (UUIDs, ULIDs, `order-42/attempt`).
-    pub fn parse(key: &str) -> Result<Self, &'static str> {
+    pub fn parse(key: &str) -> Result<Self, crate::Reason> {
         if key.is_empty() {
-            Err("empty")
+            Err(crate::Reason::Empty)
         } else if key.len() > Self::MAX_LEN {
-            Err("too_long")
+            Err(crate::Reason::TooLong)
         } else if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            Err("bad_characters")
+            Err(crate::Reason::BadCharacters)
         } else {
             Ok(Self(key.to_string()))
         }
@@ -437,10 +437,19 @@ mod tests {
     #[test]
     fn idempotency_keys_are_short_visible_ascii() {
         assert!(IdempotencyKey::parse("order-42/attempt-1").is_ok());
-        assert_eq!(IdempotencyKey::parse(""), Err("empty"));
-        assert_eq!(IdempotencyKey::parse(&"k".repeat(129)), Err("too_long"));
-        assert_eq!(IdempotencyKey::parse("has space"), Err("bad_characters"));
-        assert_eq!(IdempotencyKey::parse("キー"), Err("bad_characters"));
+        assert_eq!(IdempotencyKey::parse(""), Err(crate::Reason::Empty));
+        assert_eq!(
+            IdempotencyKey::parse(&"k".repeat(129)),
+            Err(crate::Reason::TooLong)
+        );
+        assert_eq!(
+            IdempotencyKey::parse("has space"),
+            Err(crate::Reason::BadCharacters)
+        );
+        assert_eq!(
+            IdempotencyKey::parse("キー"),
+            Err(crate::Reason::BadCharacters)
+        );
     }
 
     #[test]

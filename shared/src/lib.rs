@@ -20,9 +20,11 @@ pub mod ledger;
 pub mod money;
 pub mod nickname;
 pub mod ports;
+pub mod reason;
 pub mod sub_withdrawal;
 pub mod system;
 
 pub use error::{AppError, ErrorCode};
 pub use lang::Lang;
 pub use money::{Currency, Money, MoneyError};
+pub use reason::Reason;

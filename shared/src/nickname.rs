@@ -57,13 +57,14 @@ pub enum NicknameError {
 
 impl NicknameError {
     /// The machine code a client translates.
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> crate::Reason {
+        use crate::Reason;
         match self {
-            NicknameError::TooShort => "too_short",
-            NicknameError::TooLong => "too_long",
-            NicknameError::BadCharacter(_) => "bad_character",
-            NicknameError::BadSeparator => "bad_separator",
-            NicknameError::Reserved => "reserved",
+            NicknameError::TooShort => Reason::TooShort,
+            NicknameError::TooLong => Reason::TooLong,
+            NicknameError::BadCharacter(_) => Reason::BadCharacter,
+            NicknameError::BadSeparator => Reason::BadSeparator,
+            NicknameError::Reserved => Reason::Reserved,
         }
     }
 }
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn refuses_what_it_should() {
-        let e = |s: &str| Nickname::parse(s).unwrap_err().reason();
+        let e = |s: &str| Nickname::parse(s).unwrap_err().reason().as_str();
         assert_eq!(e("ab"), "too_short");
         assert_eq!(e(&"a".repeat(21)), "too_long");
         assert_eq!(e("hana ko"), "bad_character");

@@ -6,6 +6,7 @@
 //! names a place, then a passkey bound to this request.
 
 use leptos::{callback::Callable, prelude::*, task::spawn_local};
+use shared::Reason;
 use shared::{
     approval::{Approval, ApprovalKind, Place, Position, Warning},
     geo::LatLon,
@@ -139,7 +140,9 @@ pub fn date_time(ms: i64) -> String {
 
 fn problem_of(error: AppError, place: Option<&Place>, at: Option<Position>) -> Problem {
     match &error {
-        AppError::Conflict { reason } if reason == "approval_too_far" => {
+        AppError::Conflict {
+            reason: Reason::ApprovalTooFar,
+        } => {
             let distance = match (place, at.and_then(|p| LatLon::new(p.lat, p.lon))) {
                 (Some(place), Some(here)) => distance_text(place.at.distance_m(here)),
                 _ => "?".into(),
@@ -149,11 +152,21 @@ fn problem_of(error: AppError, place: Option<&Place>, at: Option<Position>) -> P
                 place: place.map(|p| p.name.clone()).unwrap_or_default(),
             }
         }
-        AppError::Conflict { reason } if reason == "no_passkey" => Problem::NoPasskey,
-        AppError::Invalid { field, reason } if field == "position" && reason == "too_imprecise" => {
-            Problem::Imprecise
-        }
-        AppError::Conflict { reason } if reason.starts_with("approval_") => Problem::AlreadyDecided,
+        AppError::Conflict {
+            reason: Reason::NoPasskey,
+        } => Problem::NoPasskey,
+        AppError::Invalid {
+            field,
+            reason: Reason::TooImprecise,
+        } if field == "position" => Problem::Imprecise,
+        AppError::Conflict {
+            reason:
+                Reason::ApprovalBusy
+                | Reason::ApprovalExpired
+                | Reason::ApprovalApproved
+                | Reason::ApprovalDeclined
+                | Reason::ApprovalCancelled,
+        } => Problem::AlreadyDecided,
         _ => Problem::Other(error),
     }
 }

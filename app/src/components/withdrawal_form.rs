@@ -4,6 +4,7 @@
 //! password, shown here once with its QR code (see `code_card`).
 
 use leptos::{prelude::*, task::spawn_local};
+use shared::Reason;
 use shared::{
     ids::AccountId,
     ledger::AccountKind,
@@ -33,7 +34,7 @@ enum Step {
 /// Why the form could not be sent, in words for the customer.
 #[derive(Debug, Clone, PartialEq)]
 enum Problem {
-    Password(&'static str),
+    Password(Reason),
     PasskeyCancelled,
     PasskeyFailed,
     /// This person has no passkey yet: they can add one on this device.
@@ -42,12 +43,12 @@ enum Problem {
 }
 
 /// A sentence for a password the policy refuses.
-pub fn password_problem(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+pub fn password_problem(i18n: leptos_i18n::I18nContext<Locale>, reason: Reason) -> String {
     match reason {
-        "wrong_length" => t_string!(i18n, sw.password_error_length),
-        "not_digits" => t_string!(i18n, sw.password_error_digits),
-        "one_digit" => t_string!(i18n, sw.password_error_one_digit),
-        "straight_run" => t_string!(i18n, sw.password_error_run),
+        Reason::WrongLength => t_string!(i18n, sw.password_error_length),
+        Reason::NotDigits => t_string!(i18n, sw.password_error_digits),
+        Reason::OneDigit => t_string!(i18n, sw.password_error_one_digit),
+        Reason::StraightRun => t_string!(i18n, sw.password_error_run),
         _ => t_string!(i18n, sw.password_error_pattern),
     }
     .to_string()
@@ -59,13 +60,13 @@ fn amount_problem(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Optio
         return None;
     };
     Some(
-        match (field.as_str(), reason.as_str()) {
-            ("amount", "not_whole_thousands") => t_string!(i18n, customer.cash_error_thousands),
-            ("amount", "not_positive") => t_string!(i18n, customer.cash_error_positive),
-            ("amount", "over_withdrawal_limit") => {
+        match (field.as_str(), *reason) {
+            ("amount", Reason::NotWholeThousands) => t_string!(i18n, customer.cash_error_thousands),
+            ("amount", Reason::NotPositive) => t_string!(i18n, customer.cash_error_positive),
+            ("amount", Reason::OverWithdrawalLimit) => {
                 t_string!(i18n, customer.cash_error_withdrawal_limit)
             }
-            ("amount", "insufficient_funds") => t_string!(i18n, customer.cash_error_funds),
+            ("amount", Reason::InsufficientFunds) => t_string!(i18n, customer.cash_error_funds),
             ("password", r) => return Some(password_problem(i18n, r)),
             _ => return None,
         }
@@ -86,7 +87,9 @@ async fn confirm_flow(
     let ceremony = begin_confirm_withdrawal(w.id, account, yen)
         .await
         .map_err(|e| match e {
-            AppError::Conflict { reason } if reason == "no_passkey" => Problem::NoPasskey,
+            AppError::Conflict {
+                reason: Reason::NoPasskey,
+            } => Problem::NoPasskey,
             e => Problem::Other(e),
         })?;
     // The form may be gone by now (its own live event can close it first): never set a disposed signal.

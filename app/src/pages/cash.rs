@@ -3,6 +3,7 @@
 //! the latest withdrawals with where each stands.
 
 use leptos::{prelude::*, task::spawn_local};
+use shared::Reason;
 use shared::{
     cardless::{Prepared, Withdrawal, WithdrawalState},
     ids::{AccountId, WithdrawalId},
@@ -65,12 +66,12 @@ fn amount_problem(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Optio
         return None;
     }
     Some(
-        match reason.as_str() {
-            "not_whole_thousands" => t_string!(i18n, customer.cash_error_thousands),
-            "not_positive" => t_string!(i18n, customer.cash_error_positive),
-            "over_withdrawal_limit" => t_string!(i18n, customer.cash_error_withdrawal_limit),
-            "over_daily_limit" => t_string!(i18n, customer.cash_error_daily_limit),
-            "insufficient_funds" => t_string!(i18n, customer.cash_error_funds),
+        match reason {
+            Reason::NotWholeThousands => t_string!(i18n, customer.cash_error_thousands),
+            Reason::NotPositive => t_string!(i18n, customer.cash_error_positive),
+            Reason::OverWithdrawalLimit => t_string!(i18n, customer.cash_error_withdrawal_limit),
+            Reason::OverDailyLimit => t_string!(i18n, customer.cash_error_daily_limit),
+            Reason::InsufficientFunds => t_string!(i18n, customer.cash_error_funds),
             _ => return None,
         }
         .to_string(),

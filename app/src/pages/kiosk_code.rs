@@ -4,6 +4,7 @@
 //! QR code) skips the keypad and lands on the same receipt.
 
 use leptos::prelude::*;
+use shared::Reason;
 use shared::{sub_withdrawal::CodeReceipt, AppError};
 
 use crate::components::lang::use_lang;
@@ -113,8 +114,8 @@ pub fn code_error(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Optio
         return None;
     };
     Some(
-        match reason.as_str() {
-            "sub_account_locked" => t_string!(i18n, atm.code_locked),
+        match reason {
+            Reason::SubAccountLocked => t_string!(i18n, atm.code_locked),
             _ => return None,
         }
         .to_string(),

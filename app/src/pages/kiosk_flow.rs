@@ -5,6 +5,7 @@
 //! on an ending screen: each goes on by itself after a while.
 
 use leptos::{prelude::*, task::spawn_local};
+use shared::Reason;
 use shared::{
     atm::Atm,
     cardless::{KioskStep, KioskWithdrawal},
@@ -72,12 +73,12 @@ impl Screen {
 fn error_text(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> String {
     match e {
         AppError::Invalid { .. } => t_string!(i18n, atm.error_unknown),
-        AppError::Conflict { reason } => match reason.as_str() {
-            "code_used" => t_string!(i18n, atm.error_used),
-            "code_expired" => t_string!(i18n, atm.error_expired),
-            "code_cancelled" => t_string!(i18n, atm.error_cancelled),
-            "atm_short_of_cash" => t_string!(i18n, atm.error_short_of_cash),
-            "atm_locked" => t_string!(i18n, atm.error_locked),
+        AppError::Conflict { reason } => match reason {
+            Reason::CodeUsed => t_string!(i18n, atm.error_used),
+            Reason::CodeExpired => t_string!(i18n, atm.error_expired),
+            Reason::CodeCancelled => t_string!(i18n, atm.error_cancelled),
+            Reason::AtmShortOfCash => t_string!(i18n, atm.error_short_of_cash),
+            Reason::AtmLocked => t_string!(i18n, atm.error_locked),
             _ => t_string!(i18n, error.conflict),
         },
         AppError::RateLimited { .. } => t_string!(i18n, error.rate_limited),

@@ -3,6 +3,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_navigate};
+use shared::Reason;
 use shared::{identity::SignUpForm, AppError};
 
 use crate::api::{begin_sign_in, begin_sign_up, finish_sign_in, finish_sign_up};
@@ -44,9 +45,9 @@ fn ProblemNotice(problem: Problem) -> impl IntoView {
     let text = match problem {
         Problem::Cancelled => t!(i18n, signin.cancelled).into_any(),
         Problem::Unsupported => t!(i18n, signin.unsupported).into_any(),
-        Problem::Server(AppError::Conflict { reason }) if reason == "nickname_taken" => {
-            t!(i18n, signin.nickname_taken).into_any()
-        }
+        Problem::Server(AppError::Conflict {
+            reason: Reason::NicknameTaken,
+        }) => t!(i18n, signin.nickname_taken).into_any(),
         Problem::Server(AppError::Invalid { field, .. }) if field == "nickname" => {
             t!(i18n, signin.nickname_invalid).into_any()
         }

@@ -12,6 +12,7 @@
 pub mod store;
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     approval::{
         Approval, ApprovalContext, ApprovalKind, ApprovalList, ApprovalState, NearRule, Outcome,
@@ -177,13 +178,13 @@ impl Approvals {
 /// of it at commit.
 pub async fn raise_in(unit: &mut Unit<'_>, new: NewApproval) -> Result<Approval, Error> {
     if !(1..=MAX_TTL_MS).contains(&new.ttl_ms) {
-        return Err(AppError::invalid("deadline", "out_of_range").into());
+        return Err(AppError::invalid("deadline", Reason::OutOfRange).into());
     }
     if new.requester.trim().is_empty() || new.requester.chars().count() > MAX_REQUESTER_CHARS {
-        return Err(AppError::invalid("requester", "empty_or_too_long").into());
+        return Err(AppError::invalid("requester", Reason::EmptyOrTooLong).into());
     }
     if new.near.is_some() && new.context.place.is_none() {
-        return Err(AppError::invalid("near", "needs_a_place").into());
+        return Err(AppError::invalid("near", Reason::NeedsAPlace).into());
     }
     let now = unit.now_ms();
     let mut approval = Approval {
@@ -278,13 +279,14 @@ impl crate::due::DueWork for Approvals {
 /// Why a request can no longer be decided.
 fn refusal(a: &Approval, now: i64) -> AppError {
     let reason = match a.state {
-        ApprovalState::Pending if a.deadline_ms <= now => "expired",
-        ApprovalState::Pending => "busy",
-        s => s.as_str(),
+        ApprovalState::Pending if a.deadline_ms <= now => Reason::ApprovalExpired,
+        ApprovalState::Pending => Reason::ApprovalBusy,
+        ApprovalState::Approved => Reason::ApprovalApproved,
+        ApprovalState::Declined => Reason::ApprovalDeclined,
+        ApprovalState::Expired => Reason::ApprovalExpired,
+        ApprovalState::Cancelled => Reason::ApprovalCancelled,
     };
-    AppError::Conflict {
-        reason: format!("approval_{reason}"),
-    }
+    AppError::Conflict { reason }
 }
 
 fn purpose(id: ApprovalId) -> String {
@@ -325,10 +327,10 @@ impl ApprovalsPort for Approvals {
         let approval = self.decidable(user, id).await?;
         let place = match (approval.near, &approval.context.place) {
             (Some(rule), Some(place)) => {
-                let p = position.ok_or_else(|| AppError::invalid("position", "required"))?;
+                let p = position.ok_or_else(|| AppError::invalid("position", Reason::Required))?;
                 let at = LatLon::new(p.lat, p.lon)
                     .filter(|_| p.accuracy_m.is_finite() && p.accuracy_m >= 0.0)
-                    .ok_or_else(|| AppError::invalid("position", "out_of_range"))?;
+                    .ok_or_else(|| AppError::invalid("position", Reason::OutOfRange))?;
                 Some((rule, place.at, at, p.accuracy_m))
             }
             _ => None,
@@ -336,7 +338,7 @@ impl ApprovalsPort for Approvals {
         if let Some((rule, _, _, accuracy)) = place {
             // A fix vaguer than the whole allowed circle proves nothing either way.
             if accuracy > f64::from(rule.within_m) {
-                return Err(AppError::invalid("position", "too_imprecise"));
+                return Err(AppError::invalid("position", Reason::TooImprecise));
             }
         }
         // The passkey first: only the person may learn whether the place matches.
@@ -356,7 +358,7 @@ impl ApprovalsPort for Approvals {
             if distance - accuracy > within {
                 outcome = Outcome::TooFar;
             } else if distance + accuracy > within {
-                return Err(AppError::invalid("position", "too_imprecise"));
+                return Err(AppError::invalid("position", Reason::TooImprecise));
             }
         }
         let decided = self
@@ -364,7 +366,7 @@ impl ApprovalsPort for Approvals {
             .await?;
         if outcome == Outcome::TooFar {
             return Err(AppError::Conflict {
-                reason: "approval_too_far".into(),
+                reason: Reason::ApprovalTooFar,
             });
         }
         Ok(decided)
@@ -390,7 +392,7 @@ impl ApprovalsPort for Approvals {
             return Err(AppError::Unauthenticated);
         };
         if !(5..=3600).contains(&seconds) {
-            return Err(AppError::invalid("seconds", "out_of_range"));
+            return Err(AppError::invalid("seconds", Reason::OutOfRange));
         }
         let place = near_atm.then(|| Place {
             name: "Shibuya Station ATM".into(),

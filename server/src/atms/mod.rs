@@ -8,6 +8,7 @@ pub mod store;
 pub use store::AtmRow;
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     atm::{Atm, AtmEnrollment, AtmState, NewAtm},
     geo::LatLon,
@@ -78,23 +79,23 @@ fn normalise(code: &str) -> String {
 fn validate(new: &NewAtm) -> Result<LatLon, AppError> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("name", "empty_or_too_long"));
+        return Err(AppError::invalid("name", Reason::EmptyOrTooLong));
     }
     if new.address.trim().is_empty() || new.address.chars().count() > 200 {
-        return Err(AppError::invalid("address", "empty_or_too_long"));
+        return Err(AppError::invalid("address", Reason::EmptyOrTooLong));
     }
-    let at =
-        LatLon::new(new.lat, new.lon).ok_or_else(|| AppError::invalid("place", "out_of_range"))?;
+    let at = LatLon::new(new.lat, new.lon)
+        .ok_or_else(|| AppError::invalid("place", Reason::OutOfRange))?;
     check_yen(new.cash_yen, true)?;
     Ok(at)
 }
 
 fn check_yen(yen: i64, zero_ok: bool) -> Result<(), AppError> {
     if (yen == 0 && !zero_ok) || !(0..=MAX_LOAD_YEN).contains(&yen) {
-        return Err(AppError::invalid("cash", "out_of_range"));
+        return Err(AppError::invalid("cash", Reason::OutOfRange));
     }
     if yen % 1000 != 0 {
-        return Err(AppError::invalid("cash", "not_whole_thousands"));
+        return Err(AppError::invalid("cash", Reason::NotWholeThousands));
     }
     Ok(())
 }
@@ -123,7 +124,7 @@ impl AtmFleet {
         match row.state {
             AtmState::Active => Ok(row),
             AtmState::Locked => Err(AppError::Conflict {
-                reason: "atm_locked".into(),
+                reason: Reason::AtmLocked,
             }),
             _ => Err(AppError::Forbidden),
         }
@@ -231,7 +232,7 @@ impl AtmFleet {
             return Ok(());
         }
         let key = IdempotencyKey::parse(&format!("atm:{}:{key}", row.id))
-            .map_err(|_| AppError::invalid("key", "malformed"))?;
+            .map_err(|_| AppError::invalid("key", Reason::Malformed))?;
         let request = TransferRequest::Single {
             debit: row.cassette,
             credit: self.vault().await?,
@@ -375,7 +376,7 @@ impl AtmFleetPort for AtmFleet {
         let row = self.row(id).await?;
         if row.state == AtmState::Revoked {
             return Err(AppError::Conflict {
-                reason: "atm_revoked".into(),
+                reason: Reason::AtmRevoked,
             });
         }
         self.load_cash(&row, yen, &format!("refill:{key}")).await?;
@@ -410,7 +411,7 @@ impl AtmFleetPort for AtmFleet {
             .audited("kiosk".into(), "atm.kiosk_enrolled", None, async |conn| {
                 store::enroll(conn, &code_hash, &token_hash, now_ms())
                     .await?
-                    .ok_or_else(|| AppError::invalid("code", "invalid_or_used"))
+                    .ok_or_else(|| AppError::invalid("code", Reason::InvalidOrUsed))
             })
             .await?;
         let atm = self.view(self.row(id).await?).await?;

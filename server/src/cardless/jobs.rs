@@ -8,6 +8,7 @@
 //!   the fee to fee income, and mark the row dispensed.
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     cardless::{WithdrawalState, MAX_PER_DAY_YEN},
     ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
@@ -62,17 +63,17 @@ impl FlowJob for Prepare {
             let w = &found.withdrawal;
             if w.account != self.account || w.amount != Money::jpy(self.yen) {
                 // The key was used for another request.
-                return Err(Error::conflict("idempotency_conflict"));
+                return Err(Error::conflict(Reason::IdempotencyConflict));
             }
             if !store::recode(conn, found.withdrawal.id, &self.token_hash, &self.pin_hash).await? {
                 // The withdrawal has moved on: there is no code to show again.
-                return Err(Error::conflict("withdrawal_not_ready"));
+                return Err(Error::conflict(Reason::WithdrawalNotReady));
             }
             return Ok(found);
         }
         let used = store::used_since(&mut *conn, self.owner, start_of_day_jst(now)).await?;
         if used + self.yen > MAX_PER_DAY_YEN {
-            return Err(AppError::invalid("amount", "over_daily_limit").into());
+            return Err(AppError::invalid("amount", Reason::OverDailyLimit).into());
         }
         let key = Key::requested(FLOW, Purpose::Hold, self.owner, &self.client_key);
         let hold = w
@@ -223,7 +224,7 @@ impl FlowJob for Dispense {
             Ok(_) => {}
             // Released a moment before (its time ran out): nothing to give out.
             Err(LedgerError::HoldNotPending { .. }) | Err(LedgerError::HoldExpired(_)) => {
-                return Err(Error::conflict("withdrawal_not_open"))
+                return Err(Error::conflict(Reason::WithdrawalNotOpen))
             }
             Err(e) => return Err(e.into()),
         }

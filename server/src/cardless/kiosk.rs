@@ -9,6 +9,7 @@
 
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
     cardless::port::KioskPort,
@@ -37,13 +38,11 @@ const CONFIRM_MS: i64 = 2 * 60 * 1000;
 pub const NEAR_ATM_M: u32 = 300;
 
 fn unknown() -> AppError {
-    AppError::invalid("code", "unknown")
+    AppError::invalid("code", Reason::Unknown)
 }
 
-fn conflict(reason: &str) -> AppError {
-    AppError::Conflict {
-        reason: reason.into(),
-    }
+fn conflict(reason: Reason) -> AppError {
+    AppError::Conflict { reason }
 }
 
 impl Cardless {
@@ -123,7 +122,7 @@ impl FlowJob for Scan {
     async fn run(&self, w: &mut Work<'_>) -> Result<Self::Output, Error> {
         let now = w.unit.now_ms();
         if !store::take_for(w.unit.conn(), self.id, self.atm, now).await? {
-            return Err(Error::conflict("code_used"));
+            return Err(Error::conflict(Reason::CodeUsed));
         }
         let approval = approvals::raise_in(&mut w.unit, self.approval.clone()).await?;
         store::set_approval(w.unit.conn(), self.id, approval.id).await?;
@@ -143,11 +142,11 @@ impl KioskPort for Cardless {
         let w = &found.withdrawal;
         let now = now_ms();
         let refusal = match w.state {
-            WithdrawalState::Ready if w.expires_at_ms <= now => Some("code_expired"),
+            WithdrawalState::Ready if w.expires_at_ms <= now => Some(Reason::CodeExpired),
             WithdrawalState::Ready => None,
-            WithdrawalState::AwaitingPhone | WithdrawalState::Dispensed => Some("code_used"),
-            WithdrawalState::Cancelled => Some("code_cancelled"),
-            WithdrawalState::Expired => Some("code_expired"),
+            WithdrawalState::AwaitingPhone | WithdrawalState::Dispensed => Some(Reason::CodeUsed),
+            WithdrawalState::Cancelled => Some(Reason::CodeCancelled),
+            WithdrawalState::Expired => Some(Reason::CodeExpired),
         };
         if let Some(reason) = refusal {
             let notice = Notice::CashCodeRefused {
@@ -164,7 +163,7 @@ impl KioskPort for Cardless {
                 address: atm.address.clone(),
             };
             self.tell_owner(found.owner, notice).await;
-            return Err(conflict("atm_short_of_cash"));
+            return Err(conflict(Reason::AtmShortOfCash));
         }
         // Taking the code, raising the request on the phone and linking the two commit together.
         let scan = Scan {

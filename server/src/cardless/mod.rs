@@ -19,6 +19,7 @@ use argon2::{
     Argon2,
 };
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     cardless::port::CardlessPort,
     cardless::{
@@ -99,7 +100,7 @@ fn owner(caller: &Caller) -> Result<UserId, AppError> {
 }
 
 fn key(s: &str) -> Result<IdempotencyKey, AppError> {
-    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", "malformed"))
+    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", Reason::Malformed))
 }
 
 impl Cardless {
@@ -244,7 +245,7 @@ impl CardlessPort for Cardless {
             .await?
         {
             return Err(AppError::Conflict {
-                reason: "withdrawal_not_open".into(),
+                reason: Reason::WithdrawalNotOpen,
             });
         }
         store::get(self.db.pool(), id)

@@ -10,6 +10,7 @@ pub mod store;
 pub use room::{Room, Rooms};
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     consultation::{
         check_text, ChatMessage, Consultation, ConsultationState, IceServer, Side,
@@ -44,10 +45,8 @@ pub struct Consultations {
     ice_servers: std::sync::Arc<Vec<IceServer>>,
 }
 
-fn conflict(reason: &str) -> AppError {
-    AppError::Conflict {
-        reason: reason.into(),
-    }
+fn conflict(reason: Reason) -> AppError {
+    AppError::Conflict { reason }
 }
 
 /// A signed-in person who is not staff: the ones who ask for consultations.
@@ -139,7 +138,7 @@ impl ConsultationPort for Consultations {
         let mut tx = self.begin().await?;
         let id = store::insert(&mut tx, user, topic, now_ms())
             .await?
-            .ok_or_else(|| conflict("consultation_open"))?;
+            .ok_or_else(|| conflict(Reason::ConsultationOpen))?;
         let (consultation, deliveries) = self.changed(&mut tx, id, "asked", user, true).await?;
         self.notifier.commit(tx, deliveries).await?;
         Ok(consultation)
@@ -163,7 +162,7 @@ impl ConsultationPort for Consultations {
         if !store::take(&mut tx, id, clerk, now_ms()).await? {
             return match store::get(&mut tx, id).await? {
                 None => Err(AppError::NotFound),
-                Some(_) => Err(conflict("consultation_taken")),
+                Some(_) => Err(conflict(Reason::ConsultationTaken)),
             };
         }
         let (consultation, deliveries) = self.changed(&mut tx, id, "taken", clerk, true).await?;
@@ -182,7 +181,7 @@ impl ConsultationPort for Consultations {
         let mut tx = self.begin().await?;
         let (found, side) = self.as_party(&mut tx, user, id).await?;
         if found.consultation.state != ConsultationState::Active {
-            return Err(conflict("consultation_not_active"));
+            return Err(conflict(Reason::ConsultationNotActive));
         }
         let now = now_ms();
         let message_id = store::add_message(&mut tx, id, side, user, text, now).await?;
@@ -227,7 +226,7 @@ impl ConsultationPort for Consultations {
         let (found, side) = self.as_party(&mut tx, user, id).await?;
         let was_waiting = found.consultation.state == ConsultationState::Waiting;
         if !store::end(&mut tx, id, side, now_ms()).await? {
-            return Err(conflict("consultation_ended"));
+            return Err(conflict(Reason::ConsultationEnded));
         }
         // A request still in the queue leaves every clerk's queue.
         let (consultation, deliveries) = self
@@ -253,7 +252,7 @@ impl ConsultationPort for Consultations {
             .map_err(|e| internal("consultation", e))?
             .len();
         if size > CallSignal::MAX_BYTES {
-            return Err(AppError::invalid("signal", "too_big"));
+            return Err(AppError::invalid("signal", Reason::TooBig));
         }
         let mut conn = self.db.conn().await?;
         let (found, side) = self.as_party(&mut conn, user, id).await?;
@@ -267,7 +266,7 @@ impl ConsultationPort for Consultations {
             || (found.consultation.state == ConsultationState::Ended
                 && signal == CallSignal::Hangup);
         let (true, Some(other)) = (open, other) else {
-            return Err(conflict("consultation_not_active"));
+            return Err(conflict(Reason::ConsultationNotActive));
         };
         let message = Transient::CallSignal {
             consultation: id,

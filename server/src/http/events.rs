@@ -16,6 +16,7 @@ use axum::{
     },
     Json,
 };
+use shared::Reason;
 use shared::{events::Notification, ids::UserId, ports::Caller, AppError};
 use std::{convert::Infallible, time::Duration};
 use tokio::sync::{broadcast::error::RecvError, mpsc};
@@ -51,7 +52,7 @@ pub async fn stream(
     };
     if resume.user.is_some_and(|u| u != user.0) {
         return AppError::Conflict {
-            reason: "someone_else_signed_in".into(),
+            reason: Reason::SomeoneElseSignedIn,
         }
         .into_response_json();
     }

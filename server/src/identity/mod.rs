@@ -16,6 +16,7 @@ pub use reauth::Reauth;
 pub use session::COOKIE_NAME;
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     age::{self, Date},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
@@ -130,7 +131,7 @@ impl Identity {
     ) -> Result<(S, Option<store::Profile>), AppError> {
         store::take_ceremony(&self.db, id, kind, now_ms())
             .await?
-            .ok_or_else(|| AppError::invalid("ceremony", "expired"))
+            .ok_or_else(|| AppError::invalid("ceremony", Reason::Expired))
     }
 
     fn me(&self, user: &store::User) -> Me {
@@ -170,18 +171,18 @@ impl Identity {
 fn validate(form: &SignUpForm) -> Result<(String, Nickname, Date), AppError> {
     let display_name = form.display_name.trim().to_string();
     if display_name.is_empty() {
-        return Err(AppError::invalid("display_name", "empty"));
+        return Err(AppError::invalid("display_name", Reason::Empty));
     }
     if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
-        return Err(AppError::invalid("display_name", "too_long"));
+        return Err(AppError::invalid("display_name", Reason::TooLong));
     }
     let nickname =
         Nickname::parse(&form.nickname).map_err(|e| AppError::invalid("nickname", e.reason()))?;
     let birth = Date::parse(&form.birth_date)
-        .ok_or_else(|| AppError::invalid("birth_date", "not_a_date"))?;
+        .ok_or_else(|| AppError::invalid("birth_date", Reason::NotADate))?;
     match age::age_on(birth, clock::today_in_japan()) {
-        None => Err(AppError::invalid("birth_date", "in_the_future")),
-        Some(a) if a > 130 => Err(AppError::invalid("birth_date", "too_old")),
+        None => Err(AppError::invalid("birth_date", Reason::InTheFuture)),
+        Some(a) if a > 130 => Err(AppError::invalid("birth_date", Reason::TooOld)),
         Some(_) => Ok((display_name, nickname, birth)),
     }
 }
@@ -196,7 +197,7 @@ fn require_discoverable(options: &mut CreationChallengeResponse) {
 
 fn rejected(what: &'static str, e: impl std::fmt::Display) -> AppError {
     tracing::info!(error = %e, what, "passkey ceremony rejected");
-    AppError::invalid("passkey", "rejected")
+    AppError::invalid("passkey", Reason::Rejected)
 }
 
 #[async_trait]
@@ -210,14 +211,14 @@ impl IdentityPort for Identity {
                 let hash = session::hash(&token);
                 form.display_name = store::live_enrollment(&self.db, &hash, now_ms())
                     .await?
-                    .ok_or_else(|| AppError::invalid("enrollment", "invalid_or_used"))?;
+                    .ok_or_else(|| AppError::invalid("enrollment", Reason::InvalidOrUsed))?;
                 Some(hash)
             }
         };
         let (display_name, nickname, birth) = validate(&form)?;
         if store::nickname_taken(&self.db, nickname.canonical()).await? {
             return Err(AppError::Conflict {
-                reason: "nickname_taken".into(),
+                reason: Reason::NicknameTaken,
             });
         }
         let handle = Uuid::new_v4();
@@ -246,7 +247,7 @@ impl IdentityPort for Identity {
         let (state, profile) = self
             .take_ceremony::<PasskeyRegistration>(ceremony, "sign_up")
             .await?;
-        let profile = profile.ok_or_else(|| AppError::invalid("ceremony", "expired"))?;
+        let profile = profile.ok_or_else(|| AppError::invalid("ceremony", Reason::Expired))?;
         let credential: RegisterPublicKeyCredential =
             serde_json::from_str(credential_json).map_err(|e| rejected("registration json", e))?;
         let passkey = self
@@ -262,10 +263,10 @@ impl IdentityPort for Identity {
             .await
             .map_err(|e| match e {
                 store::CreateError::NicknameTaken => AppError::Conflict {
-                    reason: "nickname_taken".into(),
+                    reason: Reason::NicknameTaken,
                 },
                 store::CreateError::EnrollmentUsed => {
-                    AppError::invalid("enrollment", "invalid_or_used")
+                    AppError::invalid("enrollment", Reason::InvalidOrUsed)
                 }
                 store::CreateError::Db(e) => internal("sign-up", e),
             })?;
@@ -368,7 +369,7 @@ impl IdentityPort for Identity {
             .await?
             .ok_or(AppError::NotFound)?;
         if user.role != Role::Customer {
-            return Err(AppError::invalid("nickname", "not_a_customer"));
+            return Err(AppError::invalid("nickname", Reason::NotACustomer));
         }
         let now = now_ms();
         let mut conn = self.db.begin().await?;

@@ -3,6 +3,7 @@
 //! `approval:17`) and to the person, and works once. Also adding a passkey
 //! to an account that is already signed in.
 
+use shared::Reason;
 use shared::{identity::Ceremony, ids::UserId, AppError};
 use webauthn_rs::prelude::*;
 
@@ -27,7 +28,7 @@ impl Identity {
         let passkeys = store::passkeys_of_user(&self.db, user).await?;
         if passkeys.is_empty() {
             return Err(AppError::Conflict {
-                reason: "no_passkey".into(),
+                reason: Reason::NoPasskey,
             });
         }
         let (options, state) = self
@@ -57,7 +58,7 @@ impl Identity {
             .finish_passkey_authentication(&credential, &state)
             .map_err(|e| rejected("assertion", e))?;
         if !result.user_verified() {
-            return Err(AppError::invalid("passkey", "not_verified"));
+            return Err(AppError::invalid("passkey", Reason::NotVerified));
         }
         let passkeys = store::passkeys_of_user(&self.db, user).await?;
         for mut passkey in passkeys {

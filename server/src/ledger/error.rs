@@ -2,7 +2,9 @@
 //! (nothing was written) except `Database`, whose cause is logged and never
 //! shown; see `From<LedgerError> for AppError` for what callers are told.
 
-use shared::{ids::AccountId, ids::TransferId, ledger::TransferState, money::Currency, AppError};
+use shared::{
+    ids::AccountId, ids::TransferId, ledger::TransferState, money::Currency, AppError, Reason,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -72,26 +74,26 @@ impl LedgerError {
     }
 
     /// The machine code a client sees (and the app translates).
-    pub fn reason(&self) -> &'static str {
+    pub fn reason(&self) -> Reason {
         match self {
-            LedgerError::NonPositiveAmount => "amount_not_positive",
-            LedgerError::AmountTooLarge { .. } | LedgerError::Overflow => "amount_too_large",
-            LedgerError::UnknownAccount(_) => "unknown_account",
-            LedgerError::CurrencyMismatch { .. } => "currency_mismatch",
-            LedgerError::SameAccount => "same_account",
-            LedgerError::ReferenceTooLong { .. } => "reference_too_long",
-            LedgerError::BadTimeout { .. } => "bad_timeout",
-            LedgerError::InsufficientFunds(_) => "insufficient_funds",
-            LedgerError::InsufficientCash(_) => "insufficient_cash",
-            LedgerError::UnknownTransfer(_) => "unknown_transfer",
-            LedgerError::NotAHold(_) => "not_a_hold",
-            LedgerError::HoldNotPending { .. } => "hold_not_pending",
-            LedgerError::HoldExpired(_) => "hold_expired",
-            LedgerError::ExceedsHold { .. } => "exceeds_hold",
-            LedgerError::IdempotencyConflict => "idempotency_conflict",
+            LedgerError::NonPositiveAmount => Reason::AmountNotPositive,
+            LedgerError::AmountTooLarge { .. } | LedgerError::Overflow => Reason::AmountTooLarge,
+            LedgerError::UnknownAccount(_) => Reason::UnknownAccount,
+            LedgerError::CurrencyMismatch { .. } => Reason::CurrencyMismatch,
+            LedgerError::SameAccount => Reason::SameAccount,
+            LedgerError::ReferenceTooLong { .. } => Reason::ReferenceTooLong,
+            LedgerError::BadTimeout { .. } => Reason::BadTimeout,
+            LedgerError::InsufficientFunds(_) => Reason::InsufficientFunds,
+            LedgerError::InsufficientCash(_) => Reason::InsufficientCash,
+            LedgerError::UnknownTransfer(_) => Reason::UnknownTransfer,
+            LedgerError::NotAHold(_) => Reason::NotAHold,
+            LedgerError::HoldNotPending { .. } => Reason::HoldNotPending,
+            LedgerError::HoldExpired(_) => Reason::HoldExpired,
+            LedgerError::ExceedsHold { .. } => Reason::ExceedsHold,
+            LedgerError::IdempotencyConflict => Reason::IdempotencyConflict,
             LedgerError::LinkedFailed { cause, .. } => cause.reason(),
-            LedgerError::ShuttingDown => "unavailable",
-            LedgerError::Database(_) => "internal",
+            LedgerError::ShuttingDown => Reason::Unavailable,
+            LedgerError::Database(_) => Reason::Internal,
         }
     }
 
@@ -123,10 +125,10 @@ impl From<LedgerError> for AppError {
             LedgerError::Database(cause) => crate::error::internal("ledger", cause),
             LedgerError::ShuttingDown => AppError::Unavailable,
             LedgerError::IdempotencyConflict => AppError::Conflict {
-                reason: "idempotency_conflict".into(),
+                reason: Reason::IdempotencyConflict,
             },
             LedgerError::HoldNotPending { .. } => AppError::Conflict {
-                reason: "hold_not_pending".into(),
+                reason: Reason::HoldNotPending,
             },
             other => AppError::invalid(other.field(), other.reason()),
         }

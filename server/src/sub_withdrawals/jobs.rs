@@ -5,6 +5,7 @@
 //! no in-flight states, no attempts, nothing for a sweep to repair.
 
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     events::{Event, Notice},
     ids::{AccountId, AtmId, ConsultationId, SubWithdrawalId, UserId},
@@ -61,7 +62,7 @@ impl FlowJob for Push {
         // The consultation is held until commit, so it cannot end with a form
         // appearing after it (which its end would not have withdrawn).
         if !self.rooms.hold_active(u, self.consultation).await? {
-            return Err(Error::conflict("consultation_not_active"));
+            return Err(Error::conflict(Reason::ConsultationNotActive));
         }
         let now = u.now_ms();
         let id = store::insert(
@@ -74,7 +75,7 @@ impl FlowJob for Push {
             now,
         )
         .await?
-        .ok_or_else(|| Error::conflict("form_open"))?;
+        .ok_or_else(|| Error::conflict(Reason::FormOpen))?;
         let detail = serde_json::json!({
             "consultation": self.consultation.0, "suggested_yen": self.suggested_yen,
         });
@@ -179,21 +180,21 @@ impl FlowJob for Change {
             }
             What::Submit { account, yen } => {
                 if !store::submit(w.unit.conn(), id, *account, *yen).await? {
-                    return Err(Error::conflict("form_closed"));
+                    return Err(Error::conflict(Reason::FormClosed));
                 }
                 None
             }
             What::Withdraw { by } => {
                 let forms = [S::Pushed, S::Opened, S::Submitted];
                 if !store::end(w.unit.conn(), id, &forms, S::Withdrawn, now).await? {
-                    return Err(Error::conflict("form_closed"));
+                    return Err(Error::conflict(Reason::FormClosed));
                 }
                 Some(("withdrawn", holder(*by), serde_json::json!({})))
             }
             What::Confirm(c) => Some(self.confirm(w, c).await?),
             What::NewPassword { hash, passkey } => {
                 if !store::set_password(w.unit.conn(), id, Some(&hash.0)).await? {
-                    return Err(Error::conflict("not_funded"));
+                    return Err(Error::conflict(Reason::NotFunded));
                 }
                 let detail = serde_json::json!({ "passkey": passkey });
                 Some(("password_renewed", customer, detail))
@@ -203,7 +204,7 @@ impl FlowJob for Change {
                 if !store::step(conn, id, &[S::Locked], S::Locked).await?
                     || !store::set_password(conn, id, None).await?
                 {
-                    return Err(Error::conflict("not_locked"));
+                    return Err(Error::conflict(Reason::NotLocked));
                 }
                 let detail = serde_json::json!({ "passkey": passkey });
                 Some(("unlocked", customer, detail))
@@ -214,7 +215,7 @@ impl FlowJob for Change {
             } => {
                 let found = current_row(&mut w.unit, id).await?;
                 if found.withdrawal.state != S::Locked {
-                    return Err(Error::conflict("not_locked"));
+                    return Err(Error::conflict(Reason::NotLocked));
                 }
                 let notice = Notice::NewPasswordAsked {
                     clerk: clerk_name.clone(),
@@ -257,7 +258,7 @@ impl Change {
     /// into it; a refusal (the money was spent meanwhile) undoes all three.
     async fn confirm(&self, w: &mut Work<'_>, c: &Confirm) -> Result<Audit, Error> {
         if !c.rooms.hold_active(&mut w.unit, c.consultation).await? {
-            return Err(Error::conflict("consultation_not_active"));
+            return Err(Error::conflict(Reason::ConsultationNotActive));
         }
         let mut account = NewAccount::held_by(
             &holder(self.customer),
@@ -279,12 +280,12 @@ impl Change {
         // Only the amount and account the passkey confirmed: a second
         // begin-confirm with another amount makes this one fail.
         if !store::fund(w.unit.conn(), self.id, &funding).await? {
-            return Err(Error::conflict("form_closed"));
+            return Err(Error::conflict(Reason::FormClosed));
         }
         let total = c
             .amount
             .checked_add(c.fee)
-            .map_err(|_| Error::conflict("amount_too_large"))?;
+            .map_err(|_| Error::conflict(Reason::AmountTooLarge))?;
         let request = TransferRequest::Single {
             debit: c.main,
             credit: sub,
@@ -322,12 +323,12 @@ impl Change {
             let found = current_row(&mut w.unit, id).await?;
             let w = &found.withdrawal;
             return Err(Error::conflict(match w.state {
-                S::Locked => "sub_account_locked",
-                S::Ready if w.expires_at_ms.is_some_and(|t| t <= now) => "code_expired",
-                S::Returned => "code_expired",
+                S::Locked => Reason::SubAccountLocked,
+                S::Ready if w.expires_at_ms.is_some_and(|t| t <= now) => Reason::CodeExpired,
+                S::Returned => Reason::CodeExpired,
                 // A new password was set since this one was checked.
-                S::Ready => "password_changed",
-                _ => "code_used",
+                S::Ready => Reason::PasswordChanged,
+                _ => Reason::CodeUsed,
             }));
         }
         let cash = TransferRequest::Single {
@@ -374,13 +375,13 @@ impl Change {
         let id = self.id;
         let now = w.unit.now_ms();
         if !store::returned(w.unit.conn(), id, now).await? {
-            return Err(Error::conflict(super::NOT_DUE));
+            return Err(Error::conflict(Reason::NotDue));
         }
         let found = current_row(&mut w.unit, id).await?;
         let amount = found.withdrawal.amount.unwrap_or(Money::jpy(0));
         let total = amount
             .checked_add(found.withdrawal.fee)
-            .map_err(|_| Error::conflict("amount_too_large"))?;
+            .map_err(|_| Error::conflict(Reason::AmountTooLarge))?;
         let back = TransferRequest::Single {
             debit: sub,
             credit: main,

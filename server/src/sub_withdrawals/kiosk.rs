@@ -8,6 +8,7 @@
 
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     ledger::AccountKind,
     sub_withdrawal::port::CodeKioskPort,
@@ -37,7 +38,7 @@ async fn verify(password: String, hash: String) -> Result<bool, AppError> {
 }
 
 fn wrong() -> AppError {
-    AppError::invalid("code", "unknown")
+    AppError::invalid("code", Reason::Unknown)
 }
 
 #[async_trait]
@@ -62,13 +63,13 @@ impl CodeKioskPort for SubWithdrawals {
         let now = now_ms();
         match w.state {
             S::Ready if w.expires_at_ms.is_some_and(|t| t <= now) => {
-                return Err(conflict("code_expired"))
+                return Err(conflict(Reason::CodeExpired))
             }
             S::Ready => {}
             // A locked one is not even checked: guessing on has no use.
-            S::Locked => return Err(conflict("sub_account_locked")),
-            S::Dispensed => return Err(conflict("code_used")),
-            S::Returned => return Err(conflict("code_expired")),
+            S::Locked => return Err(conflict(Reason::SubAccountLocked)),
+            S::Dispensed => return Err(conflict(Reason::CodeUsed)),
+            S::Returned => return Err(conflict(Reason::CodeExpired)),
             S::Pushed | S::Opened | S::Submitted | S::Withdrawn => {
                 self.atms.bad_code(&atm).await?;
                 return Err(wrong());
@@ -95,7 +96,7 @@ impl CodeKioskPort for SubWithdrawals {
         self.atms.good_code(&atm).await?;
         let cash = self.ledger.balance(atm.cassette).await?.available();
         if cash.amount_minor < amount.amount_minor {
-            return Err(conflict("atm_short_of_cash"));
+            return Err(conflict(Reason::AtmShortOfCash));
         }
         let pay = PayOut {
             atm: atm.id,

@@ -18,6 +18,7 @@ use argon2::{
     Argon2,
 };
 use async_trait::async_trait;
+use shared::Reason;
 use shared::{
     cardless::check_amount,
     identity::Ceremony,
@@ -47,8 +48,6 @@ const SCOPE: &str = "sub_withdrawal";
 const LISTED: i64 = 20;
 /// Consultations in the staff history.
 const HISTORY: i64 = 100;
-/// What the return job answers for a row that was no longer due.
-const NOT_DUE: &str = "not_due";
 /// Expired rows returned per page of a pass.
 const PAGE: i64 = 200;
 
@@ -71,10 +70,8 @@ pub struct SubWithdrawals {
     terms: Terms,
 }
 
-fn conflict(reason: &str) -> AppError {
-    AppError::Conflict {
-        reason: reason.into(),
-    }
+fn conflict(reason: Reason) -> AppError {
+    AppError::Conflict { reason }
 }
 
 fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
@@ -261,7 +258,9 @@ impl SubWithdrawals {
         };
         match self.change(&found, jobs::What::Return { main, sub }).await {
             Ok(_) => Ok(true),
-            Err(Error::App(AppError::Conflict { reason })) if reason == NOT_DUE => Ok(false),
+            Err(Error::App(AppError::Conflict {
+                reason: Reason::NotDue,
+            })) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -361,7 +360,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let found = self.row_of(user, id, false).await?;
         // A quick answer; the ledger decides when the money moves.
         if main.available().amount_minor < yen + found.withdrawal.fee.amount_minor {
-            return Err(AppError::invalid("amount", "insufficient_funds"));
+            return Err(AppError::invalid("amount", Reason::InsufficientFunds));
         }
         self.change(&found, jobs::What::Submit { account, yen })
             .await?;
@@ -385,7 +384,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             found.account,
             found.withdrawal.amount,
         ) else {
-            return Err(conflict("form_closed"));
+            return Err(conflict(Reason::FormClosed));
         };
         // A bad choice is refused before the passkey is spent, so the customer can fix it.
         let password = password_from(&choice)?;
@@ -435,7 +434,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let user = signed_in(caller)?;
         let found = self.row_of(user, id, false).await?;
         if !found.withdrawal.state.is_funded() {
-            return Err(conflict("not_funded"));
+            return Err(conflict(Reason::NotFunded));
         }
         self.identity.begin_reauth(user, &purpose(id)).await
     }
@@ -451,7 +450,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let user = signed_in(caller)?;
         let found = self.row_of(user, id, false).await?;
         let Some(number) = found.withdrawal.number.clone() else {
-            return Err(conflict("not_funded"));
+            return Err(conflict(Reason::NotFunded));
         };
         let password = password_from(&choice)?;
         let passkey = self
@@ -500,7 +499,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             .await?
             .ok_or(AppError::NotFound)?;
         if found.withdrawal.state != S::Locked {
-            return Err(conflict("not_locked"));
+            return Err(conflict(Reason::NotLocked));
         }
         let what = jobs::What::AskNewPassword {
             consultation: talking.consultation.id,

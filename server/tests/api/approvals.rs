@@ -8,6 +8,7 @@ use crate::{
     people::{sign_up, urlencode, Person},
 };
 use server::{approvals::NewApproval, startup};
+use shared::Reason;
 use shared::{
     approval::{
         Approval, ApprovalContext, ApprovalKind, ApprovalState, NearRule, Outcome, Place, Warning,
@@ -126,7 +127,7 @@ on_both_engines!(
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("position", "required")
+            AppError::invalid("position", Reason::Required)
         );
         let near = LatLon {
             lat: SHIBUYA.lat + 0.001,
@@ -195,7 +196,7 @@ on_both_engines!(
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
             AppError::Conflict {
-                reason: "approval_too_far".into()
+                reason: Reason::ApprovalTooFar
             }
         );
         let a = state_of(app, id).await;
@@ -219,14 +220,14 @@ on_both_engines!(
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("ceremony", "expired")
+            AppError::invalid("ceremony", Reason::Expired)
         );
         // B's ceremony with an assertion over A's challenge: the signature is over the wrong challenge.
         let res = finish(app, &hanako, b, &cb.id, &for_a, None).await;
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("passkey", "rejected")
+            AppError::invalid("passkey", Reason::Rejected)
         );
         assert_eq!(state_of(app, b).await.state, ApprovalState::Pending);
 
@@ -341,7 +342,7 @@ on_both_engines!(the_server_keeps_the_deadline, async |app: &TestApp| {
     assert_eq!(
         res.json::<AppError>().await.unwrap(),
         AppError::Conflict {
-            reason: "approval_expired".into()
+            reason: Reason::ApprovalExpired
         }
     );
     let mut state = ApprovalState::Pending;

@@ -61,7 +61,7 @@ async fn fleet(engine: DbEngine) {
         assert_eq!(res.status(), 422, "{yen}");
         assert_eq!(
             res.json::<shared::AppError>().await.unwrap(),
-            shared::AppError::invalid("cash", reason)
+            shared::AppError::invalid("cash", shared::Reason::parse(reason).unwrap())
         );
     }
     let res = register(&app, &sato, "Shinjuku West", 1_000_000).await;

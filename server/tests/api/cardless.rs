@@ -7,6 +7,7 @@ use crate::{
     on_both_engines,
     people::{sign_up, Person},
 };
+use shared::Reason;
 use shared::{
     cardless::{CashOverview, Prepared, Withdrawal, WithdrawalState},
     ids::AccountId,
@@ -192,7 +193,7 @@ on_both_engines!(
             assert_eq!(res.status(), 422, "{yen}");
             assert_eq!(
                 res.json::<AppError>().await.unwrap(),
-                AppError::invalid("amount", reason)
+                AppError::invalid("amount", Reason::parse(reason).unwrap())
             );
         }
         // Someone else's account does not exist for the caller.
@@ -228,7 +229,7 @@ on_both_engines!(
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("amount", "over_daily_limit")
+            AppError::invalid("amount", Reason::OverDailyLimit)
         );
         let overview: CashOverview = app
             .post("/api/cardless/mine", "", Some(&hanako.cookie))
@@ -345,7 +346,7 @@ on_both_engines!(
         let over = prepare(app, &hanako, account, 200_000, "third").await;
         assert_eq!(
             over.json::<AppError>().await.unwrap(),
-            AppError::invalid("amount", "over_daily_limit")
+            AppError::invalid("amount", Reason::OverDailyLimit)
         );
         assert_eq!(available(app, account).await, 2_000_000 - 900_220);
     }

@@ -7,6 +7,7 @@ use crate::{
     helpers::{DbEngine, TestApp},
     people::{cookie_of, Live},
 };
+use shared::Reason;
 use shared::{
     audit::AuditPage,
     consultation::{ChatMessage, Consultation, ConsultationState, IceServer, Side},
@@ -47,13 +48,8 @@ pub async fn inbox(app: &TestApp, cookie: &str) -> Vec<Event> {
     page.items.into_iter().map(|n| n.event).collect()
 }
 
-pub fn conflict(reason: &str) -> (u16, AppError) {
-    (
-        409,
-        AppError::Conflict {
-            reason: reason.into(),
-        },
-    )
+pub fn conflict(reason: Reason) -> (u16, AppError) {
+    (409, AppError::Conflict { reason })
 }
 
 async fn consultation_from_ask_to_end(engine: DbEngine) {
@@ -76,7 +72,7 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
         call::<Consultation>(&app, "/api/consultations/ask", "topic=%20", &hanako)
             .await
             .unwrap_err(),
-        (422, AppError::invalid("topic", "empty"))
+        (422, AppError::invalid("topic", Reason::Empty))
     );
     let asked: Consultation = call(
         &app,
@@ -95,7 +91,7 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
         call::<Consultation>(&app, "/api/consultations/ask", "topic=Again", &hanako)
             .await
             .unwrap_err(),
-        conflict("consultation_open")
+        conflict(Reason::ConsultationOpen)
     );
     assert_eq!(
         call::<Consultation>(&app, "/api/consultations/ask", "topic=Me", &sato)
@@ -129,7 +125,7 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
         call::<Consultation>(&app, "/api/consultations/take", &id, &sato)
             .await
             .unwrap_err(),
-        conflict("consultation_taken")
+        conflict(Reason::ConsultationTaken)
     );
     assert!(inbox(&app, &hanako).await.iter().any(|e| matches!(e,
         Event::ConsultationChanged { consultation } if consultation.state == ConsultationState::Active)));
@@ -213,7 +209,7 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
         call::<Consultation>(&app, "/api/consultations/end", &id, &sato)
             .await
             .unwrap_err(),
-        conflict("consultation_ended")
+        conflict(Reason::ConsultationEnded)
     );
     assert_eq!(
         call::<ChatMessage>(
@@ -224,7 +220,7 @@ async fn consultation_from_ask_to_end(engine: DbEngine) {
         )
         .await
         .unwrap_err(),
-        conflict("consultation_not_active")
+        conflict(Reason::ConsultationNotActive)
     );
     let none: Option<Consultation> = call(&app, "/api/consultations/mine", "", &hanako)
         .await

@@ -13,6 +13,7 @@ use crate::{
         arranged, begin_confirm, confirm, in_consultation, push, stop_checked, try_push, withdraw,
     },
 };
+use shared::Reason;
 use shared::{
     consultation::Consultation,
     ids::{AccountId, SubWithdrawalId},
@@ -122,7 +123,7 @@ async fn refused_funding(engine: DbEngine) {
         refused,
         (
             422,
-            shared::AppError::invalid("amount", "insufficient_funds")
+            shared::AppError::invalid("amount", Reason::InsufficientFunds)
         )
     );
     // Nothing of the confirmation stands: no sub-account, no number, the
@@ -205,7 +206,7 @@ async fn refused_payout(engine: DbEngine) {
             .unwrap_err(),
         (
             422,
-            shared::AppError::invalid("amount", "insufficient_funds")
+            shared::AppError::invalid("amount", Reason::InsufficientFunds)
         )
     );
     assert_eq!(
@@ -297,7 +298,7 @@ async fn stuck_return(engine: DbEngine) {
         .unwrap();
     assert_eq!(
         try_push(&app, &sato, &c, None).await.unwrap_err(),
-        conflict("consultation_not_active")
+        conflict(Reason::ConsultationNotActive)
     );
     stop_checked(app).await;
 }

@@ -2,6 +2,7 @@
 //! themselves need a browser and run in the end-to-end tests).
 
 use crate::{helpers::TestApp, on_both_engines};
+use shared::Reason;
 use shared::{identity::Ceremony, AppError};
 
 async fn call(app: &TestApp, path: &str, body: &str, cookie: Option<&str>) -> reqwest::Response {
@@ -39,7 +40,7 @@ on_both_engines!(
             assert_eq!(res.status(), 422, "{body}");
             assert_eq!(
                 res.json::<AppError>().await.unwrap(),
-                AppError::invalid(field, reason),
+                AppError::invalid(field, Reason::parse(reason).unwrap()),
                 "{body}"
             );
         }
@@ -75,13 +76,13 @@ on_both_engines!(
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("passkey", "rejected")
+            AppError::invalid("passkey", Reason::Rejected)
         );
         // The ceremony was used up by that attempt.
         let res = call(app, "/api/identity/sign-in/finish", &body, None).await;
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("ceremony", "expired")
+            AppError::invalid("ceremony", Reason::Expired)
         );
     }
 );
@@ -153,7 +154,7 @@ on_both_engines!(
         assert_eq!(res.status(), 422);
         assert_eq!(
             res.json::<AppError>().await.unwrap(),
-            AppError::invalid("enrollment", "invalid_or_used")
+            AppError::invalid("enrollment", Reason::InvalidOrUsed)
         );
 
         let token = server::identity::create_staff_enrollment(app.db(), "Kimura Aya")

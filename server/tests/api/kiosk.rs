@@ -8,6 +8,7 @@ use crate::{
     helpers::{DbEngine, TestApp},
     people::{cookie_of, urlencode, Person},
 };
+use shared::Reason;
 use shared::{
     atm::AtmEnrollment,
     cardless::{KioskStep, KioskWithdrawal, Prepared},
@@ -139,7 +140,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert_eq!(
         res.json::<AppError>().await.unwrap(),
         AppError::Conflict {
-            reason: "code_used".into()
+            reason: Reason::CodeUsed
         }
     );
     assert!(matches!(
@@ -220,7 +221,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert_eq!(
         res.json::<AppError>().await.unwrap(),
         AppError::Conflict {
-            reason: "atm_short_of_cash".into()
+            reason: Reason::AtmShortOfCash
         }
     );
     let inbox: Inbox = app
@@ -283,7 +284,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert_eq!(
         res.json::<AppError>().await.unwrap(),
         AppError::Conflict {
-            reason: "atm_locked".into()
+            reason: Reason::AtmLocked
         }
     );
     let staff_inbox: Inbox = app

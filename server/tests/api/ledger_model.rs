@@ -137,7 +137,7 @@ impl Model {
 }
 
 fn reason(e: &LedgerError) -> &'static str {
-    e.reason()
+    e.reason().as_str()
 }
 
 async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {

@@ -159,7 +159,11 @@ on_both_engines!(
                 .transfer("t", &key(&format!("bad-{i}")), request.clone())
                 .await
                 .unwrap_err();
-            assert_eq!(err.reason(), expected, "case {i}: {request:?} gave {err:?}");
+            assert_eq!(
+                err.reason().as_str(),
+                expected,
+                "case {i}: {request:?} gave {err:?}"
+            );
             assert!(f
                 .ledger
                 .transfer_by_key("t", &key(&format!("bad-{i}")))

@@ -13,6 +13,7 @@ use crate::{
     kiosk::kiosk_for,
     people::{cookie_of, urlencode, Person},
 };
+use shared::Reason;
 use shared::{
     consultation::Consultation,
     events::{Event, Notice},
@@ -191,7 +192,7 @@ async fn from_push_to_cash(engine: DbEngine) {
     assert_eq!(form.suggested, Some(shared::Money::jpy(30_000)));
     assert_eq!(
         try_push(&app, &sato, &c, None).await.unwrap_err(),
-        conflict("form_open")
+        conflict(Reason::FormOpen)
     );
     // The customer hears of it live (it is in their inbox) and opens it; the clerk sees that.
     assert!(inbox(&app, &hanako.cookie).await.iter().any(|e| matches!(e,
@@ -211,7 +212,7 @@ async fn from_push_to_cash(engine: DbEngine) {
         begin_confirm(&app, &hanako, form.id, account, 30_500)
             .await
             .unwrap_err(),
-        (422, AppError::invalid("amount", "not_whole_thousands"))
+        (422, AppError::invalid("amount", Reason::NotWholeThousands))
     );
     let other_tab = begin_confirm(&app, &hanako, form.id, account, 30_000)
         .await
@@ -241,7 +242,7 @@ async fn from_push_to_cash(engine: DbEngine) {
         )
         .await
         .unwrap_err(),
-        (422, AppError::invalid("ceremony", "expired"))
+        (422, AppError::invalid("ceremony", Reason::Expired))
     );
     assert_eq!(
         confirm(
@@ -253,7 +254,7 @@ async fn from_push_to_cash(engine: DbEngine) {
         )
         .await
         .unwrap_err(),
-        (422, AppError::invalid("password", "straight_run"))
+        (422, AppError::invalid("password", Reason::StraightRun))
     );
     let password = "407193";
     let revealed = confirm(
@@ -287,7 +288,7 @@ async fn from_push_to_cash(engine: DbEngine) {
     assert_eq!(res.status(), 404);
     // A confirmed form cannot be confirmed again.
     let again = begin_confirm(&app, &hanako, form.id, account, 40_000).await;
-    assert_eq!(again.unwrap_err(), conflict("form_closed"));
+    assert_eq!(again.unwrap_err(), conflict(Reason::FormClosed));
 
     // Nothing the clerk or any staff API sees carries the password.
     let kiosk = kiosk_for(&app, &sato, 1).await;
@@ -299,7 +300,7 @@ async fn from_push_to_cash(engine: DbEngine) {
     let wrong = withdraw(&app, &kiosk, &number, "902718").await;
     assert_eq!(
         wrong.unwrap_err(),
-        (422, AppError::invalid("code", "unknown"))
+        (422, AppError::invalid("code", Reason::Unknown))
     );
     let receipt = withdraw(&app, &kiosk, &number, password).await.unwrap();
     assert_eq!(receipt.amount, shared::Money::jpy(40_000));
@@ -311,7 +312,7 @@ async fn from_push_to_cash(engine: DbEngine) {
     assert_eq!(available(&app, sub).await, 0);
     assert_eq!(
         withdraw(&app, &kiosk, &number, password).await.unwrap_err(),
-        conflict("code_used")
+        conflict(Reason::CodeUsed)
     );
     let end = format!("id={}", c.id);
     let _: Consultation = call(&app, "/api/consultations/end", &end, &sato)
@@ -394,7 +395,7 @@ async fn wrong_passwords_lock(engine: DbEngine) {
         withdraw(&app, &kiosk, &number, &revealed.password)
             .await
             .unwrap_err(),
-        conflict("sub_account_locked")
+        conflict(Reason::SubAccountLocked)
     );
     let mine: Vec<SubWithdrawal> = call(&app, "/api/withdrawal-forms/mine", "", &hanako.cookie)
         .await
@@ -548,7 +549,7 @@ async fn unclaimed_money_returns(engine: DbEngine) {
         withdraw(&app, &kiosk, &number, &revealed.password)
             .await
             .unwrap_err(),
-        conflict("code_expired")
+        conflict(Reason::CodeExpired)
     );
     stop_checked(app).await;
 }

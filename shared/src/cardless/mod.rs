@@ -106,13 +106,13 @@ pub struct Prepared {
 }
 
 /// Why an amount cannot be withdrawn, before any money is reserved.
-pub fn check_amount(yen: i64) -> Result<(), &'static str> {
+pub fn check_amount(yen: i64) -> Result<(), crate::Reason> {
     if yen <= 0 {
-        Err("not_positive")
+        Err(crate::Reason::NotPositive)
     } else if yen % STEP_YEN != 0 {
-        Err("not_whole_thousands")
+        Err(crate::Reason::NotWholeThousands)
     } else if yen > MAX_PER_WITHDRAWAL_YEN {
-        Err("over_withdrawal_limit")
+        Err(crate::Reason::OverWithdrawalLimit)
     } else {
         Ok(())
     }
@@ -126,12 +126,12 @@ mod tests {
     fn amounts_are_whole_thousands_within_the_limit() {
         assert_eq!(check_amount(20_000), Ok(()));
         assert_eq!(check_amount(MAX_PER_WITHDRAWAL_YEN), Ok(()));
-        assert_eq!(check_amount(0), Err("not_positive"));
-        assert_eq!(check_amount(-1_000), Err("not_positive"));
-        assert_eq!(check_amount(1_500), Err("not_whole_thousands"));
+        assert_eq!(check_amount(0), Err(crate::Reason::NotPositive));
+        assert_eq!(check_amount(-1_000), Err(crate::Reason::NotPositive));
+        assert_eq!(check_amount(1_500), Err(crate::Reason::NotWholeThousands));
         assert_eq!(
             check_amount(MAX_PER_WITHDRAWAL_YEN + 1_000),
-            Err("over_withdrawal_limit")
+            Err(crate::Reason::OverWithdrawalLimit)
         );
     }
 

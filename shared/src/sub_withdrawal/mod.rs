@@ -179,29 +179,29 @@ pub fn parse_qr(payload: &str) -> Option<(&str, &str)> {
 /// Why a chosen password cannot be used: 6 to 8 digits, and not easy to
 /// guess (one digit repeated, a straight run up or down, or a short block
 /// repeated, such as 121212).
-pub fn check_password(p: &str) -> Result<(), &'static str> {
+pub fn check_password(p: &str) -> Result<(), crate::Reason> {
     let digits: Vec<u8> = p.bytes().collect();
     if !digits.iter().all(u8::is_ascii_digit) {
-        return Err("not_digits");
+        return Err(crate::Reason::NotDigits);
     }
     if digits.len() < PASSWORD_MIN || digits.len() > PASSWORD_MAX {
-        return Err("wrong_length");
+        return Err(crate::Reason::WrongLength);
     }
     let steps: Vec<i16> = digits
         .windows(2)
         .map(|w| w[1] as i16 - w[0] as i16)
         .collect();
     if steps.iter().all(|&s| s == 0) {
-        return Err("one_digit");
+        return Err(crate::Reason::OneDigit);
     }
     if steps.iter().all(|&s| s == 1 || s == -9) || steps.iter().all(|&s| s == -1 || s == 9) {
-        return Err("straight_run");
+        return Err(crate::Reason::StraightRun);
     }
     let repeats = |block: usize| {
         digits.len().is_multiple_of(block) && digits.chunks(block).all(|c| c == &digits[..block])
     };
     if (2..=digits.len() / 2).any(repeats) {
-        return Err("repeated_pattern");
+        return Err(crate::Reason::RepeatedPattern);
     }
     Ok(())
 }
@@ -250,15 +250,21 @@ mod tests {
 
     #[test]
     fn easy_passwords_are_refused() {
-        assert_eq!(check_password("40719"), Err("wrong_length"));
-        assert_eq!(check_password("407193251"), Err("wrong_length"));
-        assert_eq!(check_password("40a193"), Err("not_digits"));
-        assert_eq!(check_password("777777"), Err("one_digit"));
-        assert_eq!(check_password("123456"), Err("straight_run"));
-        assert_eq!(check_password("87654321"), Err("straight_run"));
-        assert_eq!(check_password("890123"), Err("straight_run"));
-        assert_eq!(check_password("121212"), Err("repeated_pattern"));
-        assert_eq!(check_password("12341234"), Err("repeated_pattern"));
+        assert_eq!(check_password("40719"), Err(crate::Reason::WrongLength));
+        assert_eq!(check_password("407193251"), Err(crate::Reason::WrongLength));
+        assert_eq!(check_password("40a193"), Err(crate::Reason::NotDigits));
+        assert_eq!(check_password("777777"), Err(crate::Reason::OneDigit));
+        assert_eq!(check_password("123456"), Err(crate::Reason::StraightRun));
+        assert_eq!(check_password("87654321"), Err(crate::Reason::StraightRun));
+        assert_eq!(check_password("890123"), Err(crate::Reason::StraightRun));
+        assert_eq!(
+            check_password("121212"),
+            Err(crate::Reason::RepeatedPattern)
+        );
+        assert_eq!(
+            check_password("12341234"),
+            Err(crate::Reason::RepeatedPattern)
+        );
         assert_eq!(check_password("407193"), Ok(()));
         assert_eq!(check_password("5820317"), Ok(()));
     }

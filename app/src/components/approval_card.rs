@@ -6,11 +6,10 @@
 //! names a place, then a passkey bound to this request.
 
 use leptos::{callback::Callable, prelude::*, task::spawn_local};
-use shared::Reason;
 use shared::{
     approval::{Approval, ApprovalKind, Place, Position, Warning},
     geo::LatLon,
-    AppError,
+    AppError, Reason,
 };
 
 use super::{error_notice::ErrorNotice, money::MoneyText};

@@ -4,12 +4,11 @@
 //! password, shown here once with its QR code (see `code_card`).
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::Reason;
 use shared::{
     ids::AccountId,
     ledger::AccountKind,
     sub_withdrawal::{check_password, PasswordChoice, Revealed, SubWithdrawal},
-    AppError,
+    AppError, Reason,
 };
 
 use crate::api::{

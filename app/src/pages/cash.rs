@@ -3,13 +3,12 @@
 //! the latest withdrawals with where each stands.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::Reason;
 use shared::{
     cardless::{Prepared, Withdrawal, WithdrawalState},
     ids::{AccountId, WithdrawalId},
     ledger::AccountKind,
     money::Money,
-    AppError,
+    AppError, Reason,
 };
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};

@@ -5,12 +5,11 @@
 //! on an ending screen: each goes on by itself after a while.
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::Reason;
 use shared::{
     atm::Atm,
     cardless::{KioskStep, KioskWithdrawal},
     sub_withdrawal::{parse_qr, CodeReceipt},
-    AppError,
+    AppError, Reason,
 };
 
 use super::kiosk_code::{code_error, CodeEntry, CodeReceiptView};

@@ -12,7 +12,6 @@
 pub mod store;
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     approval::{
         Approval, ApprovalContext, ApprovalKind, ApprovalList, ApprovalState, NearRule, Outcome,
@@ -24,7 +23,7 @@ use shared::{
     ids::{ApprovalId, UserId},
     money::{Currency, Money},
     ports::{ApprovalsPort, Caller},
-    AppError,
+    AppError, Reason,
 };
 use std::sync::Arc;
 

@@ -8,7 +8,6 @@ pub mod store;
 pub use store::AtmRow;
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     atm::{Atm, AtmEnrollment, AtmState, NewAtm},
     geo::LatLon,
@@ -16,7 +15,7 @@ use shared::{
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
     ports::{AtmFleetPort, Caller},
-    AppError,
+    AppError, Reason,
 };
 
 use crate::{

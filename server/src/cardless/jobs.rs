@@ -8,13 +8,12 @@
 //!   the fee to fee income, and mark the row dispensed.
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     cardless::{WithdrawalState, MAX_PER_DAY_YEN},
     ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
     ledger::{IdempotencyKey, TransferCode, TransferRequest, TransferState},
     money::Money,
-    AppError,
+    AppError, Reason,
 };
 
 use super::{start_of_day_jst, store};
@@ -75,6 +74,10 @@ impl FlowJob for Prepare {
         if used + self.yen > MAX_PER_DAY_YEN {
             return Err(AppError::invalid("amount", Reason::OverDailyLimit).into());
         }
+        // The fee is reserved with the cash, so a confirmed withdrawal can always pay it.
+        let reserved = Money::jpy(self.yen)
+            .checked_add(Money::jpy(self.fee_yen))
+            .map_err(|_| AppError::invalid("amount", Reason::AmountTooLarge))?;
         let key = Key::requested(FLOW, Purpose::Hold, self.owner, &self.client_key);
         let hold = w
             .transfer(
@@ -82,8 +85,7 @@ impl FlowJob for Prepare {
                 TransferRequest::Pending {
                     debit: self.account,
                     credit: self.clearing,
-                    // The fee is reserved with the cash, so a confirmed withdrawal can always pay it.
-                    amount: Money::jpy(self.yen + self.fee_yen),
+                    amount: reserved,
                     code: TransferCode::Withdrawal,
                     reference: "Cardless withdrawal (reserved)".into(),
                     timeout_ms: self.timeout_ms,

@@ -9,7 +9,6 @@
 
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
     cardless::port::KioskPort,
@@ -17,7 +16,7 @@ use shared::{
     events::{Event, Notice},
     ids::WithdrawalId,
     ledger::AccountKind,
-    AppError,
+    AppError, Reason,
 };
 
 use super::{jobs::Dispense, store, Cardless, SCOPE};

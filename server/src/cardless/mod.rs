@@ -19,7 +19,6 @@ use argon2::{
     Argon2,
 };
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     cardless::port::CardlessPort,
     cardless::{
@@ -29,7 +28,7 @@ use shared::{
     ledger::{AccountKind, IdempotencyKey},
     money::Money,
     ports::Caller,
-    AppError,
+    AppError, Reason,
 };
 
 use crate::{

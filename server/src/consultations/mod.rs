@@ -10,7 +10,6 @@ pub mod store;
 pub use room::{Room, Rooms};
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     consultation::{
         check_text, ChatMessage, Consultation, ConsultationState, IceServer, Side,
@@ -20,7 +19,7 @@ use shared::{
     identity::Role,
     ids::{ConsultationId, MessageId, UserId},
     ports::{Caller, ConsultationPort},
-    AppError,
+    AppError, Reason,
 };
 use sqlx::AnyConnection;
 

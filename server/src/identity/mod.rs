@@ -16,7 +16,6 @@ pub use reauth::Reauth;
 pub use session::COOKIE_NAME;
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     age::{self, Date},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
@@ -25,7 +24,7 @@ use shared::{
     money::Currency,
     nickname::Nickname,
     ports::{Caller, IdentityPort},
-    AppError,
+    AppError, Reason,
 };
 use std::sync::Arc;
 use webauthn_rs::prelude::*;

@@ -5,13 +5,13 @@
 //! no in-flight states, no attempts, nothing for a sweep to repair.
 
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     events::{Event, Notice},
     ids::{AccountId, AtmId, ConsultationId, SubWithdrawalId, UserId},
     ledger::{AccountKind, TransferCode, TransferRequest},
     money::{Currency, Money},
     sub_withdrawal::{SubWithdrawal, SubWithdrawalState as S, MAX_TRIES},
+    Reason,
 };
 
 use super::store;

@@ -8,12 +8,11 @@
 
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     ledger::AccountKind,
     sub_withdrawal::port::CodeKioskPort,
     sub_withdrawal::{CodeReceipt, SubWithdrawalState as S},
-    AppError,
+    AppError, Reason,
 };
 
 use super::{

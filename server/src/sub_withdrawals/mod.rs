@@ -18,19 +18,19 @@ use argon2::{
     Argon2,
 };
 use async_trait::async_trait;
-use shared::Reason;
 use shared::{
     cardless::check_amount,
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId, UserId},
     ledger::AccountKind,
+    money::Money,
     ports::Caller,
     sub_withdrawal::port::SubWithdrawalPort,
     sub_withdrawal::{
         check_password, qr_payload, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal,
         SubWithdrawalState as S,
     },
-    AppError,
+    AppError, Reason,
 };
 use std::sync::Arc;
 
@@ -359,7 +359,10 @@ impl SubWithdrawalPort for SubWithdrawals {
             .ok_or(AppError::NotFound)?;
         let found = self.row_of(user, id, false).await?;
         // A quick answer; the ledger decides when the money moves.
-        if main.available().amount_minor < yen + found.withdrawal.fee.amount_minor {
+        let needed = Money::jpy(yen)
+            .checked_add(found.withdrawal.fee)
+            .map_err(|_| AppError::invalid("amount", Reason::AmountTooLarge))?;
+        if main.available().amount_minor < needed.amount_minor {
             return Err(AppError::invalid("amount", Reason::InsufficientFunds));
         }
         self.change(&found, jobs::What::Submit { account, yen })

@@ -8,7 +8,6 @@ use crate::{
     people::{sign_up, urlencode, Person},
 };
 use server::{approvals::NewApproval, startup};
-use shared::Reason;
 use shared::{
     approval::{
         Approval, ApprovalContext, ApprovalKind, ApprovalState, NearRule, Outcome, Place, Warning,
@@ -18,7 +17,7 @@ use shared::{
     identity::Ceremony,
     ids::{ApprovalId, UserId},
     money::{Currency, Money},
-    AppError,
+    AppError, Reason,
 };
 use std::time::Duration;
 

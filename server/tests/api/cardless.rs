@@ -7,13 +7,12 @@ use crate::{
     on_both_engines,
     people::{sign_up, Person},
 };
-use shared::Reason;
 use shared::{
     cardless::{CashOverview, Prepared, Withdrawal, WithdrawalState},
     ids::AccountId,
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
-    AppError,
+    AppError, Reason,
 };
 use std::time::Duration;
 

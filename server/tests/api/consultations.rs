@@ -7,12 +7,11 @@ use crate::{
     helpers::{DbEngine, TestApp},
     people::{cookie_of, Live},
 };
-use shared::Reason;
 use shared::{
     audit::AuditPage,
     consultation::{ChatMessage, Consultation, ConsultationState, IceServer, Side},
     events::{CallSignal, Event, Inbox, Transient},
-    AppError,
+    AppError, Reason,
 };
 use std::time::Duration;
 

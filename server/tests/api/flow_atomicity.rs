@@ -13,13 +13,13 @@ use crate::{
         arranged, begin_confirm, confirm, in_consultation, push, stop_checked, try_push, withdraw,
     },
 };
-use shared::Reason;
 use shared::{
     consultation::Consultation,
     ids::{AccountId, SubWithdrawalId},
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
     sub_withdrawal::{PasswordChoice, SubWithdrawalState},
+    Reason,
 };
 
 /// A demo server whose own sweep waits an hour: each test runs the passes

@@ -8,7 +8,6 @@ use crate::{
     helpers::{DbEngine, TestApp},
     people::{cookie_of, urlencode, Person},
 };
-use shared::Reason;
 use shared::{
     atm::AtmEnrollment,
     cardless::{KioskStep, KioskWithdrawal, Prepared},
@@ -16,7 +15,7 @@ use shared::{
     identity::Ceremony,
     ids::ApprovalId,
     ledger::AccountKind,
-    AppError, Money,
+    AppError, Money, Reason,
 };
 
 async fn staff(app: &TestApp) -> String {

@@ -13,14 +13,13 @@ use crate::{
     kiosk::kiosk_for,
     people::{cookie_of, urlencode, Person},
 };
-use shared::Reason;
 use shared::{
     consultation::Consultation,
     events::{Event, Notice},
     identity::Ceremony,
     ids::{AccountId, SubWithdrawalId},
     sub_withdrawal::{CodeReceipt, PasswordChoice, Revealed, SubWithdrawal, SubWithdrawalState},
-    AppError,
+    AppError, Reason,
 };
 use std::time::Duration;
 

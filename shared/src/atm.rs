@@ -61,8 +61,8 @@ pub struct NewAtm {
     pub address: String,
     pub lat: f64,
     pub lon: f64,
-    /// Cash loaded at registration, in yen.
-    pub cash_yen: i64,
+    /// Cash loaded at registration.
+    pub cash_yen: crate::Yen,
 }
 
 /// A machine and the one-time code a kiosk enters to become it (shown once).

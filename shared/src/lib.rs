@@ -26,5 +26,5 @@ pub mod system;
 
 pub use error::{AppError, ErrorCode};
 pub use lang::Lang;
-pub use money::{Currency, Money, MoneyError};
+pub use money::{Currency, Money, MoneyError, Yen};
 pub use reason::Reason;

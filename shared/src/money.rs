@@ -57,6 +57,25 @@ pub enum MoneyError {
     Overflow,
 }
 
+/// An amount in yen as a view or a client sends it (JPY has no minor unit,
+/// so it is whole yen). It travels as a bare integer; each flow's own rule
+/// (`cardless::check_amount`…) turns it into [`Money`] or refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Yen(pub i64);
+
+impl Yen {
+    pub const fn money(self) -> Money {
+        Money::jpy(self.0)
+    }
+}
+
+impl std::fmt::Display for Yen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// An amount of money: integer minor units plus the currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {

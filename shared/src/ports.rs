@@ -168,7 +168,7 @@ pub trait AtmFleetPort: Send + Sync {
         &self,
         caller: &Caller,
         id: AtmId,
-        yen: i64,
+        yen: crate::Yen,
         key: &str,
     ) -> Result<Atm, AppError>;
     /// Staff only: takes the machine out of service.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::{
     cardless::{CashOverview, KioskWithdrawal, Prepared, Withdrawal},
     ids::{AccountId, WithdrawalId},
-    AppError,
+    AppError, Yen,
 };
 
 #[cfg(feature = "ssr")]
@@ -28,7 +28,7 @@ pub fn register() {
 #[server(prefix = "/api", endpoint = "cardless/prepare")]
 pub async fn prepare_withdrawal(
     account: AccountId,
-    yen: i64,
+    yen: Yen,
     key: String,
 ) -> Result<Prepared, AppError> {
     port::<dyn CardlessPort>()?

@@ -242,7 +242,7 @@ pub async fn reissue_atm_code(id: AtmId) -> Result<AtmEnrollment, AppError> {
 
 /// Staff only: adds cash; `key` (chosen by the page) makes a retry count once.
 #[server(prefix = "/api", endpoint = "atms/refill")]
-pub async fn refill_atm(id: AtmId, yen: i64, key: String) -> Result<Atm, AppError> {
+pub async fn refill_atm(id: AtmId, yen: shared::Yen, key: String) -> Result<Atm, AppError> {
     port::<dyn shared::ports::AtmFleetPort>()?
         .refill(&caller(), id, yen, &key)
         .await

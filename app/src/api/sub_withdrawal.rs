@@ -7,7 +7,7 @@ use shared::{
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId},
     sub_withdrawal::{CodeReceipt, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal},
-    AppError,
+    AppError, Yen,
 };
 
 #[cfg(feature = "ssr")]
@@ -38,7 +38,7 @@ pub fn register() {
 #[server(prefix = "/api", endpoint = "withdrawal-forms/push")]
 pub async fn push_withdrawal_form(
     consultation: ConsultationId,
-    suggested_yen: Option<i64>,
+    suggested_yen: Option<Yen>,
 ) -> Result<SubWithdrawal, AppError> {
     port::<dyn SubWithdrawalPort>()?
         .push(&caller(), consultation, suggested_yen)
@@ -72,7 +72,7 @@ pub async fn open_withdrawal_form(id: SubWithdrawalId) -> Result<SubWithdrawal, 
 pub async fn begin_confirm_withdrawal(
     id: SubWithdrawalId,
     account: AccountId,
-    yen: i64,
+    yen: Yen,
 ) -> Result<Ceremony, AppError> {
     port::<dyn SubWithdrawalPort>()?
         .begin_confirm(&caller(), id, account, yen)

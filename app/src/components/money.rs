@@ -1,14 +1,14 @@
 //! Money shown in the reader's language (`¥12,345`).
 
 use leptos::prelude::*;
-use shared::Money;
+use shared::{Money, Yen};
 
 use super::lang::use_lang;
 
 /// Yen typed by a person (`20,000` or ` 20000 `); -1 when it is not a whole
 /// number, so the server refuses it with its own reason.
-pub fn parse_yen(text: &str) -> i64 {
-    text.trim().replace(',', "").parse().unwrap_or(-1)
+pub fn parse_yen(text: &str) -> Yen {
+    Yen(text.trim().replace(',', "").parse().unwrap_or(-1))
 }
 
 /// The account the person picked, or else their first main account.

@@ -8,7 +8,7 @@ use shared::{
     ids::AccountId,
     ledger::AccountKind,
     sub_withdrawal::{check_password, PasswordChoice, Revealed, SubWithdrawal},
-    AppError, Reason,
+    AppError, Reason, Yen,
 };
 
 use crate::api::{
@@ -76,7 +76,7 @@ fn amount_problem(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> Optio
 async fn confirm_flow(
     w: SubWithdrawal,
     account: AccountId,
-    yen: i64,
+    yen: Yen,
     choice: PasswordChoice,
     step: RwSignal<Step>,
 ) -> Result<Revealed, Problem> {

@@ -8,7 +8,7 @@ use shared::{
     ids::{AccountId, WithdrawalId},
     ledger::AccountKind,
     money::Money,
-    AppError, Reason,
+    AppError, Reason, Yen,
 };
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
@@ -87,7 +87,7 @@ pub fn Cash() -> impl IntoView {
     let account = RwSignal::new(None::<AccountId>);
     let amount = RwSignal::new(String::from("20000"));
     // The key of a request whose outcome is unknown, with what it asked for.
-    let unsettled = StoredValue::new(None::<(AccountId, i64, String)>);
+    let unsettled = StoredValue::new(None::<(AccountId, Yen, String)>);
     let busy = RwSignal::new(false);
     let failed = RwSignal::new(None::<AppError>);
     let prepared = RwSignal::new(None::<(Prepared, i64)>);

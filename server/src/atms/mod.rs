@@ -15,7 +15,7 @@ use shared::{
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
     ports::{AtmFleetPort, Caller},
-    AppError, Reason,
+    AppError, Reason, Yen,
 };
 
 use crate::{
@@ -89,7 +89,8 @@ fn validate(new: &NewAtm) -> Result<LatLon, AppError> {
     Ok(at)
 }
 
-fn check_yen(yen: i64, zero_ok: bool) -> Result<(), AppError> {
+fn check_yen(cash: Yen, zero_ok: bool) -> Result<(), AppError> {
+    let yen = cash.0;
     if (yen == 0 && !zero_ok) || !(0..=MAX_LOAD_YEN).contains(&yen) {
         return Err(AppError::invalid("cash", Reason::OutOfRange));
     }
@@ -194,7 +195,7 @@ impl AtmFleet {
             })
             .await?;
         // The machine exists even if loading fails; a refill (same key) finishes the job.
-        self.load_cash(&self.row(id).await?, new.cash_yen, "initial-load")
+        self.load_cash(&self.row(id).await?, new.cash_yen.0, "initial-load")
             .await?;
         self.enrollment(id, code, expires).await
     }
@@ -211,7 +212,7 @@ impl AtmFleet {
                 address: "1-1-1 Dogenzaka, Shibuya-ku, Tokyo (JR Shibuya Station)".into(),
                 lat: 35.658_034,
                 lon: 139.701_636,
-                cash_yen: 2_000_000,
+                cash_yen: Yen(2_000_000),
             },
         )
         .await
@@ -367,11 +368,12 @@ impl AtmFleetPort for AtmFleet {
         &self,
         caller: &Caller,
         id: AtmId,
-        yen: i64,
+        cash: Yen,
         key: &str,
     ) -> Result<Atm, AppError> {
         let staff = caller.require_staff()?;
-        check_yen(yen, false)?;
+        check_yen(cash, false)?;
+        let yen = cash.0;
         let row = self.row(id).await?;
         if row.state == AtmState::Revoked {
             return Err(AppError::Conflict {
@@ -468,11 +470,11 @@ mod tests {
 
     #[test]
     fn cash_comes_in_whole_thousands() {
-        assert!(check_yen(2_000_000, false).is_ok());
-        assert!(check_yen(0, true).is_ok());
-        assert!(check_yen(0, false).is_err());
-        assert!(check_yen(1_500, false).is_err());
-        assert!(check_yen(-1_000, false).is_err());
-        assert!(check_yen(MAX_LOAD_YEN + 1_000, false).is_err());
+        assert!(check_yen(Yen(2_000_000), false).is_ok());
+        assert!(check_yen(Yen(0), true).is_ok());
+        assert!(check_yen(Yen(0), false).is_err());
+        assert!(check_yen(Yen(1_500), false).is_err());
+        assert!(check_yen(Yen(-1_000), false).is_err());
+        assert!(check_yen(Yen(MAX_LOAD_YEN + 1_000), false).is_err());
     }
 }

@@ -33,7 +33,7 @@ pub(super) struct Prepare {
     pub owner: UserId,
     pub account: AccountId,
     pub clearing: AccountId,
-    pub yen: i64,
+    pub amount: Money,
     pub fee_yen: i64,
     pub client_key: IdempotencyKey,
     pub token_hash: String,
@@ -60,7 +60,7 @@ impl FlowJob for Prepare {
         // codes), whatever today's limit says now.
         if let Some(found) = store::by_request(conn, self.owner, self.client_key.as_str()).await? {
             let w = &found.withdrawal;
-            if w.account != self.account || w.amount != Money::jpy(self.yen) {
+            if w.account != self.account || w.amount != self.amount {
                 // The key was used for another request.
                 return Err(Error::conflict(Reason::IdempotencyConflict));
             }
@@ -71,11 +71,12 @@ impl FlowJob for Prepare {
             return Ok(found);
         }
         let used = store::used_since(&mut *conn, self.owner, start_of_day_jst(now)).await?;
-        if used + self.yen > MAX_PER_DAY_YEN {
+        if used + self.amount.amount_minor > MAX_PER_DAY_YEN {
             return Err(AppError::invalid("amount", Reason::OverDailyLimit).into());
         }
         // The fee is reserved with the cash, so a confirmed withdrawal can always pay it.
-        let reserved = Money::jpy(self.yen)
+        let reserved = self
+            .amount
             .checked_add(Money::jpy(self.fee_yen))
             .map_err(|_| AppError::invalid("amount", Reason::AmountTooLarge))?;
         let key = Key::requested(FLOW, Purpose::Hold, self.owner, &self.client_key);
@@ -97,7 +98,7 @@ impl FlowJob for Prepare {
             store::Insert {
                 owner: self.owner,
                 account: self.account,
-                yen: self.yen,
+                yen: self.amount.amount_minor,
                 fee_yen: self.fee_yen,
                 hold: hold.transfer.id,
                 key: self.client_key.as_str(),
@@ -109,7 +110,7 @@ impl FlowJob for Prepare {
         )
         .await?;
         let detail = serde_json::json!({
-            "amount_yen": self.yen, "fee_yen": self.fee_yen, "account": self.account.0,
+            "amount_yen": self.amount.amount_minor, "fee_yen": self.fee_yen, "account": self.account.0,
         });
         w.unit.audit(
             holder(self.owner),

@@ -28,7 +28,7 @@ use shared::{
     ledger::{AccountKind, IdempotencyKey},
     money::Money,
     ports::Caller,
-    AppError, Reason,
+    AppError, Reason, Yen,
 };
 
 use crate::{
@@ -186,11 +186,11 @@ impl CardlessPort for Cardless {
         &self,
         caller: &Caller,
         account: AccountId,
-        yen: i64,
+        yen: Yen,
         request_key: &str,
     ) -> Result<Prepared, AppError> {
         let user = owner(caller)?;
-        check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
+        let amount = check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
         let client_key = key(request_key)?;
         // Someone else's account does not exist for this caller; nor, for cash, does a
         // withdrawal sub-account (its money is promised to the code that goes with it).
@@ -204,7 +204,7 @@ impl CardlessPort for Cardless {
             owner: user,
             account,
             clearing: self.clearing().await?,
-            yen,
+            amount,
             fee_yen: self.terms.fee_yen,
             client_key,
             token_hash,

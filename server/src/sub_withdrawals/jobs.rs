@@ -45,7 +45,7 @@ pub(super) struct Push {
     pub consultation: ConsultationId,
     pub customer: UserId,
     pub clerk: UserId,
-    pub suggested_yen: Option<i64>,
+    pub suggested: Option<Money>,
     pub fee_yen: i64,
 }
 
@@ -70,14 +70,15 @@ impl FlowJob for Push {
             self.consultation,
             self.customer,
             self.clerk,
-            self.suggested_yen,
+            self.suggested.map(|m| m.amount_minor),
             self.fee_yen,
             now,
         )
         .await?
         .ok_or_else(|| Error::conflict(Reason::FormOpen))?;
         let detail = serde_json::json!({
-            "consultation": self.consultation.0, "suggested_yen": self.suggested_yen,
+            "consultation": self.consultation.0,
+            "suggested_yen": self.suggested.map(|m| m.amount_minor),
         });
         let audit = Some(("pushed", holder(self.clerk), detail));
         Ok(changed(u, id, audit, None).await?.withdrawal)
@@ -98,7 +99,7 @@ pub(super) enum What {
     /// The form is on the customer's screen.
     Open,
     /// The customer sent an amount; the passkey comes next.
-    Submit { account: AccountId, yen: i64 },
+    Submit { account: AccountId, amount: Money },
     /// Withdrawn before confirmation, by either side.
     Withdraw { by: UserId },
     /// Confirmed with the passkey: open the sub-account and move the money.
@@ -178,8 +179,8 @@ impl FlowJob for Change {
                 }
                 None
             }
-            What::Submit { account, yen } => {
-                if !store::submit(w.unit.conn(), id, *account, *yen).await? {
+            What::Submit { account, amount } => {
+                if !store::submit(w.unit.conn(), id, *account, amount.amount_minor).await? {
                     return Err(Error::conflict(Reason::FormClosed));
                 }
                 None

@@ -23,14 +23,13 @@ use shared::{
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId, UserId},
     ledger::AccountKind,
-    money::Money,
     ports::Caller,
     sub_withdrawal::port::SubWithdrawalPort,
     sub_withdrawal::{
         check_password, qr_payload, ConsultationRecord, PasswordChoice, Revealed, SubWithdrawal,
         SubWithdrawalState as S,
     },
-    AppError, Reason,
+    AppError, Money, Reason, Yen,
 };
 use std::sync::Arc;
 
@@ -88,8 +87,11 @@ fn purpose(id: SubWithdrawalId) -> String {
 
 /// What a confirmation's challenge is bound to: the amount and account too,
 /// so a challenge issued in one tab cannot confirm the amount typed in another.
-fn confirm_purpose(id: SubWithdrawalId, account: AccountId, yen: i64) -> String {
-    format!("sub_withdrawal:{id}:confirm:{account}:{yen}")
+fn confirm_purpose(id: SubWithdrawalId, account: AccountId, amount: Money) -> String {
+    format!(
+        "sub_withdrawal:{id}:confirm:{account}:{}",
+        amount.amount_minor
+    )
 }
 
 fn hash_now(password: &str) -> Result<String, AppError> {
@@ -283,12 +285,13 @@ impl SubWithdrawalPort for SubWithdrawals {
         &self,
         caller: &Caller,
         consultation: ConsultationId,
-        suggested_yen: Option<i64>,
+        suggested_yen: Option<Yen>,
     ) -> Result<SubWithdrawal, AppError> {
         let clerk = caller.require_staff()?;
-        if let Some(yen) = suggested_yen {
-            check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
-        }
+        let suggested = suggested_yen
+            .map(check_amount)
+            .transpose()
+            .map_err(|r| AppError::invalid("amount", r))?;
         let found = self
             .rooms
             .room(consultation)
@@ -300,7 +303,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             consultation,
             customer: found.customer,
             clerk,
-            suggested_yen,
+            suggested,
             fee_yen: self.terms.fee_yen,
         };
         Ok(self.ledger.run(SCOPE, job).await?)
@@ -346,10 +349,10 @@ impl SubWithdrawalPort for SubWithdrawals {
         caller: &Caller,
         id: SubWithdrawalId,
         account: AccountId,
-        yen: i64,
+        yen: Yen,
     ) -> Result<Ceremony, AppError> {
         let user = signed_in(caller)?;
-        check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
+        let amount = check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
         let main = self
             .ledger
             .accounts_of(&holder(user))
@@ -359,16 +362,16 @@ impl SubWithdrawalPort for SubWithdrawals {
             .ok_or(AppError::NotFound)?;
         let found = self.row_of(user, id, false).await?;
         // A quick answer; the ledger decides when the money moves.
-        let needed = Money::jpy(yen)
+        let needed = amount
             .checked_add(found.withdrawal.fee)
             .map_err(|_| AppError::invalid("amount", Reason::AmountTooLarge))?;
         if main.available().amount_minor < needed.amount_minor {
             return Err(AppError::invalid("amount", Reason::InsufficientFunds));
         }
-        self.change(&found, jobs::What::Submit { account, yen })
+        self.change(&found, jobs::What::Submit { account, amount })
             .await?;
         self.identity
-            .begin_reauth(user, &confirm_purpose(id, account, yen))
+            .begin_reauth(user, &confirm_purpose(id, account, amount))
             .await
     }
 
@@ -391,7 +394,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         };
         // A bad choice is refused before the passkey is spent, so the customer can fix it.
         let password = password_from(&choice)?;
-        let signed_for = confirm_purpose(id, main, amount.amount_minor);
+        let signed_for = confirm_purpose(id, main, amount);
         let passkey = self
             .passkey(user, &signed_for, ceremony, credential_json)
             .await?;

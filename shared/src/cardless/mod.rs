@@ -105,8 +105,9 @@ pub struct Prepared {
     pub short_code: String,
 }
 
-/// Why an amount cannot be withdrawn, before any money is reserved.
-pub fn check_amount(yen: i64) -> Result<(), crate::Reason> {
+/// The amount to withdraw, or why it cannot be, before any money is reserved.
+pub fn check_amount(amount: crate::Yen) -> Result<Money, crate::Reason> {
+    let yen = amount.0;
     if yen <= 0 {
         Err(crate::Reason::NotPositive)
     } else if yen % STEP_YEN != 0 {
@@ -114,7 +115,7 @@ pub fn check_amount(yen: i64) -> Result<(), crate::Reason> {
     } else if yen > MAX_PER_WITHDRAWAL_YEN {
         Err(crate::Reason::OverWithdrawalLimit)
     } else {
-        Ok(())
+        Ok(amount.money())
     }
 }
 
@@ -124,13 +125,22 @@ mod tests {
 
     #[test]
     fn amounts_are_whole_thousands_within_the_limit() {
-        assert_eq!(check_amount(20_000), Ok(()));
-        assert_eq!(check_amount(MAX_PER_WITHDRAWAL_YEN), Ok(()));
-        assert_eq!(check_amount(0), Err(crate::Reason::NotPositive));
-        assert_eq!(check_amount(-1_000), Err(crate::Reason::NotPositive));
-        assert_eq!(check_amount(1_500), Err(crate::Reason::NotWholeThousands));
+        assert_eq!(check_amount(crate::Yen(20_000)), Ok(Money::jpy(20_000)));
         assert_eq!(
-            check_amount(MAX_PER_WITHDRAWAL_YEN + 1_000),
+            check_amount(crate::Yen(MAX_PER_WITHDRAWAL_YEN)),
+            Ok(Money::jpy(MAX_PER_WITHDRAWAL_YEN))
+        );
+        assert_eq!(check_amount(crate::Yen(0)), Err(crate::Reason::NotPositive));
+        assert_eq!(
+            check_amount(crate::Yen(-1_000)),
+            Err(crate::Reason::NotPositive)
+        );
+        assert_eq!(
+            check_amount(crate::Yen(1_500)),
+            Err(crate::Reason::NotWholeThousands)
+        );
+        assert_eq!(
+            check_amount(crate::Yen(MAX_PER_WITHDRAWAL_YEN + 1_000)),
             Err(crate::Reason::OverWithdrawalLimit)
         );
     }

@@ -7,7 +7,7 @@ use super::{CashOverview, KioskWithdrawal, Prepared, Withdrawal};
 use crate::{
     ids::{AccountId, WithdrawalId},
     ports::Caller,
-    AppError,
+    AppError, Yen,
 };
 
 /// Cardless withdrawals, as the customer prepares and manages them.
@@ -20,7 +20,7 @@ pub trait CardlessPort: Send + Sync {
         &self,
         caller: &Caller,
         account: AccountId,
-        yen: i64,
+        yen: Yen,
         key: &str,
     ) -> Result<Prepared, AppError>;
     /// The fee, what is left of today's limit, and the caller's latest withdrawals.

@@ -8,7 +8,7 @@ use crate::{
     identity::Ceremony,
     ids::{AccountId, ConsultationId, SubWithdrawalId},
     ports::Caller,
-    AppError,
+    AppError, Yen,
 };
 
 /// Withdrawals arranged in a consultation: the clerk pushes a form, the
@@ -20,7 +20,7 @@ pub trait SubWithdrawalPort: Send + Sync {
         &self,
         caller: &Caller,
         consultation: ConsultationId,
-        suggested_yen: Option<i64>,
+        suggested_yen: Option<Yen>,
     ) -> Result<SubWithdrawal, AppError>;
     /// The forms pushed in a consultation, for either of its sides.
     async fn of_consultation(
@@ -38,7 +38,7 @@ pub trait SubWithdrawalPort: Send + Sync {
         caller: &Caller,
         id: SubWithdrawalId,
         account: AccountId,
-        yen: i64,
+        yen: Yen,
     ) -> Result<Ceremony, AppError>;
     /// Confirms with the passkey assertion: moves the money, sets the password, shows it once.
     async fn confirm(

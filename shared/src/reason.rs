@@ -98,6 +98,11 @@ reasons! {
     ApprovalDeclined = "approval_declined",
     ApprovalCancelled = "approval_cancelled",
     ApprovalTooFar = "approval_too_far",
+    // Why the kiosk did not pay a cardless withdrawal out.
+    NotConfirmed = "not_confirmed",
+    DeclinedByUser = "declined_by_user",
+    TooFar = "too_far",
+    Cancelled = "cancelled",
     // ATMs and codes.
     AtmLocked = "atm_locked",
     AtmRevoked = "atm_revoked",

@@ -88,12 +88,12 @@ fn error_text(i18n: leptos_i18n::I18nContext<Locale>, e: &AppError) -> String {
     .to_string()
 }
 
-fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: &str) -> String {
+fn refused_text(i18n: leptos_i18n::I18nContext<Locale>, reason: Reason) -> String {
     match reason {
-        "declined_by_user" => t_string!(i18n, atm.refused_declined_by_user),
-        "too_far" => t_string!(i18n, atm.refused_too_far),
-        "expired" => t_string!(i18n, atm.refused_expired),
-        "cancelled" => t_string!(i18n, atm.error_cancelled),
+        Reason::DeclinedByUser => t_string!(i18n, atm.refused_declined_by_user),
+        Reason::TooFar => t_string!(i18n, atm.refused_too_far),
+        Reason::Expired => t_string!(i18n, atm.refused_expired),
+        Reason::Cancelled => t_string!(i18n, atm.error_cancelled),
         _ => t_string!(i18n, atm.refused_other),
     }
     .to_string()
@@ -185,7 +185,7 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                 {
                     screen.set(Screen::Withdrawal(KioskWithdrawal {
                         step: KioskStep::Refused {
-                            reason: "expired".into(),
+                            reason: Reason::Expired,
                         },
                         ..w
                     }));
@@ -372,7 +372,7 @@ pub fn KioskFlow(atm: Atm) -> impl IntoView {
                     }
                     KioskStep::Refused { reason } => view! {
                         <h1 class="kiosk__welcome">{t!(i18n, atm.refused_title)}</h1>
-                        <p class="kiosk__message kiosk__message--error" role="alert">{refused_text(i18n, &reason)}</p>
+                        <p class="kiosk__message kiosk__message--error" role="alert">{refused_text(i18n, reason)}</p>
                         <button type="button" class="button kiosk__button" autofocus on:click=back>{t!(i18n, atm.back)}</button>
                         {idle_in}
                     }.into_any(),

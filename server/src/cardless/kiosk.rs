@@ -10,7 +10,7 @@
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
 use shared::{
-    approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Place, Warning},
+    approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Outcome, Place, Warning},
     cardless::port::KioskPort,
     cardless::{KioskStep, KioskWithdrawal, WithdrawalState},
     events::{Event, Notice},
@@ -227,7 +227,7 @@ impl KioskPort for Cardless {
         };
         let Some(approval) = approval else {
             return Ok(at_kiosk(KioskStep::Refused {
-                reason: "not_confirmed".into(),
+                reason: Reason::NotConfirmed,
             }));
         };
         match approval.state {
@@ -238,15 +238,19 @@ impl KioskPort for Cardless {
                 Ok(at_kiosk(match self.dispense(&found, &atm).await? {
                     Some(at_ms) => KioskStep::Dispensing { at_ms },
                     None => KioskStep::Refused {
-                        reason: "cancelled".into(),
+                        reason: Reason::Cancelled,
                     },
                 }))
             }
             _ => Ok(at_kiosk(KioskStep::Refused {
-                reason: approval
-                    .outcome
-                    .map_or("not_confirmed", |o| o.as_str())
-                    .to_string(),
+                reason: match approval.outcome {
+                    None => Reason::NotConfirmed,
+                    Some(Outcome::DeclinedByUser) => Reason::DeclinedByUser,
+                    Some(Outcome::TooFar) => Reason::TooFar,
+                    Some(Outcome::Expired) => Reason::Expired,
+                    // Approved, but the withdrawal ended meanwhile.
+                    Some(Outcome::Approved | Outcome::Cancelled) => Reason::Cancelled,
+                },
             })),
         }
     }

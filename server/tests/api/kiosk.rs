@@ -191,7 +191,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert_eq!(
         progress(&app, &kiosk, at_atm.id).await,
         KioskStep::Refused {
-            reason: "declined_by_user".into()
+            reason: Reason::DeclinedByUser
         }
     );
     assert_eq!(
@@ -264,7 +264,7 @@ async fn at_the_atm(engine: DbEngine) {
     assert_eq!(
         progress(&app, &kiosk, at_atm.id).await,
         KioskStep::Refused {
-            reason: "cancelled".into()
+            reason: Reason::Cancelled
         }
     );
     let res = crate::approvals::decline(&app, Some(&hanako.cookie), ApprovalId(approval)).await;

@@ -170,7 +170,7 @@ pub enum KioskStep {
     /// Confirmed: the machine gives out the cash (the receipt's time is `at_ms`).
     Dispensing { at_ms: i64 },
     /// The phone said no, or was too far away, or did not answer in time.
-    Refused { reason: String },
+    Refused { reason: crate::Reason },
 }
 
 /// A withdrawal at the kiosk that scanned it.

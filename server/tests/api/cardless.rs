@@ -9,7 +9,7 @@ use crate::{
 };
 use shared::{
     cardless::{CashOverview, Prepared, Withdrawal, WithdrawalState},
-    ids::AccountId,
+    ids::{AccountId, WithdrawalId},
     ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
     AppError, Reason,
@@ -65,6 +65,15 @@ pub async fn prepare(
     app.post(
         "/api/cardless/prepare",
         &format!("account={account}&yen={yen}&key={key}"),
+        Some(&who.cookie),
+    )
+    .await
+}
+
+pub async fn cancel(app: &TestApp, who: &Person, id: WithdrawalId) -> reqwest::Response {
+    app.post(
+        "/api/cardless/cancel",
+        &format!("id={id}"),
         Some(&who.cookie),
     )
     .await
@@ -135,26 +144,14 @@ on_both_engines!(
             "the fee does not count against the daily limit"
         );
 
-        let res = app
-            .post(
-                "/api/cardless/cancel",
-                &format!("id={}", w.id),
-                Some(&hanako.cookie),
-            )
-            .await;
+        let res = cancel(app, &hanako, w.id).await;
         assert_eq!(res.status(), 200);
         assert_eq!(
             res.json::<Withdrawal>().await.unwrap().state,
             WithdrawalState::Cancelled
         );
         assert_eq!(available(app, account).await, 300_000, "released");
-        let res = app
-            .post(
-                "/api/cardless/cancel",
-                &format!("id={}", w.id),
-                Some(&hanako.cookie),
-            )
-            .await;
+        let res = cancel(app, &hanako, w.id).await;
         assert_eq!(res.status(), 409, "cancelled once");
 
         // The stored codes are hashes: neither the token nor the digits appear.
@@ -311,13 +308,7 @@ async fn expiry_releases(engine: DbEngine) {
         100_000,
         "the reservation is released"
     );
-    let res = app
-        .post(
-            "/api/cardless/cancel",
-            &format!("id={}", prepared.withdrawal.id),
-            Some(&hanako.cookie),
-        )
-        .await;
+    let res = cancel(&app, &hanako, prepared.withdrawal.id).await;
     assert_eq!(res.status(), 409);
     app.stop().await;
 }
@@ -428,10 +419,7 @@ on_both_engines!(
 
         // The row's update fails after the release: the withdrawal stays open with its money held.
         break_rows(app, "UPDATE").await;
-        let cancel = format!("id={}", w.withdrawal.id);
-        let res = app
-            .post("/api/cardless/cancel", &cancel, Some(&hanako.cookie))
-            .await;
+        let res = cancel(app, &hanako, w.withdrawal.id).await;
         assert_eq!(res.status(), 500);
         let listed: CashOverview = app
             .post("/api/cardless/mine", "", Some(&hanako.cookie))
@@ -442,9 +430,7 @@ on_both_engines!(
         assert_eq!(listed.recent[0].state, WithdrawalState::Ready);
         assert_eq!(pending_on(app, account).await, 30_110);
         mend_rows(app).await;
-        let res = app
-            .post("/api/cardless/cancel", &cancel, Some(&hanako.cookie))
-            .await;
+        let res = cancel(app, &hanako, w.withdrawal.id).await;
         assert_eq!(res.status(), 200);
         assert_eq!(pending_on(app, account).await, 0);
         assert_eq!(available(app, account).await, 300_000);
@@ -479,13 +465,7 @@ async fn busy(engine: DbEngine) {
                 let replay = prepare(app, who, *account, 10_000, &key).await;
                 statuses.push(replay.status().as_u16());
                 if let Ok(p) = replay.json::<Prepared>().await {
-                    let res = app
-                        .post(
-                            "/api/cardless/cancel",
-                            &format!("id={}", p.withdrawal.id),
-                            Some(&who.cookie),
-                        )
-                        .await;
+                    let res = cancel(app, who, p.withdrawal.id).await;
                     statuses.push(res.status().as_u16());
                 }
             }

@@ -266,19 +266,6 @@ pub struct Transfer {
     pub created_at_ms: i64,
 }
 
-impl Transfer {
-    /// The single transfer that moves this one's amount back.
-    pub fn reversal(&self, code: TransferCode, reference: &str) -> TransferRequest {
-        TransferRequest::Single {
-            debit: self.credit,
-            credit: self.debit,
-            amount: self.amount,
-            code,
-            reference: reference.into(),
-        }
-    }
-}
-
 /// An account's figures; every balance is derived from these four sums.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountBalance {

@@ -68,10 +68,6 @@ impl<'c> Unit<'c> {
         self.conn
     }
 
-    pub fn engine(&self) -> DbEngine {
-        self.engine
-    }
-
     /// The moment this unit acts at: one clock reading for all its writes.
     pub fn now_ms(&self) -> i64 {
         self.now_ms

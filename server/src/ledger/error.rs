@@ -59,20 +59,6 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
-    /// A rule refused the request, so nothing was written. The others leave
-    /// it unknown whether it committed (shutting down, a database error), or
-    /// say that a different request under its key did (an idempotency
-    /// conflict): the caller must look the transfer up by its key.
-    pub fn is_refusal(&self) -> bool {
-        match self {
-            LedgerError::ShuttingDown
-            | LedgerError::Database(_)
-            | LedgerError::IdempotencyConflict => false,
-            LedgerError::LinkedFailed { cause, .. } => cause.is_refusal(),
-            _ => true,
-        }
-    }
-
     /// The machine code a client sees (and the app translates).
     pub fn reason(&self) -> Reason {
         match self {

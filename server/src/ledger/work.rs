@@ -92,19 +92,17 @@ impl<'c> Work<'c> {
         key: &Key,
         request: TransferRequest,
     ) -> Result<Moved, LedgerError> {
-        let undeclared = match &request {
+        let declared = match &request {
             TransferRequest::Single { debit, credit, .. }
             | TransferRequest::Pending { debit, credit, .. } => {
-                [*debit, *credit].into_iter().find(|a| !self.may_touch(*a))
+                self.may_touch(*debit) && self.may_touch(*credit)
             }
             TransferRequest::PostPending { pending_id, .. }
-            | TransferRequest::VoidPending { pending_id } => {
-                (!self.locks.holds.contains(pending_id)).then_some(AccountId(0))
-            }
+            | TransferRequest::VoidPending { pending_id } => self.locks.holds.contains(pending_id),
         };
-        if let Some(account) = undeclared {
+        if !declared {
             return Err(LedgerError::Database(sqlx::Error::Protocol(format!(
-                "a ledger job touched account {account} (or a hold) it did not declare"
+                "a ledger job's transfer touches what the job did not declare: {request:?}"
             ))));
         }
         let now = self.unit.now_ms();

@@ -175,7 +175,7 @@ impl FlowJob for Change {
             What::Open => {
                 if !store::step(w.unit.conn(), id, &[S::Pushed], S::Opened).await? {
                     // Opened already, or moved on: nothing to tell anyone.
-                    return current(&mut w.unit, id).await;
+                    return Ok(current_row(&mut w.unit, id).await?.withdrawal);
                 }
                 None
             }
@@ -408,10 +408,6 @@ async fn current_row(unit: &mut Unit<'_>, id: SubWithdrawalId) -> Result<store::
     store::get(unit.conn(), id)
         .await?
         .ok_or_else(|| shared::AppError::NotFound.into())
-}
-
-async fn current(unit: &mut Unit<'_>, id: SubWithdrawalId) -> Result<SubWithdrawal, Error> {
-    Ok(current_row(unit, id).await?.withdrawal)
 }
 
 /// Tells both sides the row changed (with a notice for the customer, and an

@@ -15,7 +15,6 @@ use shared::{
     cardless::{KioskStep, KioskWithdrawal, WithdrawalState},
     events::{Event, Notice},
     ids::WithdrawalId,
-    ledger::AccountKind,
     AppError, Reason,
 };
 
@@ -28,8 +27,6 @@ use crate::{
     ledger::{FlowJob, Locks, Work},
     system::now_ms,
 };
-
-const FEE_INCOME_SETTING: &str = "fee_income_account";
 
 /// How long the phone has to confirm a scan (never past the code's own expiry).
 const CONFIRM_MS: i64 = 2 * 60 * 1000;
@@ -87,10 +84,7 @@ impl Cardless {
             atm_name: atm.name.clone(),
             clearing: self.clearing().await?,
             cassette: atm.cassette,
-            fee_income: self
-                .ledger
-                .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
-                .await?,
+            fee_income: self.ledger.fee_income().await?,
             amount: found.withdrawal.amount,
             fee: found.withdrawal.fee,
         };

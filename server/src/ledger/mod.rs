@@ -127,6 +127,12 @@ impl Ledger {
             .ok_or(LedgerError::Database(sqlx::Error::RowNotFound))
     }
 
+    /// The platform's fee-income account, where every flow's fees go.
+    pub async fn fee_income(&self) -> Result<AccountId, LedgerError> {
+        self.platform_account("fee_income_account", AccountKind::FeeIncome, "Fee income")
+            .await
+    }
+
     /// Moves money, or reserves and settles it. A repeat with the same key
     /// and request returns the first result; with another request, a conflict.
     pub async fn transfer(

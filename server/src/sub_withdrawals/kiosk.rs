@@ -9,7 +9,6 @@
 use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
 use async_trait::async_trait;
 use shared::{
-    ledger::AccountKind,
     sub_withdrawal::port::CodeKioskPort,
     sub_withdrawal::{CodeReceipt, SubWithdrawalState as S},
     AppError, Reason,
@@ -21,8 +20,6 @@ use super::{
     store, SubWithdrawals,
 };
 use crate::{error::internal, system::now_ms};
-
-const FEE_INCOME_SETTING: &str = "fee_income_account";
 
 /// Checks a password against its argon2id hash, off the async workers.
 async fn verify(password: String, hash: String) -> Result<bool, AppError> {
@@ -101,10 +98,7 @@ impl CodeKioskPort for SubWithdrawals {
             atm: atm.id,
             atm_name: atm.name.clone(),
             cassette: atm.cassette,
-            fee_income: self
-                .ledger
-                .platform_account(FEE_INCOME_SETTING, AccountKind::FeeIncome, "Fee income")
-                .await?,
+            fee_income: self.ledger.fee_income().await?,
             sub,
             amount,
             fee: w.fee,

@@ -504,9 +504,7 @@ impl SubWithdrawalPort for SubWithdrawals {
             .talking(found.customer, clerk)
             .await?
             .ok_or(AppError::NotFound)?;
-        if found.withdrawal.state != S::Locked {
-            return Err(conflict(Reason::NotLocked));
-        }
+        // The job refuses a row that is not locked (not_locked).
         let what = jobs::What::AskNewPassword {
             consultation: talking.consultation.id,
             clerk_name: talking.consultation.clerk_name.unwrap_or_default(),

@@ -13,6 +13,8 @@ pub mod chain;
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use crate::db::shapes;
+
 /// Something that happened, before it is given its place in the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
@@ -45,6 +47,7 @@ pub async fn append(
         .await?;
     let last_seq: i64 = head.try_get("seq")?;
     let mut prev: String = head.try_get("hash")?;
+    let mut links = Vec::with_capacity(events.len());
     for (i, e) in events.iter().enumerate() {
         let seq = last_seq - n + 1 + i as i64;
         let fields = chain::Fields {
@@ -56,21 +59,27 @@ pub async fn append(
             detail: &e.detail,
         };
         let hash = chain::hash(&prev, &fields);
-        sqlx::query(
+        links.push((seq, std::mem::replace(&mut prev, hash.clone()), hash));
+    }
+    for piece in shapes::pieces(events.len()) {
+        let sql = format!(
             "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(now_ms)
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.subject)
-        .bind(&e.detail)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        prev = hash;
+             VALUES {}",
+            shapes::Marks::of(conn).tuples(piece.len(), 8)
+        );
+        let mut query = sqlx::query(&sql);
+        for (e, (seq, prev_hash, hash)) in events[piece.clone()].iter().zip(&links[piece]) {
+            query = query
+                .bind(*seq)
+                .bind(now_ms)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.subject)
+                .bind(&e.detail)
+                .bind(prev_hash)
+                .bind(hash);
+        }
+        query.execute(&mut *conn).await?;
     }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)

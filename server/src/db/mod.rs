@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use crate::error::StartupError;
 
+pub mod shapes;
 mod unit;
 mod url;
 
@@ -24,9 +25,16 @@ pub use url::redact;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Per-connection SQLite settings; `busy_timeout` lets writers queue rather than fail.
+/// Per-connection SQLite settings; `busy_timeout` lets writers queue rather
+/// than fail. For the ledger's batches (measured with `anshin bench ledger`):
+/// a 64 MiB page cache keeps the indexes' pages in memory; statement journals
+/// (a multi-row statement's undo) stay in memory instead of a temporary
+/// file; and the WAL is checkpointed every 10,000 pages rather than 1,000, so
+/// a page written by many commits is copied to the database file once.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+     PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
+     PRAGMA wal_autocheckpoint = 10000;";
 
 /// A connection pool plus the engine behind it.
 #[derive(Debug, Clone)]

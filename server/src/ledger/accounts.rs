@@ -1,5 +1,5 @@
-//! Account rows: opening accounts, reading balances, and changing an
-//! account's four sums in place under its balance rule.
+//! Account rows: opening accounts, reading balances, and reading and
+//! writing the four sums of many accounts at once for a batch.
 
 use shared::{
     ids::AccountId,
@@ -7,8 +7,9 @@ use shared::{
     money::Currency,
 };
 use sqlx::{any::AnyRow, AnyConnection, Row};
+use std::collections::{BTreeSet, HashMap};
 
-use super::error::LedgerError;
+use crate::db::shapes as sql_shapes;
 
 /// A new account's description.
 #[derive(Debug, Clone)]
@@ -141,74 +142,152 @@ pub(super) async fn holder(
     })
 }
 
-/// Changes to an account's four sums; negative values release pending amounts.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Delta {
+/// An account's four sums, or a change to them (negative values release
+/// pending amounts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Sums {
     pub debits_posted: i64,
     pub credits_posted: i64,
     pub debits_pending: i64,
     pub credits_pending: i64,
 }
 
-/// Applies `delta` if the account exists in `currency`, its balance rule
-/// still holds afterwards and no sum overflows. The checks and the write are
-/// one statement, so concurrent writers can neither overdraw nor lose an
-/// update; only a refusal costs a second read, to say why.
-pub(super) async fn apply(
+impl Sums {
+    /// `self + d`, or `None` if a sum would overflow.
+    pub fn plus(self, d: Sums) -> Option<Sums> {
+        Some(Sums {
+            debits_posted: self.debits_posted.checked_add(d.debits_posted)?,
+            credits_posted: self.credits_posted.checked_add(d.credits_posted)?,
+            debits_pending: self.debits_pending.checked_add(d.debits_pending)?,
+            credits_pending: self.credits_pending.checked_add(d.credits_pending)?,
+        })
+    }
+
+    /// `self - was`, for sums that only ever hold non-negative values.
+    pub fn minus(self, was: Sums) -> Sums {
+        Sums {
+            debits_posted: self.debits_posted - was.debits_posted,
+            credits_posted: self.credits_posted - was.credits_posted,
+            debits_pending: self.debits_pending - was.debits_pending,
+            credits_pending: self.credits_pending - was.credits_pending,
+        }
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.debits_posted < 0
+            || self.credits_posted < 0
+            || self.debits_pending < 0
+            || self.credits_pending < 0
+    }
+
+    /// Whether these sums keep `rule`, pending amounts counted against it.
+    pub fn keeps(self, rule: BalanceRule) -> bool {
+        let wide = |v: i64| v as i128;
+        match rule {
+            BalanceRule::Unlimited => true,
+            BalanceRule::DebitsWithinCredits => {
+                wide(self.debits_posted) + wide(self.debits_pending) <= wide(self.credits_posted)
+            }
+            BalanceRule::CreditsWithinDebits => {
+                wide(self.credits_posted) + wide(self.credits_pending) <= wide(self.debits_posted)
+            }
+        }
+    }
+}
+
+/// What the ledger's checks need of an account.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Account {
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub sums: Sums,
+}
+
+/// Reads `ids` (those that exist); on PostgreSQL with `lock`, also locks
+/// them, in ascending id order, until the transaction ends.
+pub(super) async fn load(
     conn: &mut AnyConnection,
-    id: AccountId,
-    currency: Currency,
-    delta: Delta,
-) -> Result<(), LedgerError> {
-    let done = sqlx::query(
-        "UPDATE ledger_accounts SET \
-           debits_posted = debits_posted + $2, credits_posted = credits_posted + $3, \
-           debits_pending = debits_pending + $4, credits_pending = credits_pending + $5 \
-         WHERE id = $1 AND currency = $10 \
-           AND debits_posted <= 9223372036854775807 - $6 AND credits_posted <= 9223372036854775807 - $7 \
-           AND debits_pending <= 9223372036854775807 - $8 AND credits_pending <= 9223372036854775807 - $9 \
-           AND (balance_rule = 'unlimited' \
-             OR (balance_rule = 'debits_within_credits' \
-                 AND debits_posted + $2 + debits_pending + $4 <= credits_posted + $3) \
-             OR (balance_rule = 'credits_within_debits' \
-                 AND credits_posted + $3 + credits_pending + $5 <= debits_posted + $2))",
-    )
-    .bind(id.0)
-    .bind(delta.debits_posted)
-    .bind(delta.credits_posted)
-    .bind(delta.debits_pending)
-    .bind(delta.credits_pending)
-    // Overflow guards only for sums that grow; a release cannot overflow.
-    .bind(delta.debits_posted.max(0))
-    .bind(delta.credits_posted.max(0))
-    .bind(delta.debits_pending.max(0))
-    .bind(delta.credits_pending.max(0))
-    .bind(currency.code())
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        return Ok(());
+    ids: &BTreeSet<AccountId>,
+    lock: bool,
+) -> Result<HashMap<AccountId, Account>, sqlx::Error> {
+    let ids: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for range in sql_shapes::chunks(ids.len()) {
+        let part = &ids[range];
+        let rows = sql_shapes::padded(part.len());
+        let sql = format!(
+            "SELECT id, kind, currency, debits_posted, credits_posted, debits_pending, \
+             credits_pending FROM ledger_accounts WHERE id IN ({}) ORDER BY id{}",
+            sql_shapes::Marks::of(conn).list(rows),
+            if lock { " FOR UPDATE" } else { "" }
+        );
+        let mut query = sqlx::query(&sql);
+        for i in 0..rows {
+            // Padding repeats the last id, which changes nothing.
+            query = query.bind(part[i.min(part.len() - 1)]);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let kind: String = row.try_get("kind")?;
+            let currency: String = row.try_get("currency")?;
+            found.insert(
+                AccountId(row.try_get("id")?),
+                Account {
+                    kind: AccountKind::parse(&kind).ok_or_else(|| decode_error("kind", &kind))?,
+                    currency: Currency::from_code(&currency)
+                        .ok_or_else(|| decode_error("currency", &currency))?,
+                    sums: Sums {
+                        debits_posted: row.try_get("debits_posted")?,
+                        credits_posted: row.try_get("credits_posted")?,
+                        debits_pending: row.try_get("debits_pending")?,
+                        credits_pending: row.try_get("credits_pending")?,
+                    },
+                },
+            );
+        }
     }
-    let now = balance(conn, id)
-        .await?
-        .ok_or(LedgerError::UnknownAccount(id))?;
-    if now.currency != currency {
-        return Err(LedgerError::CurrencyMismatch {
-            account: id,
-            account_currency: now.currency,
-            amount: currency,
-        });
+    Ok(found)
+}
+
+/// Adds each change to its account's sums, in as few statements as the
+/// sizes allow. The rows were checked (and, on PostgreSQL, locked) by the
+/// caller; the table's own checks still refuse a negative sum.
+pub(super) async fn add_all(
+    conn: &mut AnyConnection,
+    changes: &[(AccountId, Sums)],
+) -> Result<(), sqlx::Error> {
+    for range in sql_shapes::chunks(changes.len()) {
+        let part = &changes[range];
+        let rows = sql_shapes::padded(part.len());
+        let sql = format!(
+            "WITH v (id, dp, cp, dq, cq) AS (VALUES {}) \
+             UPDATE ledger_accounts SET debits_posted = debits_posted + v.dp, \
+               credits_posted = credits_posted + v.cp, debits_pending = debits_pending + v.dq, \
+               credits_pending = credits_pending + v.cq \
+             FROM v WHERE ledger_accounts.id = v.id",
+            sql_shapes::Marks::of(conn).tuples(rows, 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for i in 0..rows {
+            // Padding rows name no account (ids start at 1).
+            let (id, d) = part
+                .get(i)
+                .copied()
+                .unwrap_or((AccountId(0), Sums::default()));
+            query = query
+                .bind(id.0)
+                .bind(d.debits_posted)
+                .bind(d.credits_posted)
+                .bind(d.debits_pending)
+                .bind(d.credits_pending);
+        }
+        let done = query.execute(&mut *conn).await?;
+        if done.rows_affected() != part.len() as u64 {
+            return Err(sqlx::Error::Protocol(format!(
+                "{} of {} ledger accounts were updated",
+                done.rows_affected(),
+                part.len()
+            )));
+        }
     }
-    let over = |a: i64, b: i64| a.checked_add(b).is_none();
-    if over(now.debits_posted, delta.debits_posted)
-        || over(now.credits_posted, delta.credits_posted)
-        || over(now.debits_pending, delta.debits_pending)
-        || over(now.credits_pending, delta.credits_pending)
-    {
-        return Err(LedgerError::Overflow);
-    }
-    Err(match now.kind.rule() {
-        BalanceRule::CreditsWithinDebits => LedgerError::InsufficientCash(id),
-        _ => LedgerError::InsufficientFunds(id),
-    })
+    Ok(())
 }

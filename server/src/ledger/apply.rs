@@ -1,21 +1,20 @@
-//! Applying one operation inside the writer's transaction: idempotency,
-//! validation, the balance changes and the transfer record. Everything a
-//! caller can get wrong is refused before or by a conditional write, and the
-//! writer rolls the operation back to its savepoint on any error, so a
-//! refused request leaves nothing behind.
+//! Applying one operation to a batch's [`Book`]: idempotency, validation,
+//! the balance changes and the transfer record, all in memory. Everything a
+//! caller can get wrong is refused before the book changes, so a refused
+//! request leaves nothing behind; the writer writes the book once the
+//! batch's operations have run.
 
+use super::{
+    accounts::Sums,
+    book::{Book, Made},
+    error::LedgerError,
+    transfers::NewTransfer,
+};
 use serde::Serialize;
 use shared::{
     ids::TransferId,
     ledger::{Transfer, TransferCode, TransferKind, TransferRequest, TransferState},
     money::Money,
-};
-use sqlx::AnyConnection;
-
-use super::{
-    accounts::{self, Delta},
-    error::LedgerError,
-    transfers::{self, NewTransfer},
 };
 
 /// Largest amount one transfer may move: ¥1,000,000,000,000,000 or its equivalent.
@@ -44,25 +43,26 @@ impl Op {
     }
 }
 
-/// A transfer the operation produced; `fresh` is false for a replay.
+/// The transfer an operation answers with; `fresh` is false for a replay.
 #[derive(Debug)]
-pub struct Applied {
-    pub transfer: Transfer,
+pub(super) struct Applied {
+    pub made: Made,
     pub fresh: bool,
 }
 
-pub async fn apply(
-    conn: &mut AnyConnection,
+pub(super) fn apply(
+    book: &mut Book,
     scope: &str,
     key: &str,
     op: &Op,
     now_ms: i64,
 ) -> Result<Applied, LedgerError> {
     let request_json = serde_json::to_string(op).map_err(|e| sqlx::Error::Decode(e.into()))?;
-    if let Some((first, first_json)) = transfers::by_key(conn, scope, key).await? {
+    let key_of = (scope.to_string(), key.to_string());
+    if let Some((first, first_json)) = book.seen(&key_of) {
         return if first_json == request_json {
             Ok(Applied {
-                transfer: first,
+                made: first,
                 fresh: false,
             })
         } else {
@@ -72,10 +72,10 @@ pub async fn apply(
     let record = Record {
         scope,
         key,
-        request_json: &request_json,
+        request_json,
         now_ms,
     };
-    let transfer = match op {
+    let made = match op {
         Op::Client(TransferRequest::Single {
             debit,
             credit,
@@ -90,7 +90,7 @@ pub async fn apply(
                 code: *code,
                 reference,
             };
-            move_money(conn, &record, &movement, None).await
+            move_money(book, record, &movement, None)
         }
         Op::Client(TransferRequest::Pending {
             debit,
@@ -112,18 +112,18 @@ pub async fn apply(
                 code: *code,
                 reference,
             };
-            move_money(conn, &record, &movement, Some(now_ms + timeout_ms)).await
+            move_money(book, record, &movement, Some(now_ms + timeout_ms))
         }
         Op::Client(TransferRequest::PostPending { pending_id, amount }) => {
-            settle(conn, &record, *pending_id, Settle::Post(*amount)).await
+            settle(book, record, *pending_id, Settle::Post(*amount))
         }
         Op::Client(TransferRequest::VoidPending { pending_id }) => {
-            settle(conn, &record, *pending_id, Settle::Void).await
+            settle(book, record, *pending_id, Settle::Void)
         }
-        Op::Expire { expire } => settle(conn, &record, *expire, Settle::Expire).await,
+        Op::Expire { expire } => settle(book, record, *expire, Settle::Expire),
     }?;
     Ok(Applied {
-        transfer,
+        made: Made::Drafted(made),
         fresh: true,
     })
 }
@@ -132,8 +132,19 @@ pub async fn apply(
 struct Record<'a> {
     scope: &'a str,
     key: &'a str,
-    request_json: &'a str,
+    request_json: String,
     now_ms: i64,
+}
+
+impl Record<'_> {
+    fn draft(self, transfer: Transfer) -> NewTransfer {
+        NewTransfer {
+            scope: self.scope.to_string(),
+            key: self.key.to_string(),
+            request_json: self.request_json,
+            transfer,
+        }
+    }
 }
 
 struct Movement<'a> {
@@ -157,12 +168,12 @@ fn check_amount(amount: Money) -> Result<(), LedgerError> {
 }
 
 /// A single transfer (posted now) or a hold (`timeout_at_ms` set).
-async fn move_money(
-    conn: &mut AnyConnection,
-    record: &Record<'_>,
+fn move_money(
+    book: &mut Book,
+    record: Record<'_>,
     m: &Movement<'_>,
     timeout_at_ms: Option<i64>,
-) -> Result<Transfer, LedgerError> {
+) -> Result<usize, LedgerError> {
     check_amount(m.amount)?;
     if m.debit == m.credit {
         return Err(LedgerError::SameAccount);
@@ -177,47 +188,47 @@ async fn move_money(
         None => (
             TransferKind::Single,
             TransferState::Posted,
-            Delta {
+            Sums {
                 debits_posted: a,
-                ..Delta::default()
+                ..Sums::default()
             },
-            Delta {
+            Sums {
                 credits_posted: a,
-                ..Delta::default()
+                ..Sums::default()
             },
         ),
         Some(_) => (
             TransferKind::Pending,
             TransferState::Pending,
-            Delta {
+            Sums {
                 debits_pending: a,
-                ..Delta::default()
+                ..Sums::default()
             },
-            Delta {
+            Sums {
                 credits_pending: a,
-                ..Delta::default()
+                ..Sums::default()
             },
         ),
     };
-    // Existence, currency and balance rule are checked by the updates themselves.
-    accounts::apply(conn, m.debit, m.amount.currency, debit_delta).await?;
-    accounts::apply(conn, m.credit, m.amount.currency, credit_delta).await?;
-    let row = NewTransfer {
-        scope: record.scope,
-        key: record.key,
-        request_json: record.request_json,
+    book.change(
+        m.amount.currency,
+        (m.debit, debit_delta),
+        (m.credit, credit_delta),
+    )?;
+    let transfer = Transfer {
+        id: TransferId(0),
         kind,
         state,
         debit: m.debit,
         credit: m.credit,
         amount: m.amount,
         code: m.code,
-        reference: m.reference,
+        reference: m.reference.to_string(),
         pending_id: None,
         timeout_at_ms,
-        now_ms: record.now_ms,
+        created_at_ms: record.now_ms,
     };
-    Ok(transfers::insert(conn, &row).await?)
+    Ok(book.draft(record.draft(transfer)))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -228,14 +239,15 @@ enum Settle {
     Expire,
 }
 
-async fn settle(
-    conn: &mut AnyConnection,
-    record: &Record<'_>,
+fn settle(
+    book: &mut Book,
+    record: Record<'_>,
     hold_id: TransferId,
     how: Settle,
-) -> Result<Transfer, LedgerError> {
-    let hold = transfers::by_id(conn, hold_id)
-        .await?
+) -> Result<usize, LedgerError> {
+    let hold = book
+        .hold(hold_id)
+        .cloned()
         .ok_or(LedgerError::UnknownTransfer(hold_id))?;
     if hold.kind != TransferKind::Pending {
         return Err(LedgerError::NotAHold(hold_id));
@@ -272,29 +284,25 @@ async fn settle(
         }
         Settle::Void | Settle::Expire => 0,
     };
-    let currency = hold.amount.currency;
-    accounts::apply(
-        conn,
-        hold.debit,
-        currency,
-        Delta {
-            debits_posted: posted,
-            debits_pending: -held,
-            ..Delta::default()
-        },
-    )
-    .await?;
-    accounts::apply(
-        conn,
-        hold.credit,
-        currency,
-        Delta {
-            credits_posted: posted,
-            credits_pending: -held,
-            ..Delta::default()
-        },
-    )
-    .await?;
+    book.change(
+        hold.amount.currency,
+        (
+            hold.debit,
+            Sums {
+                debits_posted: posted,
+                debits_pending: -held,
+                ..Sums::default()
+            },
+        ),
+        (
+            hold.credit,
+            Sums {
+                credits_posted: posted,
+                credits_pending: -held,
+                ..Sums::default()
+            },
+        ),
+    )?;
     let (kind, state, amount) = match how {
         Settle::Post(_) => (TransferKind::PostPending, TransferState::Posted, posted),
         Settle::Void => (TransferKind::VoidPending, TransferState::Voided, held),
@@ -305,26 +313,19 @@ async fn settle(
     } else {
         state
     };
-    if !transfers::settle_hold(conn, hold_id, hold_state).await? {
-        return Err(LedgerError::HoldNotPending {
-            id: hold_id,
-            state: hold.state,
-        });
-    }
-    let row = NewTransfer {
-        scope: record.scope,
-        key: record.key,
-        request_json: record.request_json,
+    book.settle(hold_id, hold_state);
+    let transfer = Transfer {
+        id: TransferId(0),
         kind,
         state,
         debit: hold.debit,
         credit: hold.credit,
         amount: Money::new(amount, hold.amount.currency),
         code: hold.code,
-        reference: &hold.reference,
+        reference: hold.reference.clone(),
         pending_id: Some(hold_id),
         timeout_at_ms: None,
-        now_ms: record.now_ms,
+        created_at_ms: record.now_ms,
     };
-    Ok(transfers::insert(conn, &row).await?)
+    Ok(book.draft(record.draft(transfer)))
 }

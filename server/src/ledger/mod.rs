@@ -8,6 +8,7 @@
 
 mod accounts;
 mod apply;
+mod book;
 pub mod check;
 mod error;
 pub mod keys;

@@ -7,8 +7,10 @@ use shared::{
     money::{Currency, Money},
 };
 use sqlx::{any::AnyRow, AnyConnection, Row};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::accounts::decode_error;
+use crate::db::shapes;
 
 const COLUMNS: &str = "id, kind, state, debit_account_id, credit_account_id, amount, currency, \
                        code, reference, pending_id, timeout_at_ms, created_at_ms";
@@ -37,51 +39,160 @@ fn from_row(row: &AnyRow) -> Result<Transfer, sqlx::Error> {
     })
 }
 
-/// A transfer about to be recorded.
-#[derive(Debug)]
-pub(super) struct NewTransfer<'a> {
-    pub scope: &'a str,
-    pub key: &'a str,
-    pub request_json: &'a str,
-    pub kind: TransferKind,
-    pub state: TransferState,
-    pub debit: AccountId,
-    pub credit: AccountId,
-    pub amount: Money,
-    pub code: TransferCode,
-    pub reference: &'a str,
-    pub pending_id: Option<TransferId>,
-    pub timeout_at_ms: Option<i64>,
-    pub now_ms: i64,
+/// A transfer about to be recorded, with the key and request it answers.
+#[derive(Debug, Clone)]
+pub(super) struct NewTransfer {
+    pub scope: String,
+    pub key: String,
+    pub request_json: String,
+    /// Everything but the id, which the database gives it.
+    pub transfer: Transfer,
 }
 
-pub(super) async fn insert(
+const INSERT_COLUMNS: usize = 14;
+
+/// Records `rows` in a few multi-row statements; answers their ids, in order.
+pub(super) async fn insert_all(
     conn: &mut AnyConnection,
-    t: &NewTransfer<'_>,
-) -> Result<Transfer, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "INSERT INTO ledger_transfers \
-         (scope, idem_key, request_json, kind, state, debit_account_id, credit_account_id, amount, \
-          currency, code, reference, pending_id, timeout_at_ms, created_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {COLUMNS}"
-    ))
-    .bind(t.scope)
-    .bind(t.key)
-    .bind(t.request_json)
-    .bind(t.kind.as_str())
-    .bind(t.state.as_str())
-    .bind(t.debit.0)
-    .bind(t.credit.0)
-    .bind(t.amount.amount_minor)
-    .bind(t.amount.currency.code())
-    .bind(t.code.as_str())
-    .bind(t.reference)
-    .bind(t.pending_id.map(|p| p.0))
-    .bind(t.timeout_at_ms)
-    .bind(t.now_ms)
-    .fetch_one(conn)
-    .await?;
-    from_row(&row)
+    rows: &[NewTransfer],
+) -> Result<Vec<TransferId>, sqlx::Error> {
+    let mut ids = vec![TransferId(0); rows.len()];
+    let mut place = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        place.insert((r.scope.as_str(), r.key.as_str()), i);
+    }
+    for piece in shapes::pieces(rows.len()) {
+        let part = &rows[piece];
+        let sql = format!(
+            "INSERT INTO ledger_transfers \
+             (scope, idem_key, request_json, kind, state, debit_account_id, credit_account_id, \
+              amount, currency, code, reference, pending_id, timeout_at_ms, created_at_ms) \
+             VALUES {} RETURNING id, scope, idem_key",
+            shapes::Marks::of(conn).tuples(part.len(), INSERT_COLUMNS)
+        );
+        let mut query = sqlx::query(&sql);
+        for r in part {
+            let t = &r.transfer;
+            query = query
+                .bind(&r.scope)
+                .bind(&r.key)
+                .bind(&r.request_json)
+                .bind(t.kind.as_str())
+                .bind(t.state.as_str())
+                .bind(t.debit.0)
+                .bind(t.credit.0)
+                .bind(t.amount.amount_minor)
+                .bind(t.amount.currency.code())
+                .bind(t.code.as_str())
+                .bind(&t.reference)
+                .bind(t.pending_id.map(|p| p.0))
+                .bind(t.timeout_at_ms)
+                .bind(t.created_at_ms);
+        }
+        // RETURNING need not follow the VALUES order, so rows are matched by key.
+        for row in query.fetch_all(&mut *conn).await? {
+            let scope: String = row.try_get("scope")?;
+            let key: String = row.try_get("idem_key")?;
+            let i = place
+                .get(&(scope.as_str(), key.as_str()))
+                .ok_or_else(|| sqlx::Error::Protocol("an insert returned an unknown key".into()))?;
+            ids[*i] = TransferId(row.try_get("id")?);
+        }
+    }
+    if ids.iter().any(|id| id.0 == 0) {
+        return Err(sqlx::Error::Protocol(
+            "an inserted transfer got no id".into(),
+        ));
+    }
+    Ok(ids)
+}
+
+/// The holds among `ids` that exist; on PostgreSQL with `lock`, locked in
+/// ascending id order until the transaction ends.
+pub(super) async fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &BTreeSet<TransferId>,
+    lock: bool,
+) -> Result<HashMap<TransferId, Transfer>, sqlx::Error> {
+    let ids: Vec<i64> = ids.iter().map(|t| t.0).collect();
+    let mut found = HashMap::with_capacity(ids.len());
+    for range in shapes::chunks(ids.len()) {
+        let part = &ids[range];
+        let rows = shapes::padded(part.len());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ledger_transfers WHERE id IN ({}) ORDER BY id{}",
+            shapes::Marks::of(conn).list(rows),
+            if lock { " FOR UPDATE" } else { "" }
+        );
+        let mut query = sqlx::query(&sql);
+        for i in 0..rows {
+            query = query.bind(part[i.min(part.len() - 1)]);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let t = from_row(&row)?;
+            found.insert(t.id, t);
+        }
+    }
+    Ok(found)
+}
+
+/// A scope and an idempotency key.
+pub(super) type KeyOf = (String, String);
+
+/// The transfers already made under any of `keys`, with their requests.
+pub(super) async fn by_keys(
+    conn: &mut AnyConnection,
+    keys: &BTreeSet<KeyOf>,
+) -> Result<HashMap<KeyOf, (Transfer, String)>, sqlx::Error> {
+    let keys: Vec<&KeyOf> = keys.iter().collect();
+    let mut found = HashMap::new();
+    for range in shapes::chunks(keys.len()) {
+        let part = &keys[range];
+        let rows = shapes::padded(part.len());
+        // A join on a list of keys: each is one lookup in the unique index.
+        // (PostgreSQL turns `(scope = … AND key = …) OR …` into a scan of the
+        // whole scope.)
+        let sql = format!(
+            "WITH k (k_scope, k_key) AS (VALUES {}) \
+             SELECT {COLUMNS}, request_json, scope, idem_key FROM k \
+             JOIN ledger_transfers ON scope = k_scope AND idem_key = k_key",
+            shapes::Marks::of(conn).tuples(rows, 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for i in 0..rows {
+            let (scope, key) = part[i.min(part.len() - 1)];
+            query = query.bind(scope).bind(key);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(
+                (row.try_get("scope")?, row.try_get("idem_key")?),
+                (from_row(&row)?, row.try_get("request_json")?),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Moves holds out of `pending`; fails unless every one still was.
+pub(super) async fn settle_holds(
+    conn: &mut AnyConnection,
+    settled: &BTreeMap<TransferId, TransferState>,
+) -> Result<(), sqlx::Error> {
+    for (id, to) in settled {
+        let done = sqlx::query(
+            "UPDATE ledger_transfers SET state = $2 WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id.0)
+        .bind(to.as_str())
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(sqlx::Error::Protocol(format!(
+                "hold {id} was no longer pending when the batch settled it"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn by_id(
@@ -112,21 +223,6 @@ pub(super) async fn by_key(
     .await?;
     row.map(|r| Ok((from_row(&r)?, r.try_get("request_json")?)))
         .transpose()
-}
-
-/// Moves a hold out of `pending`; false if it was no longer pending.
-pub(super) async fn settle_hold(
-    conn: &mut AnyConnection,
-    id: TransferId,
-    to: TransferState,
-) -> Result<bool, sqlx::Error> {
-    let done =
-        sqlx::query("UPDATE ledger_transfers SET state = $2 WHERE id = $1 AND state = 'pending'")
-            .bind(id.0)
-            .bind(to.as_str())
-            .execute(conn)
-            .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 /// Transfers touching `account`, newest first, strictly older than `before`.

@@ -20,6 +20,7 @@ use std::{any::Any, collections::BTreeSet};
 use super::{
     accounts::{self, NewAccount},
     apply::{apply, Op},
+    book::{Book, Wanted},
     keys::Key,
     LedgerError,
 };
@@ -106,20 +107,20 @@ impl<'c> Work<'c> {
             ))));
         }
         let now = self.unit.now_ms();
-        let applied = apply(
-            self.unit.conn(),
-            self.scope,
-            key.as_str(),
-            &Op::Client(request),
-            now,
-        )
-        .await?;
+        let op = Op::Client(request);
+        let mut wanted = Wanted::default();
+        wanted.add(self.scope, key.as_str(), &op);
+        // The batch locked what the job declared; this only reads it.
+        let conn = self.unit.conn();
+        let mut book = Book::read(conn, &wanted, &Wanted::default(), false).await?;
+        let applied = apply(&mut book, self.scope, key.as_str(), &op, now)?;
+        let transfer = book.write(conn).await?.transfer(applied.made);
         if applied.fresh {
             self.unit
-                .audit_event(super::writer::audit_event(self.scope, &applied.transfer));
+                .audit_event(super::writer::audit_event(self.scope, &transfer));
         }
         Ok(Moved {
-            transfer: applied.transfer,
+            transfer,
             fresh: applied.fresh,
         })
     }

@@ -30,4 +30,4 @@ mod session;
 mod webauthn;
 
 #[cfg(feature = "csr")]
-pub use root::App;
+pub use root::{App, AtmApp, StaffApp};

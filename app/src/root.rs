@@ -1,54 +1,106 @@
-//! The app's root: translations, routes and the layout each route lives in.
+//! The app's roots, one per bundle (see `shared::bundle`): translations,
+//! session and live events around each bundle's own routes. A path that
+//! belongs to another bundle is loaded from the server, which answers it
+//! with that bundle's page.
 
 use leptos::prelude::*;
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
+    hooks::use_location,
     path,
 };
+use shared::bundle::Bundle;
 
 use crate::i18n::I18nContextProvider;
 use crate::live::provide_live;
-use crate::pages::{
-    accounts, approvals, atm, atm_fleet, audit, cash, consult, customer, guardian, inbox, landing,
-    not_found, people, sign_in, staff, staff_history,
-};
+use crate::pages::not_found;
 use crate::session::provide_session;
 
+/// What every bundle's routes live in.
 #[component]
-pub fn App() -> impl IntoView {
+fn Shell(children: Children) -> impl IntoView {
     provide_session();
     provide_live();
     view! {
         // Remembers the chosen language in a cookie, follows the browser's
         // languages otherwise, and keeps <html lang> in step.
         <I18nContextProvider cookie_name="anshin_lang">
-            <Router>
-                <Routes fallback=not_found::NotFound>
-                    <Route path=path!("/") view=landing::Landing />
-                    <Route path=path!("/signin") view=sign_in::SignIn />
-                    <ParentRoute path=path!("/customer") view=customer::CustomerShell>
-                        <Route path=path!("") view=accounts::Accounts />
-                        <Route path=path!("accounts/:id") view=accounts::Statement />
-                        <Route path=path!("approvals") view=approvals::Approvals />
-                        <Route path=path!("cash") view=cash::Cash />
-                        <Route path=path!("consult") view=consult::Consult />
-                        <Route path=path!("activity") view=inbox::Inbox />
-                    </ParentRoute>
-                    <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>
-                        <Route path=path!("") view=guardian::Wards />
-                        <Route path=path!("purchases") view=guardian::Purchases />
-                        <Route path=path!("rules") view=guardian::Rules />
-                    </ParentRoute>
-                    <ParentRoute path=path!("/staff") view=staff::StaffShell>
-                        <Route path=path!("") view=staff::Consultations />
-                        <Route path=path!("atms") view=atm_fleet::AtmFleet />
-                        <Route path=path!("people") view=people::People />
-                        <Route path=path!("audit") view=audit::AuditTrail />
-                        <Route path=path!("history") view=staff_history::ConsultationHistory />
-                    </ParentRoute>
-                    <Route path=path!("/atm") view=atm::Kiosk />
-                </Routes>
-            </Router>
+            <Router>{children()}</Router>
         </I18nContextProvider>
+    }
+}
+
+/// For a path no route of bundle `here` matches: another bundle's path is
+/// loaded from the server; otherwise the page does not exist.
+fn elsewhere(here: Bundle) -> AnyView {
+    let path = use_location().pathname.get_untracked();
+    if Bundle::for_path(&path) != here {
+        if let Some(window) = web_sys::window() {
+            // The router already put the path in the address bar.
+            let _ = window.location().reload();
+        }
+        return view! { <p class="loading" role="status" aria-busy="true"></p> }.into_any();
+    }
+    view! { <not_found::NotFound /> }.into_any()
+}
+
+/// Landing, sign-in, the customer's and the guardian's views.
+#[component]
+pub fn App() -> impl IntoView {
+    use crate::pages::{
+        accounts, approvals, cash, consult, customer, guardian, inbox, landing, sign_in,
+    };
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Main)>
+                <Route path=path!("/") view=landing::Landing />
+                <Route path=path!("/signin") view=sign_in::SignIn />
+                <ParentRoute path=path!("/customer") view=customer::CustomerShell>
+                    <Route path=path!("") view=accounts::Accounts />
+                    <Route path=path!("accounts/:id") view=accounts::Statement />
+                    <Route path=path!("approvals") view=approvals::Approvals />
+                    <Route path=path!("cash") view=cash::Cash />
+                    <Route path=path!("consult") view=consult::Consult />
+                    <Route path=path!("activity") view=inbox::Inbox />
+                </ParentRoute>
+                <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>
+                    <Route path=path!("") view=guardian::Wards />
+                    <Route path=path!("purchases") view=guardian::Purchases />
+                    <Route path=path!("rules") view=guardian::Rules />
+                </ParentRoute>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The bank's staff.
+#[component]
+pub fn StaffApp() -> impl IntoView {
+    use crate::pages::{atm_fleet, audit, people, staff, staff_history};
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Staff)>
+                <ParentRoute path=path!("/staff") view=staff::StaffShell>
+                    <Route path=path!("") view=staff::Consultations />
+                    <Route path=path!("atms") view=atm_fleet::AtmFleet />
+                    <Route path=path!("people") view=people::People />
+                    <Route path=path!("audit") view=audit::AuditTrail />
+                    <Route path=path!("history") view=staff_history::ConsultationHistory />
+                </ParentRoute>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The ATM kiosk.
+#[component]
+pub fn AtmApp() -> impl IntoView {
+    use crate::pages::atm;
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Atm)>
+                <Route path=path!("/atm") view=atm::Kiosk />
+            </Routes>
+        </Shell>
     }
 }

@@ -23,6 +23,35 @@ test('links navigate client-side and back returns', async ({ page }) => {
   expect(await page.evaluate(() => (window as unknown as { spaMarker?: number }).spaMarker)).toBe(42);
 });
 
+test('another view\'s bundle loads from the server, and back returns', async ({ page }) => {
+  await demoSignIn(page, 'sato');
+  const wasms = () =>
+    page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((r) => new URL(r.name).pathname)
+        .filter((n) => n.endsWith('.wasm')),
+    );
+  await page.goto('/staff');
+  await expect(page.getByRole('heading', { name: 'No one is waiting' })).toBeVisible();
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-staff-/)]);
+
+  // The guardian's view is in the main bundle: the page loads it, not a not-found page.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Guardian' }).click();
+  await expect(page).toHaveURL('/guardian');
+  await expect(page.getByRole('heading', { name: 'No one linked yet' })).toBeVisible();
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-app-/)]);
+
+  await page.goBack();
+  await expect(page).toHaveURL('/staff');
+  await expect(page.getByRole('heading', { name: 'No one is waiting' })).toBeVisible();
+
+  // The kiosk's bundle, camera decoder and all, comes only with the kiosk.
+  await page.goto('/atm');
+  await expect(page.getByRole('heading', { name: 'Welcome' })).toBeVisible();
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-atm-/)]);
+});
+
 test('keyboard users can skip to the content', async ({ page }) => {
   await page.goto('/guardian');
   await expect(page.getByRole('heading', { level: 1, name: 'Guardian' })).toBeVisible();

@@ -79,27 +79,55 @@ ensure_build_tools() {
   ensure_trunk
   ensure_wasm_bindgen
   ensure_wasm_opt
+  apt_install brotli
 }
+
+# Each bundle's page (shared::bundle): the entry Trunk builds it from, and its name in dist/.
+BUNDLE_PAGES=(index.html staff.html atm.html)
 
 # A digest of everything the browser app is built from.
 client_inputs() {
-  find app shared style public index.html Trunk.toml Cargo.toml Cargo.lock -type f -print0 \
+  find app shared style public "${BUNDLE_PAGES[@]}" Trunk.toml Cargo.toml Cargo.lock -type f -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 
-# The browser app, size-tuned (profile wasm-release + wasm-opt -Oz), into dist/.
-# Trunk reruns wasm-bindgen and wasm-opt even when nothing changed, so an
-# unchanged app (same inputs, same checkout) is not rebuilt.
+# Brotli (quality 11) and gzip copies beside every text and wasm file, so the
+# server sends each compressed once, at build time, at the best ratio.
+precompress() {
+  find "$1" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \
+    -o -name '*.svg' -o -name '*.json' \) -print0 |
+    while IFS= read -r -d '' f; do
+      brotli -q 11 -f -k -o "$f.br" "$f"
+      gzip -9 -n -k -f -c "$f" >"$f.gz"
+    done
+}
+
+# The browser app, one bundle per audience, size-tuned (profile
+# wasm-release + wasm-opt -Oz), into dist/. Trunk builds one page at a
+# time, each into a stage of its own that is then merged into dist/ (the
+# hashed names never collide). Trunk reruns wasm-bindgen and wasm-opt even
+# when nothing changed, so an unchanged app (same inputs, same checkout) is
+# not rebuilt.
 build_client() {
-  local stamp inputs
+  local stamp inputs stage page
   stamp="$CACHE/client-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16).stamp"
   inputs="$(client_inputs)"
-  if [ -f dist/index.html ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
+  if [ -f dist/atm.html ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
     step "Browser app is up to date (dist/)"
     return 0
   fi
-  step "Building the browser app (trunk, release)"
-  trunk build --release --cargo-profile wasm-release --offline --skip-version-check
+  # Trunk runs cargo offline, so every crate must be fetched beforehand.
+  cargo fetch --locked --target wasm32-unknown-unknown
+  stage="$CACHE/dist-stage"
+  rm -rf dist && mkdir -p dist
+  for page in "${BUNDLE_PAGES[@]}"; do
+    step "Building the browser app: $page (trunk, release)"
+    rm -rf "$stage"
+    trunk build --release --cargo-profile wasm-release --offline --skip-version-check \
+      --dist "$stage" --html-output "$page" "$page"
+    cp -r "$stage"/. dist/
+  done
+  precompress dist
   mkdir -p "$CACHE" && printf '%s' "$inputs" >"$stamp"
 }
 

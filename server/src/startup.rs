@@ -235,7 +235,8 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
 }
 
 fn require_dist(dist: &Path) -> Result<(), StartupError> {
-    if dist.join("index.html").is_file() {
+    let pages = shared::bundle::Bundle::ALL.map(|b| b.page());
+    if pages.iter().all(|page| dist.join(page).is_file()) {
         Ok(())
     } else {
         Err(StartupError::MissingDist {

@@ -8,6 +8,7 @@ pub mod age;
 pub mod approval;
 pub mod atm;
 pub mod audit;
+pub mod bundle;
 pub mod cardless;
 pub mod consultation;
 pub mod error;

@@ -2,21 +2,22 @@
 //! styles, images and connections, and the page may not be framed.
 //!
 //! Trunk starts the app with an inline `<script type="module">` in
-//! `index.html`; rather than allow inline scripts in general, the policy
-//! names the SHA-256 of each inline script found in the built page at start.
+//! each bundle's page; rather than allow inline scripts in general, the
+//! policy names the SHA-256 of each inline script found in the built pages
+//! at start.
 //! WebAssembly compilation needs `'wasm-unsafe-eval'` (not `'unsafe-eval'`).
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use sha2::{Digest, Sha256};
 
-pub fn policy(index_html: &str) -> String {
-    let hashes: String = inline_scripts(index_html)
-        .map(|script| {
-            format!(
-                " 'sha256-{}'",
-                STANDARD.encode(Sha256::digest(script.as_bytes()))
-            )
-        })
+pub fn policy(pages: &[String]) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let hashes: String = pages
+        .iter()
+        .flat_map(|page| inline_scripts(page))
+        .map(|script| STANDARD.encode(Sha256::digest(script.as_bytes())))
+        .filter(|hash| seen.insert(hash.clone()))
+        .map(|hash| format!(" 'sha256-{hash}'"))
         .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
@@ -52,7 +53,7 @@ mod tests {
         let html = "<head><script src=\"/a.js\"></script>\n<script type=\"module\">\nimport x;\n</script></head>";
         let scripts: Vec<_> = inline_scripts(html).collect();
         assert_eq!(scripts, ["\nimport x;\n"]);
-        let p = policy(html);
+        let p = policy(&[html.to_string(), "<html></html>".to_string()]);
         let expected = STANDARD.encode(Sha256::digest(b"\nimport x;\n"));
         assert!(p.contains(&format!("'sha256-{expected}'")), "{p}");
         assert!(p.contains("frame-ancestors 'none'"));
@@ -61,6 +62,6 @@ mod tests {
 
     #[test]
     fn a_page_without_scripts_allows_none_inline() {
-        assert!(!policy("<html></html>").contains("sha256-"));
+        assert!(!policy(&["<html></html>".to_string()]).contains("sha256-"));
     }
 }

@@ -54,9 +54,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState, dist: &Path) -> Router {
     server_fns::register();
-    // The page is read once here; start-up already checked that it exists.
-    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    let csp = HeaderValue::from_str(&csp::policy(&index))
+    // The pages are read once here; start-up already checked that they exist.
+    let pages: Vec<String> = shared::bundle::Bundle::ALL
+        .iter()
+        .map(|b| std::fs::read_to_string(dist.join(b.page())).unwrap_or_default())
+        .collect();
+    let csp = HeaderValue::from_str(&csp::policy(&pages))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let api = Router::new()
         .route(

@@ -1,9 +1,12 @@
-//! Serves Trunk's `dist/`: hashed assets cached for a year, `index.html`
-//! never cached, and any unknown path answered with `index.html` so the
-//! client-side router can show the page (or its not-found page).
+//! Serves Trunk's `dist/`: hashed assets cached for a year, pages never
+//! cached, and any unknown path answered with the page of the bundle it
+//! belongs to (`shared::bundle`), so that bundle's router can show the view
+//! (or its not-found page). Each file is sent as the brotli or gzip copy
+//! the build made beside it, when the client accepts it.
 
 use axum::{body::Body, extract::Request, response::Response};
 use http::{header, HeaderValue};
+use shared::bundle::Bundle;
 use std::{convert::Infallible, path::Path};
 use tower::{service_fn, util::BoxCloneSyncService, ServiceExt};
 use tower_http::services::{ServeDir, ServeFile};
@@ -11,10 +14,17 @@ use tower_http::services::{ServeDir, ServeFile};
 type StaticService = BoxCloneSyncService<Request<Body>, Response, Infallible>;
 
 pub fn service(dist: &Path) -> StaticService {
+    let root = dist.to_path_buf();
+    let page_for = service_fn(move |req: Request<Body>| {
+        let page = ServeFile::new(root.join(Bundle::for_path(req.uri().path()).page()))
+            .precompressed_br()
+            .precompressed_gzip();
+        page.oneshot(req)
+    });
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(ServeFile::new(dist.join("index.html")));
+        .fallback(page_for);
     let service = service_fn(move |req: Request<Body>| {
         let files = files.clone();
         async move {

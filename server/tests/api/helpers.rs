@@ -101,22 +101,37 @@ impl Drop for TestDb {
     }
 }
 
-/// A minimal built app, standing in for Trunk's output where the test is about the server.
+/// A minimal built app, standing in for Trunk's output where the test is
+/// about the server: each bundle's page (its body names the bundle), one
+/// hashed asset and the brotli copy a build would make beside it.
 pub fn fake_dist() -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("index.html"),
-        "<!DOCTYPE html><html><head><title>Anshin</title>\
-         <script type=\"module\">start();</script></head><body>anshin-spa</body></html>",
-    )
-    .expect("write index");
+    for (page, name) in [
+        ("index.html", "main"),
+        ("staff.html", "staff"),
+        ("atm.html", "atm"),
+    ] {
+        std::fs::write(
+            dir.path().join(page),
+            format!(
+                "<!DOCTYPE html><html><head><title>Anshin</title>\
+                 <script type=\"module\">start();</script></head><body>anshin-spa {name}</body></html>"
+            ),
+        )
+        .expect("write page");
+    }
     std::fs::write(
         dir.path().join("app-0123456789abcdef.js"),
         "console.log('x');".repeat(200),
     )
     .expect("write asset");
+    std::fs::write(dir.path().join("app-0123456789abcdef.js.br"), PRECOMPRESSED)
+        .expect("write precompressed asset");
     dir
 }
+
+/// The bytes of `fake_dist`'s brotli copy: what the server must send as is.
+pub const PRECOMPRESSED: &[u8] = b"built-once-brotli";
 
 pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
     ServeArgs {

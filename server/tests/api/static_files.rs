@@ -1,15 +1,48 @@
-//! Serving the built app: SPA fallback, compression, caching.
+//! Serving the built app: each bundle's page for its paths, files
+//! compressed once at build time, caching.
 
-use crate::{helpers::TestApp, on_both_engines};
+use crate::{
+    helpers::{TestApp, PRECOMPRESSED},
+    on_both_engines,
+};
 
-on_both_engines!(deep_links_get_the_app_shell, async |app: &TestApp| {
-    for path in ["/", "/customer/approvals", "/atm", "/no/such/page"] {
+on_both_engines!(deep_links_get_their_bundles_page, async |app: &TestApp| {
+    for (path, bundle) in [
+        ("/", "main"),
+        ("/customer/approvals", "main"),
+        ("/guardian", "main"),
+        ("/staff", "staff"),
+        ("/staff/audit", "staff"),
+        ("/atm", "atm"),
+        ("/atmosphere", "main"),
+        ("/no/such/page", "main"),
+    ] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
-        assert!(res.text().await.unwrap().contains("anshin-spa"), "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(&format!("anshin-spa {bundle}<")),
+            "{path}: {body}"
+        );
     }
 });
+
+on_both_engines!(
+    a_file_compressed_at_build_time_is_sent_as_built,
+    async |app: &TestApp| {
+        let res = app
+            .client
+            .get(app.url("/app-0123456789abcdef.js"))
+            .header("accept-encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-encoding"], "br");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), PRECOMPRESSED);
+    }
+);
 
 on_both_engines!(
     assets_are_compressed_and_cached_for_good,

@@ -33,12 +33,27 @@ fn Shell(children: Children) -> impl IntoView {
 /// For a path no route of bundle `here` matches: another bundle's path is
 /// loaded from the server; otherwise the page does not exist.
 fn elsewhere(here: Bundle) -> AnyView {
-    let path = use_location().pathname.get_untracked();
+    let location = use_location();
+    let path = location.pathname.get_untracked();
     if Bundle::for_path(&path) != here {
-        if let Some(window) = web_sys::window() {
-            // The router already put the path in the address bar.
-            let _ = window.location().reload();
-        }
+        let search = location.search.get_untracked();
+        let hash = location.hash.get_untracked();
+        let query = if search.is_empty() {
+            String::new()
+        } else {
+            format!("?{search}")
+        };
+        let target = format!("{path}{query}{hash}");
+        // Once the router has recorded the path in the history, the browser
+        // loads it in that same entry, so back returns to this page.
+        set_timeout(
+            move || {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().replace(&target);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
         return view! { <p class="loading" role="status" aria-busy="true"></p> }.into_any();
     }
     view! { <not_found::NotFound /> }.into_any()

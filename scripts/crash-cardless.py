@@ -199,8 +199,10 @@ def main():
     work = tempfile.mkdtemp(prefix="anshin-crash-")
     dist = os.path.join(work, "dist")
     os.makedirs(dist)
-    with open(os.path.join(dist, "index.html"), "w") as f:
-        f.write("<!doctype html><title>crash</title>")
+    # Each bundle's page (shared::bundle): the server needs them all to start.
+    for page in ("index.html", "staff.html", "atm.html"):
+        with open(os.path.join(dist, page), "w") as f:
+            f.write("<!doctype html><title>crash</title>")
     url = a.database_url or f"sqlite://{work}/crash.db?mode=rwc"
     engine = "postgres" if url.startswith("postgres") else "sqlite"
     log = open(os.path.join(work, "server.log"), "wb")

@@ -22,6 +22,13 @@ pub fn chunks(n: usize) -> impl Iterator<Item = Range<usize>> {
         .map(move |start| start..(start + MAX_ROWS).min(n))
 }
 
+/// `part` padded to `padded(part.len())` rows by repeating its last row:
+/// for lists where a repeated value changes nothing (`IN`, lookups).
+pub fn pad<T>(part: &[T]) -> impl Iterator<Item = &T> {
+    let last = part.len().saturating_sub(1);
+    (0..padded(part.len())).filter_map(move |i| part.get(i.min(last)))
+}
+
 /// Splits `0..n` into pieces whose lengths are powers of two, largest first.
 pub fn pieces(n: usize) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -111,6 +118,8 @@ mod tests {
         assert_eq!(padded(88), 128);
         assert_eq!(padded(0), 1);
         assert_eq!(padded(5000), MAX_ROWS);
+        assert_eq!(pad(&[1, 2, 3]).copied().collect::<Vec<_>>(), [1, 2, 3, 3]);
+        assert_eq!(pad::<u8>(&[]).count(), 0);
     }
 
     #[test]

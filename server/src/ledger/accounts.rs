@@ -222,9 +222,8 @@ pub(super) async fn load(
             if lock { " FOR UPDATE" } else { "" }
         );
         let mut query = sqlx::query(&sql);
-        for i in 0..rows {
-            // Padding repeats the last id, which changes nothing.
-            query = query.bind(part[i.min(part.len() - 1)]);
+        for id in sql_shapes::pad(part) {
+            query = query.bind(*id);
         }
         for row in query.fetch_all(&mut *conn).await? {
             let kind: String = row.try_get("kind")?;

@@ -125,8 +125,8 @@ pub(super) async fn by_ids(
             if lock { " FOR UPDATE" } else { "" }
         );
         let mut query = sqlx::query(&sql);
-        for i in 0..rows {
-            query = query.bind(part[i.min(part.len() - 1)]);
+        for id in shapes::pad(part) {
+            query = query.bind(*id);
         }
         for row in query.fetch_all(&mut *conn).await? {
             let t = from_row(&row)?;
@@ -159,8 +159,7 @@ pub(super) async fn by_keys(
             shapes::Marks::of(conn).tuples(rows, 2)
         );
         let mut query = sqlx::query(&sql);
-        for i in 0..rows {
-            let (scope, key) = part[i.min(part.len() - 1)];
+        for (scope, key) in shapes::pad(part) {
             query = query.bind(scope).bind(key);
         }
         for row in query.fetch_all(&mut *conn).await? {

@@ -93,23 +93,17 @@ impl<'c> Work<'c> {
         key: &Key,
         request: TransferRequest,
     ) -> Result<Moved, LedgerError> {
-        let declared = match &request {
-            TransferRequest::Single { debit, credit, .. }
-            | TransferRequest::Pending { debit, credit, .. } => {
-                self.may_touch(*debit) && self.may_touch(*credit)
-            }
-            TransferRequest::PostPending { pending_id, .. }
-            | TransferRequest::VoidPending { pending_id } => self.locks.holds.contains(pending_id),
-        };
-        if !declared {
-            return Err(LedgerError::Database(sqlx::Error::Protocol(format!(
-                "a ledger job's transfer touches what the job did not declare: {request:?}"
-            ))));
-        }
         let now = self.unit.now_ms();
         let op = Op::Client(request);
         let mut wanted = Wanted::default();
         wanted.add(self.scope, key.as_str(), &op);
+        let declared = wanted.accounts.iter().all(|a| self.may_touch(*a))
+            && wanted.holds.is_subset(&self.locks.holds);
+        if !declared {
+            return Err(LedgerError::Database(sqlx::Error::Protocol(format!(
+                "a ledger job's transfer touches what the job did not declare: {op:?}"
+            ))));
+        }
         // The batch locked what the job declared; this only reads it.
         let conn = self.unit.conn();
         let mut book = Book::read(conn, &wanted, &Wanted::default(), false).await?;

@@ -34,7 +34,7 @@ use super::{
 };
 use crate::{
     audit,
-    db::{Db, Unit},
+    db::{shapes, Db, Unit},
     error::Error,
     notify::{Delivery, Publisher},
     system::now_ms,
@@ -383,17 +383,18 @@ async fn lock_users(
     conn: &mut sqlx::AnyConnection,
     ids: &BTreeSet<i64>,
 ) -> Result<(), sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(());
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    for range in shapes::chunks(ids.len()) {
+        let part = &ids[range];
+        let sql = format!(
+            "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE",
+            shapes::Marks::of(conn).list(shapes::padded(part.len()))
+        );
+        let mut query = sqlx::query(&sql);
+        for id in shapes::pad(part) {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&mut *conn).await?;
     }
-    let sql = format!(
-        "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE",
-        crate::db::shapes::Marks::of(conn).list(ids.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    query.fetch_all(&mut *conn).await?;
     Ok(())
 }

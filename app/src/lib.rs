@@ -30,4 +30,4 @@ mod session;
 mod webauthn;
 
 #[cfg(feature = "csr")]
-pub use root::{App, AtmApp, StaffApp};
+pub use root::{AtmApp, CashApp, CustomerApp, GuardianApp, StaffApp, WelcomeApp};

@@ -1,6 +1,6 @@
-//! Browser entry point: Trunk builds this binary to WASM and loads it from `index.html`.
+//! Browser entry point of the welcome bundle (`index.html`): landing and sign-in.
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(app::WelcomeApp);
 }

@@ -11,7 +11,8 @@ use leptos_router::{
 };
 use shared::bundle::Bundle;
 
-use crate::i18n::I18nContextProvider;
+use crate::components::lang::RememberedLang;
+use crate::i18n::{t, use_i18n, I18nContextProvider};
 use crate::live::provide_live;
 use crate::pages::not_found;
 use crate::session::provide_session;
@@ -22,9 +23,10 @@ fn Shell(children: Children) -> impl IntoView {
     provide_session();
     provide_live();
     view! {
-        // Remembers the chosen language in a cookie, follows the browser's
-        // languages otherwise, and keeps <html lang> in step.
-        <I18nContextProvider cookie_name="anshin_lang">
+        // Follows the browser's languages unless a language was chosen, and
+        // keeps <html lang> in step.
+        <I18nContextProvider enable_cookie=false>
+            <RememberedLang />
             <Router>{children()}</Router>
         </I18nContextProvider>
     }
@@ -54,30 +56,68 @@ fn elsewhere(here: Bundle) -> AnyView {
             },
             std::time::Duration::ZERO,
         );
-        return view! { <p class="loading" role="status" aria-busy="true"></p> }.into_any();
+        let i18n = use_i18n();
+        return view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }
+            .into_any();
     }
     view! { <not_found::NotFound /> }.into_any()
 }
 
-/// Landing, sign-in, the customer's and the guardian's views.
+/// Landing and sign-in.
 #[component]
-pub fn App() -> impl IntoView {
-    use crate::pages::{
-        accounts, approvals, cash, consult, customer, guardian, inbox, landing, sign_in,
-    };
+pub fn WelcomeApp() -> impl IntoView {
+    use crate::pages::{landing, sign_in};
     view! {
         <Shell>
-            <Routes fallback=|| elsewhere(Bundle::Main)>
+            <Routes fallback=|| elsewhere(Bundle::Welcome)>
                 <Route path=path!("/") view=landing::Landing />
                 <Route path=path!("/signin") view=sign_in::SignIn />
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The customer's accounts, statements, activity and approvals.
+#[component]
+pub fn CustomerApp() -> impl IntoView {
+    use crate::pages::{accounts, approvals, customer, inbox};
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Customer)>
                 <ParentRoute path=path!("/customer") view=customer::CustomerShell>
                     <Route path=path!("") view=accounts::Accounts />
                     <Route path=path!("accounts/:id") view=accounts::Statement />
                     <Route path=path!("approvals") view=approvals::Approvals />
-                    <Route path=path!("cash") view=cash::Cash />
-                    <Route path=path!("consult") view=consult::Consult />
                     <Route path=path!("activity") view=inbox::Inbox />
                 </ParentRoute>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The customer's cash: ATM codes, withdrawals and the video consultation.
+#[component]
+pub fn CashApp() -> impl IntoView {
+    use crate::pages::{cash, consult, customer};
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Cash)>
+                <ParentRoute path=path!("/customer") view=customer::CustomerShell>
+                    <Route path=path!("cash") view=cash::Cash />
+                    <Route path=path!("consult") view=consult::Consult />
+                </ParentRoute>
+            </Routes>
+        </Shell>
+    }
+}
+
+/// The guardian's views.
+#[component]
+pub fn GuardianApp() -> impl IntoView {
+    use crate::pages::guardian;
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Guardian)>
                 <ParentRoute path=path!("/guardian") view=guardian::GuardianShell>
                     <Route path=path!("") view=guardian::Wards />
                     <Route path=path!("purchases") view=guardian::Purchases />

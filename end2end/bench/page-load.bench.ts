@@ -16,6 +16,7 @@ type View = { name: string; path: string; persona?: string; ready: string };
 const VIEWS: View[] = [
   { name: 'landing', path: '/', ready: 'main h1' },
   { name: 'customer accounts', path: '/customer', persona: 'hanako', ready: 'article.account-card' },
+  { name: 'customer cash', path: '/customer/cash', persona: 'hanako', ready: '#cash-heading' },
   { name: 'guardian', path: '/guardian', persona: 'yoko', ready: 'main .empty-state, main article' },
   { name: 'staff', path: '/staff', persona: 'sato', ready: 'main .empty-state, main article' },
   { name: 'atm kiosk', path: '/atm', ready: 'h1.kiosk__welcome' },

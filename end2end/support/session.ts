@@ -8,9 +8,25 @@ const LABELS = {
   sato: /^Sato — bank clerk$|^佐藤 — 行員$/,
 };
 
+// Where each persona lands: another bundle's page (shared::bundle), loaded anew.
+const HOMES = { hanako: '/customer', taro: '/customer', yoko: '/guardian', sato: '/staff' };
+
+/** The path of the document the page last loaded (not where its router went since). */
+async function loadedPath(page: Page): Promise<string> {
+  try {
+    return await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return nav && document.readyState === 'complete' ? new URL(nav.name).pathname : '';
+    });
+  } catch {
+    return ''; // the page is between documents
+  }
+}
+
 export async function demoSignIn(page: Page, persona: keyof typeof LABELS): Promise<void> {
   await page.goto('/');
   await page.getByRole('button', { name: LABELS[persona] }).click();
+  await expect.poll(() => loadedPath(page)).toBe(HOMES[persona]);
   await expect(page.getByRole('banner').getByRole('button', { name: /Sign out|サインアウト/ })).toBeVisible();
   // Let the persona's own view finish loading, so the test's next navigation aborts nothing.
   if (persona === 'hanako' || persona === 'taro') {

@@ -20,6 +20,11 @@ test.describe('in a Japanese browser', () => {
     await page.reload();
     await expect(page.getByRole('heading', { level: 1, name: 'Customer' })).toBeVisible();
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+    // Another bundle's page reads the same choice.
+    await page.goto('/guardian');
+    await expect(page.getByRole('heading', { level: 1, name: 'Guardian' })).toBeVisible();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   });
 
   test('the landing status is translated too', async ({ page }) => {

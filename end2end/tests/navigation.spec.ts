@@ -1,16 +1,24 @@
 // Moving around without reloads, with a working back button and keyboard.
 import { test, expect } from '../support/fixtures';
 import { demoSignIn } from '../support/session';
+import type { Page } from '@playwright/test';
+
+/** The paths of the WASM files this page has fetched. */
+const wasmFiles = (page: Page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((r) => new URL(r.name).pathname)
+      .filter((n) => n.endsWith('.wasm')),
+  );
 
 test('links navigate client-side and back returns', async ({ page }) => {
   await demoSignIn(page, 'hanako');
-  await page.goto('/');
-  await expect(page.getByRole('status').filter({ hasText: 'Connected' })).toBeVisible();
+  await page.goto('/customer');
+  await expect(page.getByRole('article', { name: 'Savings' })).toBeVisible();
   // A marker on window survives only if no full page load happens.
   await page.evaluate(() => ((window as unknown as { spaMarker: number }).spaMarker = 42));
 
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customer' }).click();
-  await expect(page).toHaveURL('/customer');
   await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Approvals' }).click();
   await expect(page).toHaveURL('/customer/approvals');
   await expect(page.getByRole('heading', { name: 'Nothing to approve' })).toBeVisible();
@@ -18,29 +26,21 @@ test('links navigate client-side and back returns', async ({ page }) => {
   await page.goBack();
   await expect(page).toHaveURL('/customer');
   await expect(page.getByRole('article', { name: 'Savings' })).toBeVisible();
-  await page.goBack();
-  await expect(page).toHaveURL('/');
   expect(await page.evaluate(() => (window as unknown as { spaMarker?: number }).spaMarker)).toBe(42);
 });
 
 test('another view\'s bundle loads from the server, and back returns', async ({ page }) => {
   await demoSignIn(page, 'sato');
-  const wasms = () =>
-    page.evaluate(() =>
-      performance
-        .getEntriesByType('resource')
-        .map((r) => new URL(r.name).pathname)
-        .filter((n) => n.endsWith('.wasm')),
-    );
+  const wasms = () => wasmFiles(page);
   await page.goto('/staff');
   await expect(page.getByRole('heading', { name: 'No one is waiting' })).toBeVisible();
   expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-staff-/)]);
 
-  // The guardian's view is in the main bundle: the page loads it, not a not-found page.
+  // The guardian's views are a bundle of their own: the page loads it, not a not-found page.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Guardian' }).click();
   await expect(page).toHaveURL('/guardian');
   await expect(page.getByRole('heading', { name: 'No one linked yet' })).toBeVisible();
-  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-app-/)]);
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-guardian-/)]);
 
   await page.goBack();
   await expect(page).toHaveURL('/staff');
@@ -50,6 +50,22 @@ test('another view\'s bundle loads from the server, and back returns', async ({ 
   await page.goto('/atm');
   await expect(page.getByRole('heading', { name: 'Welcome' })).toBeVisible();
   expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-atm-/)]);
+
+});
+
+test('the customer\'s cash is a bundle of its own, and back returns to the accounts', async ({ page }) => {
+  await demoSignIn(page, 'hanako');
+  const wasms = () => wasmFiles(page);
+  await page.goto('/customer');
+  await expect(page.getByRole('article', { name: 'Savings' })).toBeVisible();
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-customer-/)]);
+  await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Cash' }).click();
+  await expect(page).toHaveURL('/customer/cash');
+  await expect(page.getByRole('heading', { name: 'Cash without a card' })).toBeVisible();
+  expect(await wasms()).toEqual([expect.stringMatching(/^\/anshin-cash-/)]);
+  await page.goBack();
+  await expect(page).toHaveURL('/customer');
+  await expect(page.getByRole('article', { name: 'Savings' })).toBeVisible();
 });
 
 test('keyboard users can skip to the content', async ({ page }) => {

@@ -82,12 +82,14 @@ ensure_build_tools() {
   apt_install brotli
 }
 
-# Each bundle's page (shared::bundle): the entry Trunk builds it from, and its name in dist/.
-BUNDLE_PAGES=(index.html staff.html atm.html)
+# Each bundle (shared::bundle) as binary:page: its binary is anshin-<binary>,
+# its page in dist/ is <page>. Every page is index.html with its own binary.
+BUNDLES=(app:index.html customer:customer.html cash:cash.html guardian:guardian.html
+  staff:staff.html atm:atm.html)
 
 # A digest of everything the browser app is built from.
 client_inputs() {
-  find app shared style public "${BUNDLE_PAGES[@]}" Trunk.toml Cargo.toml Cargo.lock -type f -print0 \
+  find app shared style public .cargo index.html Trunk.toml Cargo.toml Cargo.lock -type f -print0 \
     | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
 }
 
@@ -109,7 +111,7 @@ precompress() {
 # when nothing changed, so an unchanged app (same inputs, same checkout) is
 # not rebuilt.
 build_client() {
-  local stamp inputs stage page
+  local stamp inputs stage bundle bin page source
   stamp="$CACHE/client-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16).stamp"
   inputs="$(client_inputs)"
   if [ -f dist/atm.html ] && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
@@ -120,11 +122,16 @@ build_client() {
   cargo fetch --locked --target wasm32-unknown-unknown
   stage="$CACHE/dist-stage"
   rm -rf dist && mkdir -p dist
-  for page in "${BUNDLE_PAGES[@]}"; do
-    step "Building the browser app: $page (trunk, release)"
+  for bundle in "${BUNDLES[@]}"; do
+    bin="${bundle%%:*}" page="${bundle#*:}"
+    step "Building the browser app: $page (anshin-$bin; trunk, release)"
+    # Beside index.html, so that its relative links still resolve.
+    source=".page-$page"
+    sed "s/data-bin=\"anshin-app\"/data-bin=\"anshin-$bin\"/" index.html >"$source"
     rm -rf "$stage"
     trunk build --release --cargo-profile wasm-release --offline --skip-version-check \
-      --dist "$stage" --html-output "$page" "$page"
+      --dist "$stage" --html-output "$page" "$source"
+    rm -f "$source"
     cp -r "$stage"/. dist/
   done
   precompress dist

@@ -20,7 +20,7 @@ pub enum StartupError {
     Migrate { url: String, cause: String },
     #[error("cannot listen on {addr}: {cause}")]
     Listen { addr: SocketAddr, cause: String },
-    #[error("no built app at {path}: run `trunk build` first or pass --dist DIR (expected index.html, staff.html and atm.html in {path})")]
+    #[error("no built app at {path}: run `trunk build` first or pass --dist DIR (expected every bundle's page, index.html and the rest, in {path})")]
     MissingDist { path: PathBuf },
     #[error("demo mode cannot be turned on in production (--demo together with --production)")]
     DemoInProduction,

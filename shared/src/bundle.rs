@@ -1,13 +1,19 @@
 //! Which browser bundle serves a path. The app is built as one WASM bundle
-//! per audience, so a page downloads only its own views' code: the kiosk's
+//! per audience and task, so a page downloads only its own views' code: the kiosk's
 //! camera decoder, say, only on `/atm`. The server picks the bundle's page
 //! for a path with [`Bundle::for_path`]; a bundle whose router meets a path
 //! of another bundle loads that page from the server instead.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bundle {
-    /// The landing page, sign-in, the customer's and the guardian's views.
-    Main,
+    /// The landing page and sign-in: what a visitor meets first.
+    Welcome,
+    /// The customer's accounts, statements, activity and approvals.
+    Customer,
+    /// The customer's ways to cash: ATM codes, withdrawals, the video consultation.
+    Cash,
+    /// The guardian's views.
+    Guardian,
     /// The bank's staff: consultations, ATM fleet, people, audit.
     Staff,
     /// The ATM kiosk, full screen, with its camera.
@@ -15,26 +21,42 @@ pub enum Bundle {
 }
 
 impl Bundle {
-    pub const ALL: [Bundle; 3] = [Bundle::Main, Bundle::Staff, Bundle::Atm];
+    pub const ALL: [Bundle; 6] = [
+        Bundle::Welcome,
+        Bundle::Customer,
+        Bundle::Cash,
+        Bundle::Guardian,
+        Bundle::Staff,
+        Bundle::Atm,
+    ];
 
     pub fn for_path(path: &str) -> Bundle {
         let under = |prefix: &str| {
             path.strip_prefix(prefix)
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         };
-        if under("/staff") {
+        if under("/customer/cash") || under("/customer/consult") {
+            Bundle::Cash
+        } else if under("/customer") {
+            Bundle::Customer
+        } else if under("/guardian") {
+            Bundle::Guardian
+        } else if under("/staff") {
             Bundle::Staff
         } else if under("/atm") {
             Bundle::Atm
         } else {
-            Bundle::Main
+            Bundle::Welcome
         }
     }
 
     /// The page in `dist/` that loads this bundle.
     pub fn page(self) -> &'static str {
         match self {
-            Bundle::Main => "index.html",
+            Bundle::Welcome => "index.html",
+            Bundle::Customer => "customer.html",
+            Bundle::Cash => "cash.html",
+            Bundle::Guardian => "guardian.html",
             Bundle::Staff => "staff.html",
             Bundle::Atm => "atm.html",
         }
@@ -47,14 +69,22 @@ mod tests {
 
     #[test]
     fn paths_belong_to_their_bundle() {
-        assert_eq!(Bundle::for_path("/"), Bundle::Main);
-        assert_eq!(Bundle::for_path("/customer/cash"), Bundle::Main);
-        assert_eq!(Bundle::for_path("/guardian"), Bundle::Main);
+        assert_eq!(Bundle::for_path("/"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/signin"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/customer"), Bundle::Customer);
+        assert_eq!(Bundle::for_path("/customer/accounts/7"), Bundle::Customer);
+        assert_eq!(Bundle::for_path("/customer/approvals"), Bundle::Customer);
+        assert_eq!(Bundle::for_path("/customer/cash"), Bundle::Cash);
+        assert_eq!(Bundle::for_path("/customer/consult"), Bundle::Cash);
+        assert_eq!(Bundle::for_path("/customer/cashback"), Bundle::Customer);
+        assert_eq!(Bundle::for_path("/guardian"), Bundle::Guardian);
+        assert_eq!(Bundle::for_path("/guardian/rules"), Bundle::Guardian);
         assert_eq!(Bundle::for_path("/staff"), Bundle::Staff);
         assert_eq!(Bundle::for_path("/staff/atms"), Bundle::Staff);
         assert_eq!(Bundle::for_path("/atm"), Bundle::Atm);
         assert_eq!(Bundle::for_path("/atm/"), Bundle::Atm);
-        assert_eq!(Bundle::for_path("/atmosphere"), Bundle::Main);
-        assert_eq!(Bundle::for_path("/staffing"), Bundle::Main);
+        assert_eq!(Bundle::for_path("/atmosphere"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/staffing"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/nowhere"), Bundle::Welcome);
     }
 }

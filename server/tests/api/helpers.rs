@@ -107,7 +107,10 @@ impl Drop for TestDb {
 pub fn fake_dist() -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (page, name) in [
-        ("index.html", "main"),
+        ("index.html", "welcome"),
+        ("customer.html", "customer"),
+        ("cash.html", "cash"),
+        ("guardian.html", "guardian"),
         ("staff.html", "staff"),
         ("atm.html", "atm"),
     ] {

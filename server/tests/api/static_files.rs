@@ -8,14 +8,18 @@ use crate::{
 
 on_both_engines!(deep_links_get_their_bundles_page, async |app: &TestApp| {
     for (path, bundle) in [
-        ("/", "main"),
-        ("/customer/approvals", "main"),
-        ("/guardian", "main"),
+        ("/", "welcome"),
+        ("/signin", "welcome"),
+        ("/customer", "customer"),
+        ("/customer/approvals", "customer"),
+        ("/customer/cash", "cash"),
+        ("/customer/consult", "cash"),
+        ("/guardian", "guardian"),
         ("/staff", "staff"),
         ("/staff/audit", "staff"),
         ("/atm", "atm"),
-        ("/atmosphere", "main"),
-        ("/no/such/page", "main"),
+        ("/atmosphere", "welcome"),
+        ("/no/such/page", "welcome"),
     ] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");

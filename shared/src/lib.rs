@@ -24,6 +24,7 @@ pub mod ports;
 pub mod reason;
 pub mod sub_withdrawal;
 pub mod system;
+pub mod transfer;
 
 pub use error::{AppError, ErrorCode};
 pub use lang::Lang;

@@ -11,11 +11,16 @@ test.describe('in a Japanese browser', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
     await expect(page.getByRole('heading', { level: 1, name: 'お客さま' })).toBeVisible();
     await expect(page.getByText('お引き出し可能額').first()).toBeVisible();
+    // The bank's names for its accounts travel as codes and are translated too.
+    await expect(page.getByRole('article', { name: '普通預金' })).toBeVisible();
+    await expect(page.getByRole('article', { name: '貯蓄預金' })).toBeVisible();
     await expect(page).toHaveTitle('お客さま · 安心');
 
     await page.getByRole('combobox', { name: '言語' }).selectOption('en');
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     await expect(page.getByRole('heading', { level: 1, name: 'Customer' })).toBeVisible();
+
+    await expect(page.getByRole('article', { name: 'Ordinary account' })).toBeVisible();
 
     await page.reload();
     await expect(page.getByRole('heading', { level: 1, name: 'Customer' })).toBeVisible();

@@ -9,7 +9,7 @@
 
 use shared::{
     ids::AccountId,
-    ledger::{AccountKind, IdempotencyKey, TransferCode, TransferRequest},
+    ledger::{account_label, AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
 };
 
@@ -94,10 +94,10 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> crate::error::Result<()> {
     let held = |id: UserId, label: &str| {
         NewAccount::held_by(&holder(id), AccountKind::CustomerMain, Currency::Jpy, label)
     };
-    let main = open(held(hanako, "Ordinary account")).await?;
-    let savings = open(held(hanako, "Savings")).await?;
-    let taro_main = open(held(taro, "Ordinary account")).await?;
-    let yoko_main = open(held(yoko, "Ordinary account")).await?;
+    let main = open(held(hanako, account_label::ORDINARY)).await?;
+    let savings = open(held(hanako, account_label::SAVINGS)).await?;
+    let taro_main = open(held(taro, account_label::ORDINARY)).await?;
+    let yoko_main = open(held(yoko, account_label::ORDINARY)).await?;
 
     let mut n = 0;
     let mut single =

@@ -7,6 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AccountId, TransferId};
 use crate::money::{Currency, Money};
 
+/// The names the bank gives the accounts it opens: codes the views translate.
+/// Any other label is a name someone chose, shown as written.
+pub mod account_label {
+    pub const ORDINARY: &str = "ordinary";
+    pub const SAVINGS: &str = "savings";
+    pub const WITHDRAWAL_SUB: &str = "withdrawal_sub";
+}
+
 /// What an account is for; its kind fixes which side may not exceed the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,5 +1,6 @@
 //! Building blocks shared by the views: page chrome, notices, money, language.
 
+pub mod account_name;
 pub mod approval_card;
 pub mod chat;
 pub mod clerk_form;

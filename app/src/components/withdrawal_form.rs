@@ -15,6 +15,7 @@ use crate::api::{
     begin_add_passkey, begin_confirm_withdrawal, cancel_withdrawal_form, confirm_withdrawal,
     fetch_my_accounts, finish_add_passkey, open_withdrawal_form,
 };
+use crate::components::account_name::account_name;
 use crate::components::{
     error_notice::ErrorNotice,
     lang::use_lang,
@@ -194,7 +195,7 @@ pub fn WithdrawalForm(
                     <select on:change=move |ev| account.set(event_target_value(&ev).parse().ok().map(AccountId))>
                         {move || accounts.get().and_then(Result::ok).unwrap_or_default().into_iter()
                             .filter(|a| a.kind == AccountKind::CustomerMain)
-                            .map(|a| view! { <option value=a.id.0.to_string()>{a.label.clone()} " · " {a.available().format(lang())}</option> })
+                            .map(|a| view! { <option value=a.id.0.to_string()>{account_name(i18n, &a.label)} " · " {a.available().format(lang())}</option> })
                             .collect_view()}
                     </select>
                 </label>

@@ -11,7 +11,8 @@ use shared::{
 
 use crate::api::{fetch_my_accounts, fetch_statement};
 use crate::components::{
-    empty_state::EmptyState, error_notice::ErrorNotice, lang::use_lang, money::MoneyText,
+    account_name::account_name, empty_state::EmptyState, error_notice::ErrorNotice, lang::use_lang,
+    money::MoneyText,
 };
 use crate::i18n::*;
 
@@ -50,12 +51,12 @@ fn AccountCard(account: AccountBalance, link: bool) -> impl IntoView {
     let i18n = use_i18n();
     let (incoming, outgoing) = account.pending();
     let href = format!("/customer/accounts/{}", account.id);
-    let title = account.label.clone();
+    let label = StoredValue::new(account.label.clone());
+    let title = move || label.with_value(|l| account_name(i18n, l));
     let name = if link {
-        let text = title.clone();
-        view! { <A href=href>{text.clone()}</A> }.into_any()
+        view! { <A href=href>{title}</A> }.into_any()
     } else {
-        title.clone().into_any()
+        title.into_any()
     };
     view! {
         <article class="account-card" aria-label=title>

@@ -12,6 +12,7 @@ use shared::{
 };
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
+use crate::components::account_name::account_name;
 use crate::components::{
     approval_card::local_time,
     code_card::CodeWithdrawals,
@@ -223,7 +224,7 @@ pub fn Cash() -> impl IntoView {
                             <select on:change=move |ev| account.set(event_target_value(&ev).parse().ok().map(AccountId))>
                                 {move || accounts.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
                                     .filter(|a| a.kind == AccountKind::CustomerMain)
-                                    .map(|a| view! { <option value=a.id.to_string()>{a.label.clone()}</option> })
+                                    .map(|a| view! { <option value=a.id.to_string()>{account_name(i18n, &a.label)}</option> })
                                     .collect_view()}
                             </select>
                         </label>

@@ -275,7 +275,7 @@ impl IdentityPort for Identity {
                 &holder(user.id),
                 AccountKind::CustomerMain,
                 Currency::Jpy,
-                "Ordinary account",
+                shared::ledger::account_label::ORDINARY,
             );
             self.ledger.open_account(account).await?;
         }

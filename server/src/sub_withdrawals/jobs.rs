@@ -265,7 +265,7 @@ impl Change {
             &holder(self.customer),
             AccountKind::WithdrawalSub,
             Currency::Jpy,
-            "Withdrawal sub-account",
+            shared::ledger::account_label::WITHDRAWAL_SUB,
         );
         account.owner = Some(c.main);
         account.deadline_ms = Some(c.expires_at_ms);

@@ -88,7 +88,7 @@ async fn customer_sees_only_own_accounts(engine: DbEngine) {
             .iter()
             .map(|a| a.label.as_str())
             .collect::<Vec<_>>(),
-        ["Ordinary account", "Savings"]
+        ["ordinary", "savings"]
     );
 
     let main = accounts[0].id;

@@ -140,7 +140,7 @@ async fn check_ledger_command_reports_and_catches_tampering() {
     // Someone edits a balance behind the ledger's back.
     let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
     sqlx::query(
-        "UPDATE ledger_accounts SET credits_posted = credits_posted + 1 WHERE label = 'Savings'",
+        "UPDATE ledger_accounts SET credits_posted = credits_posted + 1 WHERE label = 'savings'",
     )
     .execute(&pool)
     .await

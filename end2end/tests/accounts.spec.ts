@@ -41,7 +41,7 @@ test.describe('in Japanese', () => {
   test.use({ locale: 'ja-JP' });
   test('amounts and labels are Japanese, yen formatted', async ({ page }) => {
     await demoSignIn(page, 'hanako');
-    await expect(page.getByRole('article', { name: 'Ordinary account' })).toContainText('お引き出し可能額¥492,000');
+    await expect(page.getByRole('article', { name: '普通預金' })).toContainText('お引き出し可能額¥492,000');
   });
 });
 

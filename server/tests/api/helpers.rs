@@ -102,23 +102,16 @@ impl Drop for TestDb {
 }
 
 /// A minimal built app, standing in for Trunk's output where the test is
-/// about the server: each bundle's page (its body names the bundle), one
+/// about the server: each bundle's page (its body names the page), one
 /// hashed asset and the brotli copy a build would make beside it.
 pub fn fake_dist() -> TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (page, name) in [
-        ("index.html", "welcome"),
-        ("customer.html", "customer"),
-        ("cash.html", "cash"),
-        ("guardian.html", "guardian"),
-        ("staff.html", "staff"),
-        ("atm.html", "atm"),
-    ] {
+    for page in shared::bundle::Bundle::ALL.map(|b| b.page()) {
         std::fs::write(
             dir.path().join(page),
             format!(
                 "<!DOCTYPE html><html><head><title>Anshin</title>\
-                 <script type=\"module\">start();</script></head><body>anshin-spa {name}</body></html>"
+                 <script type=\"module\">start();</script></head><body>anshin-spa {page}</body></html>"
             ),
         )
         .expect("write page");

@@ -7,26 +7,26 @@ use crate::{
 };
 
 on_both_engines!(deep_links_get_their_bundles_page, async |app: &TestApp| {
-    for (path, bundle) in [
-        ("/", "welcome"),
-        ("/signin", "welcome"),
-        ("/customer", "customer"),
-        ("/customer/approvals", "customer"),
-        ("/customer/cash", "cash"),
-        ("/customer/consult", "cash"),
-        ("/guardian", "guardian"),
-        ("/staff", "staff"),
-        ("/staff/audit", "staff"),
-        ("/atm", "atm"),
-        ("/atmosphere", "welcome"),
-        ("/no/such/page", "welcome"),
+    for (path, page) in [
+        ("/", "index.html"),
+        ("/signin", "index.html"),
+        ("/customer", "customer.html"),
+        ("/customer/approvals", "customer.html"),
+        ("/customer/cash", "cash.html"),
+        ("/customer/consult", "cash.html"),
+        ("/guardian", "guardian.html"),
+        ("/staff", "staff.html"),
+        ("/staff/audit", "staff.html"),
+        ("/atm", "atm.html"),
+        ("/atmosphere", "index.html"),
+        ("/no/such/page", "index.html"),
     ] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");
         assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
         let body = res.text().await.unwrap();
         assert!(
-            body.contains(&format!("anshin-spa {bundle}<")),
+            body.contains(&format!("anshin-spa {page}<")),
             "{path}: {body}"
         );
     }

@@ -22,7 +22,7 @@ use crate::{
 use shared::{identity::Role, ids::UserId};
 
 /// The personas' nicknames, which the one-click demo sign-in takes.
-pub const PERSONAS: [&str; 4] = ["hanako", "taro", "yoko", "sato"];
+pub const PERSONAS: [&str; 5] = ["hanako", "taro", "yoko", "sato", "yui"];
 
 /// (nickname, display name, date of birth, role)
 const PEOPLE: [(&str, &str, &str, Role); 4] = [
@@ -159,6 +159,7 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> crate::error::Result<()> {
     for (key, request) in steps {
         ledger.transfer(SCOPE, &key, request).await?;
     }
+    crate::transfers::demo::seed(db, ledger, hanako, main, funding).await?;
     // A hotel's deposit hold, still pending: shows available below posted.
     let hold = TransferRequest::Pending {
         debit: main,
@@ -185,7 +186,7 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> crate::error::Result<()> {
 }
 
 /// A persona, created once (found again by nickname on later starts).
-async fn person(
+pub(crate) async fn person(
     db: &Db,
     nickname: &str,
     name: &str,

@@ -24,3 +24,4 @@ pub mod startup;
 pub mod sub_withdrawals;
 pub mod system;
 pub mod telemetry;
+pub mod transfers;

@@ -184,8 +184,18 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     due.add(hold_period, Arc::new(ledger.clone()))
         .add(approval_period, Arc::new(approvals.clone()));
     // The money flows: each brings its ports and its due-work.
-    let flows: Vec<Arc<dyn crate::flow::Flow>> =
-        vec![Arc::new(cardless), Arc::new(sub_withdrawals.clone())];
+    let transfers = crate::transfers::Transfers::new(
+        db.clone(),
+        ledger.clone(),
+        identity.clone(),
+        notifier.clone(),
+        crate::transfers::Terms::default(),
+    );
+    let flows: Vec<Arc<dyn crate::flow::Flow>> = vec![
+        Arc::new(cardless),
+        Arc::new(sub_withdrawals.clone()),
+        Arc::new(transfers),
+    ];
     for work in flows.iter().filter_map(|f| f.due_work()) {
         due.add(approval_period, work);
     }

@@ -11,6 +11,7 @@ use crate::{
     ids::{ApprovalId, ConsultationId},
     money::Money,
     sub_withdrawal::SubWithdrawal,
+    transfer::send::SendState,
 };
 
 /// Something that happened to, or for, the person.
@@ -87,6 +88,21 @@ pub enum Notice {
     SubAccountReturned { amount: Money, returned: Money },
     /// For staff: an ATM locked itself after `after` wrong codes in a row.
     AtmLocked { atm: String, after: u32 },
+    /// Someone sending them money asks them to prove who they are (F3).
+    ProofAsked { from: String, amount: Money },
+    /// The person they are sending to answered with a signed message.
+    ProofGiven { to: String, amount: Money },
+    /// Money from another customer arrived.
+    TransferReceived { from: String, amount: Money },
+    /// Their transfer to another customer ended as `state` (settled after
+    /// a wait, declined, expired).
+    TransferEnded {
+        to: String,
+        amount: Money,
+        state: SendState,
+    },
+    /// Another customer wrote to them.
+    MessageReceived { from: String },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.
     LegacyText { text: String },

@@ -54,3 +54,15 @@ define_id!(
     /// A withdrawal form pushed in a consultation, and the sub-account it became.
     SubWithdrawalId
 );
+define_id!(
+    /// A transfer to another person (F3), with its risk and its decision.
+    SendId
+);
+define_id!(
+    /// A saved payee in someone's list.
+    PayeeId
+);
+define_id!(
+    /// A message between two customers.
+    DirectMessageId
+);

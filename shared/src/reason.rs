@@ -125,6 +125,13 @@ reasons! {
     NotDue = "not_due",
     PasswordChanged = "password_changed",
     SubAccountLocked = "sub_account_locked",
+    // Transfers to other people.
+    OverTransferLimit = "over_transfer_limit",
+    OwnAccount = "own_account",
+    UnknownRecipient = "unknown_recipient",
+    TransferNotOpen = "transfer_not_open",
+    WarningNotAcknowledged = "warning_not_acknowledged",
+    TransferRefused = "transfer_refused",
 }
 
 impl std::fmt::Display for Reason {

@@ -8,9 +8,11 @@
 
 mod cardless;
 mod sub_withdrawal;
+mod transfer;
 
 pub use cardless::*;
 pub use sub_withdrawal::*;
+pub use transfer::*;
 
 use leptos::prelude::*;
 use shared::{
@@ -397,6 +399,7 @@ pub fn register() {
     register_explicit::<FetchIceServers>();
     cardless::register();
     sub_withdrawal::register();
+    transfer::register();
 }
 
 #[cfg(feature = "ssr")]

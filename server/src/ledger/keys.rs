@@ -51,6 +51,8 @@ pub enum Purpose {
     Fund,
     /// Give unclaimed money back.
     Return,
+    /// Money paid straight to another person.
+    Send,
 }
 
 impl Purpose {
@@ -63,6 +65,7 @@ impl Purpose {
             Purpose::Fee => "fee",
             Purpose::Fund => "fund",
             Purpose::Return => "return",
+            Purpose::Send => "send",
         }
     }
 }

@@ -29,7 +29,9 @@ pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, Account
         .await
         .unwrap()[0]
         .id;
-    top_up(app, account, yen, &format!("fund-{nickname}")).await;
+    if yen > 0 {
+        top_up(app, account, yen, &format!("fund-{nickname}")).await;
+    }
     (person, account)
 }
 

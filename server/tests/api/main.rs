@@ -33,3 +33,4 @@ mod soft_passkey;
 mod startup_errors;
 mod static_files;
 mod sub_withdrawals;
+mod transfers;

@@ -25,8 +25,13 @@ pub fn cookie_of(res: &reqwest::Response) -> String {
 }
 
 pub async fn sign_up(app: &TestApp, nickname: &str) -> Person {
+    sign_up_with(app, nickname, "").await
+}
+
+/// Signs up with more of the form (`&form[enrollment]=…`).
+pub async fn sign_up_with(app: &TestApp, nickname: &str, more: &str) -> Person {
     let form = format!(
-        "form[display_name]={nickname}&form[nickname]={nickname}&form[birth_date]=1990-04-01"
+        "form[display_name]={nickname}&form[nickname]={nickname}&form[birth_date]=1990-04-01{more}"
     );
     let res = app.post("/api/identity/sign-up/begin", &form, None).await;
     assert_eq!(res.status(), 200, "sign-up begin");

@@ -1,6 +1,8 @@
 //! Flow F3, transfers to other people checked for risk before the money
-//! moves: the payee name check, and the risk assessment's facts, reasons,
-//! score and decision.
+//! moves: the payee name check, the risk assessment's facts, reasons,
+//! score and decision, and what the views exchange about a transfer.
 
 pub mod name_check;
+pub mod port;
 pub mod risk;
+pub mod send;

@@ -200,7 +200,7 @@ def main():
     dist = os.path.join(work, "dist")
     os.makedirs(dist)
     # Each bundle's page (shared::bundle): the server needs them all to start.
-    for page in ("index.html", "customer.html", "cash.html", "guardian.html", "staff.html", "atm.html"):
+    for page in ("index.html", "customer.html", "cash.html", "send.html", "guardian.html", "staff.html", "atm.html"):
         with open(os.path.join(dist, page), "w") as f:
             f.write("<!doctype html><title>crash</title>")
     url = a.database_url or f"sqlite://{work}/crash.db?mode=rwc"

@@ -11,6 +11,8 @@ pub mod api;
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 #[cfg(feature = "csr")]
+mod attempt;
+#[cfg(feature = "csr")]
 mod call;
 #[cfg(feature = "csr")]
 mod camera;
@@ -30,4 +32,4 @@ mod session;
 mod webauthn;
 
 #[cfg(feature = "csr")]
-pub use root::{AtmApp, CashApp, CustomerApp, GuardianApp, StaffApp, WelcomeApp};
+pub use root::{AtmApp, CashApp, CustomerApp, GuardianApp, SendApp, StaffApp, WelcomeApp};

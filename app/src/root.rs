@@ -111,6 +111,25 @@ pub fn CashApp() -> impl IntoView {
     }
 }
 
+/// Money to other people: sending, payees, conversations, proofs.
+#[component]
+pub fn SendApp() -> impl IntoView {
+    use crate::pages::{customer, send};
+    view! {
+        <Shell>
+            <Routes fallback=|| elsewhere(Bundle::Send)>
+                <ParentRoute path=path!("/customer") view=customer::CustomerShell>
+                    <Route path=path!("send") view=send::Send />
+                    <Route path=path!("payees") view=send::Payees />
+                    <Route path=path!("proofs") view=send::Proofs />
+                    <Route path=path!("transfers/:id") view=send::TransferPage />
+                    <Route path=path!("messages/:nickname") view=send::Messages />
+                </ParentRoute>
+            </Routes>
+        </Shell>
+    }
+}
+
 /// The guardian's views.
 #[component]
 pub fn GuardianApp() -> impl IntoView {
@@ -131,12 +150,13 @@ pub fn GuardianApp() -> impl IntoView {
 /// The bank's staff.
 #[component]
 pub fn StaffApp() -> impl IntoView {
-    use crate::pages::{atm_fleet, audit, people, staff, staff_history};
+    use crate::pages::{atm_fleet, audit, held, people, staff, staff_history};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Staff)>
                 <ParentRoute path=path!("/staff") view=staff::StaffShell>
                     <Route path=path!("") view=staff::Consultations />
+                    <Route path=path!("transfers") view=held::HeldTransfers />
                     <Route path=path!("atms") view=atm_fleet::AtmFleet />
                     <Route path=path!("people") view=people::People />
                     <Route path=path!("audit") view=audit::AuditTrail />

@@ -84,7 +84,7 @@ ensure_build_tools() {
 
 # Each bundle (shared::bundle) as binary:page: its binary is anshin-<binary>,
 # its page in dist/ is <page>. Every page is index.html with its own binary.
-BUNDLES=(app:index.html customer:customer.html cash:cash.html guardian:guardian.html
+BUNDLES=(app:index.html customer:customer.html cash:cash.html send:send.html guardian:guardian.html
   staff:staff.html atm:atm.html)
 
 # A digest of everything the browser app is built from.

@@ -12,6 +12,8 @@ pub enum Bundle {
     Customer,
     /// The customer's ways to cash: ATM codes, withdrawals, the video consultation.
     Cash,
+    /// Money to other people: sending, payees, conversations, proofs.
+    Send,
     /// The guardian's views.
     Guardian,
     /// The bank's staff: consultations, ATM fleet, people, audit.
@@ -21,10 +23,11 @@ pub enum Bundle {
 }
 
 impl Bundle {
-    pub const ALL: [Bundle; 6] = [
+    pub const ALL: [Bundle; 7] = [
         Bundle::Welcome,
         Bundle::Customer,
         Bundle::Cash,
+        Bundle::Send,
         Bundle::Guardian,
         Bundle::Staff,
         Bundle::Atm,
@@ -37,6 +40,17 @@ impl Bundle {
         };
         if under("/customer/cash") || under("/customer/consult") {
             Bundle::Cash
+        } else if [
+            "/customer/send",
+            "/customer/payees",
+            "/customer/proofs",
+            "/customer/transfers",
+            "/customer/messages",
+        ]
+        .into_iter()
+        .any(under)
+        {
+            Bundle::Send
         } else if under("/customer") {
             Bundle::Customer
         } else if under("/guardian") {
@@ -56,6 +70,7 @@ impl Bundle {
             Bundle::Welcome => "index.html",
             Bundle::Customer => "customer.html",
             Bundle::Cash => "cash.html",
+            Bundle::Send => "send.html",
             Bundle::Guardian => "guardian.html",
             Bundle::Staff => "staff.html",
             Bundle::Atm => "atm.html",
@@ -77,6 +92,11 @@ mod tests {
         assert_eq!(Bundle::for_path("/customer/cash"), Bundle::Cash);
         assert_eq!(Bundle::for_path("/customer/consult"), Bundle::Cash);
         assert_eq!(Bundle::for_path("/customer/cashback"), Bundle::Customer);
+        assert_eq!(Bundle::for_path("/customer/send"), Bundle::Send);
+        assert_eq!(Bundle::for_path("/customer/transfers/3"), Bundle::Send);
+        assert_eq!(Bundle::for_path("/customer/messages/yui"), Bundle::Send);
+        assert_eq!(Bundle::for_path("/customer/payees"), Bundle::Send);
+        assert_eq!(Bundle::for_path("/customer/proofs"), Bundle::Send);
         assert_eq!(Bundle::for_path("/guardian"), Bundle::Guardian);
         assert_eq!(Bundle::for_path("/guardian/rules"), Bundle::Guardian);
         assert_eq!(Bundle::for_path("/staff"), Bundle::Staff);

@@ -2,7 +2,7 @@
 //! the reader's language decides how it reads (amounts formatted for it).
 
 use leptos::prelude::*;
-use shared::{events::Notice, lang::Lang};
+use shared::{events::Notice, lang::Lang, transfer::send::SendState};
 
 use crate::i18n::*;
 
@@ -37,6 +37,31 @@ pub fn notice_text(
             t!(i18n, notice.sub_account_returned, amount, returned).into_any()
         }
         Notice::AtmLocked { atm, after } => t!(i18n, notice.atm_locked, atm, after).into_any(),
+        Notice::ProofAsked { from, amount } => {
+            let amount = move || amount.format(lang());
+            t!(i18n, notice.proof_asked, from, amount).into_any()
+        }
+        Notice::ProofGiven { to, amount } => {
+            let amount = move || amount.format(lang());
+            t!(i18n, notice.proof_given, to, amount).into_any()
+        }
+        Notice::TransferReceived { from, amount } => {
+            let amount = move || amount.format(lang());
+            t!(i18n, notice.transfer_received, from, amount).into_any()
+        }
+        Notice::TransferEnded { to, amount, state } => {
+            let amount = move || amount.format(lang());
+            match state {
+                SendState::Settled => {
+                    t!(i18n, notice.transfer_ended_settled, to, amount).into_any()
+                }
+                SendState::Expired => {
+                    t!(i18n, notice.transfer_ended_expired, to, amount).into_any()
+                }
+                _ => t!(i18n, notice.transfer_ended_declined, to, amount).into_any(),
+            }
+        }
+        Notice::MessageReceived { from } => t!(i18n, notice.message_received, from).into_any(),
         Notice::LegacyText { text } => text.into_any(),
     }
 }

@@ -12,6 +12,7 @@ use shared::{
 };
 
 use crate::api::{cancel_withdrawal, fetch_my_accounts, fetch_my_withdrawals, prepare_withdrawal};
+use crate::attempt::{attempt_key, browser_now, outcome_unknown};
 use crate::components::account_name::account_name;
 use crate::components::{
     approval_card::local_time,
@@ -20,19 +21,6 @@ use crate::components::{
     money::{chosen_or_main, parse_yen, MoneyText},
 };
 use crate::i18n::*;
-
-fn browser_now() -> i64 {
-    js_sys::Date::now() as i64
-}
-
-/// A key for one attempt, so a retried request reserves once.
-fn attempt_key() -> String {
-    format!(
-        "{}-{}",
-        browser_now(),
-        (js_sys::Math::random() * 1e9) as i64
-    )
-}
 
 /// A QR code as inline SVG, sized for a phone screen and a kiosk camera.
 pub fn qr_svg(payload: &str) -> String {
@@ -119,12 +107,7 @@ pub fn Cash() -> impl IntoView {
                 Err(e) => {
                     // No answer, or a server error: it may have been done, so a retry
                     // uses the same key. A refusal is an answer: the next try is new.
-                    let unknown = matches!(
-                        e,
-                        AppError::Transport { .. }
-                            | AppError::Internal { .. }
-                            | AppError::Unavailable
-                    );
+                    let unknown = outcome_unknown(&e);
                     unsettled.try_set_value(unknown.then_some((chosen, yen, key)));
                     failed.set(Some(e));
                 }

@@ -18,6 +18,10 @@ pub fn CustomerShell() -> impl IntoView {
             label: t!(i18n, customer.accounts).into_any(),
         },
         Section {
+            href: "/customer/send",
+            label: t!(i18n, customer.send).into_any(),
+        },
+        Section {
             href: "/customer/approvals",
             label: t!(i18n, customer.approvals).into_any(),
         },

@@ -37,6 +37,10 @@ pub fn StaffShell() -> impl IntoView {
             label: t!(i18n, staff.history).into_any(),
         },
         Section {
+            href: "/staff/transfers",
+            label: t!(i18n, staff.transfers).into_any(),
+        },
+        Section {
             href: "/staff/atms",
             label: t!(i18n, staff.atms).into_any(),
         },

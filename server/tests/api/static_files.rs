@@ -14,6 +14,8 @@ on_both_engines!(deep_links_get_their_bundles_page, async |app: &TestApp| {
         ("/customer/approvals", "customer.html"),
         ("/customer/cash", "cash.html"),
         ("/customer/consult", "cash.html"),
+        ("/customer/send", "send.html"),
+        ("/customer/transfers/4", "send.html"),
         ("/guardian", "guardian.html"),
         ("/staff", "staff.html"),
         ("/staff/audit", "staff.html"),

@@ -6,10 +6,11 @@ const LABELS = {
   taro: /^Taro — minor|^太郎 — 未成年/,
   yoko: /^Yoko — Taro's guardian$|^陽子 — 太郎の保護者$/,
   sato: /^Sato — bank clerk$|^佐藤 — 行員$/,
+  yui: /^Yui — customer asking Hanako for money$|^結衣 — 花子にお金を頼んでいるお客さま$/,
 };
 
 // Where each persona lands: another bundle's page (shared::bundle), loaded anew.
-const HOMES = { hanako: '/customer', taro: '/customer', yoko: '/guardian', sato: '/staff' };
+const HOMES = { hanako: '/customer', taro: '/customer', yoko: '/guardian', sato: '/staff', yui: '/customer' };
 
 /** The path of the document the page last loaded (not where its router went since). */
 async function loadedPath(page: Page): Promise<string> {
@@ -29,7 +30,7 @@ export async function demoSignIn(page: Page, persona: keyof typeof LABELS): Prom
   await expect.poll(() => loadedPath(page)).toBe(HOMES[persona]);
   await expect(page.getByRole('banner').getByRole('button', { name: /Sign out|サインアウト/ })).toBeVisible();
   // Let the persona's own view finish loading, so the test's next navigation aborts nothing.
-  if (persona === 'hanako' || persona === 'taro') {
+  if (persona === 'hanako' || persona === 'taro' || persona === 'yui') {
     await expect(page.getByRole('article').first()).toBeVisible();
   }
 }

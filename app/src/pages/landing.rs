@@ -99,6 +99,7 @@ fn DemoSignIn() -> impl IntoView {
         ("taro", "/customer", t!(i18n, landing.demo_taro).into_any()),
         ("yoko", "/guardian", t!(i18n, landing.demo_yoko).into_any()),
         ("sato", "/staff", t!(i18n, landing.demo_sato).into_any()),
+        ("yui", "/customer", t!(i18n, landing.demo_yui).into_any()),
     ];
     view! {
         <section class="demo-card" aria-labelledby="demo-title">

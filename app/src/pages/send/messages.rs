@@ -70,7 +70,7 @@ pub fn Messages() -> impl IntoView {
                             view! { <p class="list-end">{t!(i18n, send.messages_empty)}</p> }.into_any()
                         } else {
                             view! {
-                                <ol class="chat__log" aria-live="polite">
+                                <ol class="chat__lines" aria-live="polite">
                                     {c.messages.into_iter().map(|m| view! {
                                         <li class="chat__line" class:chat__line--mine=m.mine>
                                             <span class="chat__who">

@@ -216,7 +216,7 @@ pub fn Send() -> impl IntoView {
             }}
             {move || failed.get().map(|error| if passkey::no_passkey(&error) {
                 view! {
-                    <div class="notice notice--warn" role="alert">
+                    <div class="notice notice--warning" role="alert">
                         <p>{t!(i18n, send.no_passkey)}</p>
                         <button type="button" class="button" on:click=add_passkey disabled=move || busy.get()>{t!(i18n, send.add_passkey)}</button>
                     </div>
@@ -296,7 +296,7 @@ pub(crate) fn Outcome(sent: Sent) -> impl IntoView {
     };
     let ok = sent.state == SendState::Settled;
     view! {
-        <div class="notice" class:notice--ok=ok class:notice--warn=!ok role="status">
+        <div class="notice" class:notice--ok=ok class:notice--warning=!ok role="status">
             <p>{text}</p>
             <A href=format!("/customer/transfers/{}", sent.id)>{t!(i18n, send.open_transfer)}</A>
         </div>

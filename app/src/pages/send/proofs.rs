@@ -164,7 +164,7 @@ pub(super) fn NoPasskeyHere() -> impl IntoView {
         });
     };
     view! {
-        <div class="notice notice--warn" role="alert">
+        <div class="notice notice--warning" role="alert">
             <p>{t!(i18n, send.no_passkey)}</p>
             <Show when=move || !matches!(added.get(), Some(Ok(())))>
                 <button type="button" class="button" on:click=add disabled=move || busy.get()>{t!(i18n, send.add_passkey)}</button>

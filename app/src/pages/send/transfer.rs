@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use shared::{
     events::Event,
     ids::SendId,
-    transfer::send::{SendState, Sent},
+    transfer::send::{ScamLikelihood, SendState, Sent},
     AppError,
 };
 
@@ -125,6 +125,10 @@ fn Details(
         </div>
         <section class="evidence" aria-labelledby="evidence-heading">
             <h3 id="evidence-heading">{t!(i18n, send.evidence_title)}</h3>
+            {s.acknowledged.clone().map(|a| match a.likelihood {
+                ScamLikelihood::Some => view! { <p class="warning__title">{t!(i18n, send.warn_some)}</p> }.into_any(),
+                ScamLikelihood::High => view! { <p class="warning__title">{t!(i18n, send.warn_high)}</p> }.into_any(),
+            })}
             {s.acknowledged.clone().map(|a| {
                 let at = date_time(a.at_ms);
                 view! { <p>{t!(i18n, send.evidence_ack, purpose = move || purpose_text(i18n, a.purpose), at)}</p> }

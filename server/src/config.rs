@@ -57,6 +57,30 @@ pub struct CreateStaffArgs {
 pub enum Bench {
     /// Transfers per second and latency through the ledger service.
     Ledger(LedgerBenchArgs),
+    /// Risk assessment latency over a generated population, and confirm → credit.
+    Risk(RiskBenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RiskBenchArgs {
+    /// A scratch database: the benchmark fills it with a population (once) and moves money in it.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/bench-risk.db?mode=rwc"
+    )]
+    pub database_url: String,
+    #[arg(long, default_value_t = 100_000)]
+    pub accounts: usize,
+    /// Completed transfers between the accounts.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub transfers: usize,
+    /// Assessments timed.
+    #[arg(long, default_value_t = 5_000)]
+    pub samples: usize,
+    /// Transfers confirmed and timed until the recipient's balance changed.
+    #[arg(long, default_value_t = 500)]
+    pub confirms: usize,
 }
 
 #[derive(Debug, Clone, Args)]

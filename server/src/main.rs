@@ -36,6 +36,15 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        Some(Command::Bench {
+            what: Bench::Risk(args),
+        }) => match server::transfers::bench::risk(args).await {
+            Ok(line) => {
+                println!("{line}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        },
         Some(Command::Serve(args)) => serve(args).await,
         None => serve(cli.serve).await,
     };

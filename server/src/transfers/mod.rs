@@ -6,6 +6,7 @@
 //! a decision is pending (the recipient's proof, a staff review) the money
 //! is reserved, never gone; abandoning, a decline or expiry releases it.
 
+pub mod bench;
 mod conversations;
 pub(crate) mod demo;
 mod doors;
@@ -609,6 +610,15 @@ impl TransfersPort for Transfers {
             return Err(AppError::invalid("to", Reason::OwnAccount));
         }
         Ok(conversations::write(&self.db, &self.notifier, user, other, body).await?)
+    }
+
+    async fn report(&self, caller: &Caller, to: &str) -> Result<(), AppError> {
+        let user = signed_in(caller)?;
+        let (recipient, account) = self.recipient(to).await?;
+        if recipient == user {
+            return Err(AppError::invalid("to", Reason::OwnAccount));
+        }
+        Ok(payees::report(&self.db, &self.notifier, user, account).await?)
     }
 
     async fn held(&self, caller: &Caller) -> Result<Vec<Held>, AppError> {

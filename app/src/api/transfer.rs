@@ -36,6 +36,7 @@ pub fn register() {
     register_explicit::<RemovePayee>();
     register_explicit::<FetchConversation>();
     register_explicit::<WriteMessage>();
+    register_explicit::<ReportAccount>();
     register_explicit::<FetchHeldTransfers>();
     register_explicit::<ReviewHeldTransfer>();
 }
@@ -146,6 +147,12 @@ pub async fn write_message(with: String, body: String) -> Result<DirectMessage, 
     port::<dyn TransfersPort>()?
         .write(&caller(), &with, &body)
         .await
+}
+
+/// Reports an account (by number or nickname) as used for fraud.
+#[server(prefix = "/api", endpoint = "transfers/report")]
+pub async fn report_account(to: String) -> Result<(), AppError> {
+    port::<dyn TransfersPort>()?.report(&caller(), &to).await
 }
 
 #[server(prefix = "/api", endpoint = "staff/transfers/held")]

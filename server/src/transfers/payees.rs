@@ -104,6 +104,38 @@ pub async fn remove(db: &Db, user: UserId, id: PayeeId) -> Result<()> {
     Ok(())
 }
 
+/// A customer's report of an account as used for fraud: once per reporter, audited.
+pub async fn report(
+    db: &Db,
+    notifier: &crate::notify::Notifier,
+    reporter: UserId,
+    account: AccountId,
+) -> Result<()> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(
+        "INSERT INTO account_reports (account, reporter_id, at_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (account, reporter_id) DO NOTHING",
+    )
+    .bind(account.0)
+    .bind(reporter.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mut unit = crate::db::Unit::new(&mut tx, db.engine(), now);
+    if done.rows_affected() == 1 {
+        unit.audit(
+            crate::identity::holder(reporter),
+            "p2p.reported",
+            format!("account:{account}"),
+            serde_json::json!({}),
+        );
+    }
+    let deliveries = unit.finish().await?;
+    notifier.commit(tx, deliveries).await?;
+    Ok(())
+}
+
 /// Completed transfers between two accounts, either way: how many and how much.
 pub async fn between(db: &Db, a: AccountId, b: AccountId) -> Result<(u32, i64)> {
     let (count, total): (i64, i64) = sqlx::query_as(

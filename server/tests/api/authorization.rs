@@ -50,6 +50,10 @@ async fn matrix(engine: DbEngine) {
     // (method, path, body, expected status per caller in CALLERS order)
     let statement = format!("account={hanako_account}");
     let prepare = format!("account={hanako_account}&yen=1000&key=matrix");
+    let send_form = format!(
+        "form[from]={hanako_account}&form[to]=kenta&form[yen]=1000&form[expected_name]=&form[key]=matrix"
+    );
+    let send = format!("{send_form}&ceremony=x&credential=%7B%7D");
     let table: Vec<(&str, &str, &str, [u16; 5])> = vec![
         ("GET", "/healthz", "", [200; 5]),
         ("POST", "/api/system/status", "", [200; 5]),
@@ -317,6 +321,107 @@ async fn matrix(engine: DbEngine) {
             "/api/kiosk/code",
             "number=12345678&password=407193",
             [403; 5],
+        ),
+        // Transfers to other people: from the caller's own account only; Hanako
+        // has no passkey yet, which the review says before anything moves.
+        (
+            "POST",
+            "/api/transfers/review",
+            &send_form,
+            [401, 409, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/transfers/send",
+            &send,
+            [401, 422, 404, 404, 404],
+        ),
+        ("POST", "/api/transfers/mine", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/transfers/one",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/transfers/finish",
+            "id=999999&go_ahead=true",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/transfers/proofs",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/transfers/proof/begin",
+            "id=999999&message=hi",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/transfers/proof/give",
+            "id=999999&message=hi&ceremony=x&credential=%7B%7D",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/transfers/proof/decline",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        ("POST", "/api/payees/mine", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/payees/add",
+            "to=nobody_here&label=X",
+            [401, 422, 422, 422, 422],
+        ),
+        (
+            "POST",
+            "/api/payees/rename",
+            "id=999999&label=X",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/payees/remove",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/messages/with",
+            "with=nobody_here",
+            [401, 422, 422, 422, 422],
+        ),
+        (
+            "POST",
+            "/api/messages/write",
+            "with=nobody_here&body=hi",
+            [401, 422, 422, 422, 422],
+        ),
+        (
+            "POST",
+            "/api/transfers/report",
+            "to=nobody_here",
+            [401, 422, 422, 422, 422],
+        ),
+        // Held transfers are for staff.
+        (
+            "POST",
+            "/api/staff/transfers/held",
+            "",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/staff/transfers/review",
+            "id=999999&release=true",
+            [401, 403, 403, 403, 404],
         ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];

@@ -75,6 +75,10 @@ pub trait TransfersPort: Send + Sync {
         body: &str,
     ) -> Result<DirectMessage, AppError>;
 
+    /// Reports the account an account number or nickname names as used for
+    /// fraud; other customers' transfers to it are then warned about.
+    async fn report(&self, caller: &Caller, to: &str) -> Result<(), AppError>;
+
     /// Staff: transfers held for review, oldest first.
     async fn held(&self, caller: &Caller) -> Result<Vec<Held>, AppError>;
     /// Staff: lets a held transfer go, or declines it.

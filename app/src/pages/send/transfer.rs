@@ -12,7 +12,7 @@ use shared::{
     AppError,
 };
 
-use crate::api::{fetch_transfer, finish_transfer};
+use crate::api::{fetch_transfer, finish_transfer, report_account};
 use crate::components::{
     approval_card::date_time,
     error_notice::ErrorNotice,
@@ -123,6 +123,7 @@ fn Details(
                 </button>
             })}
         </div>
+        <ReportButton to=s.to_account_number.clone() />
         <section class="evidence" aria-labelledby="evidence-heading">
             <h3 id="evidence-heading">{t!(i18n, send.evidence_title)}</h3>
             {s.acknowledged.clone().map(|a| match a.likelihood {
@@ -143,5 +144,39 @@ fn Details(
                 {t!(i18n, send.print)}
             </button>
         </section>
+    }
+}
+
+/// Lets the sender report the account as used for fraud (once is enough).
+#[component]
+fn ReportButton(to: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let reported = RwSignal::new(false);
+    let failed = RwSignal::new(None::<AppError>);
+    let report = move |_| {
+        let to = to.clone();
+        spawn_local(async move {
+            match report_account(to).await {
+                Ok(()) => {
+                    reported.try_set(true);
+                }
+                Err(e) => {
+                    failed.try_set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || reported.get()
+            fallback=move || view! {
+                <button type="button" class="button button--secondary no-print" on:click=report.clone()>
+                    {t!(i18n, send.report)}
+                </button>
+            }
+        >
+            <p class="notice notice--ok" role="status">{t!(i18n, send.reported)}</p>
+        </Show>
+        {move || failed.get().map(|error| view! { <ErrorNotice error /> })}
     }
 }

@@ -151,7 +151,7 @@ async fn population(
         .await?;
         let last = scalar(
             conn,
-            &format!("SELECT MAX(id) FROM ledger_accounts WHERE kind = 'customer_main'"),
+            "SELECT MAX(id) FROM ledger_accounts WHERE kind = 'customer_main'",
         )
         .await?;
         if last - a0 + 1 != n {
@@ -270,7 +270,7 @@ pub async fn risk(args: RiskBenchArgs) -> Result<String, StartupError> {
             now_ms(),
         )
         .await
-        .map_err(|e| fail(crate::error::Error::from(e)))?;
+        .map_err(fail)?;
         let assessment = assess(&facts, &rules);
         times.push(started.elapsed());
         std::hint::black_box(assessment);

@@ -132,8 +132,9 @@ async fn check_ledger_command_reports_and_catches_tampering() {
     assert!(
         stdout
             .trim()
-            // The personas' 6 accounts and 26 transfers, and the demo ATM's cassette and vault with its cash load.
-            .starts_with("ledger ok accounts=8 transfers=27"),
+            // The personas' 6 accounts and 26 transfers, the demo ATM's cassette and vault with its
+            // cash load, and F3's twelve demo people: their accounts, deposits and 29 past transfers.
+            .starts_with("ledger ok accounts=20 transfers=68"),
         "{stdout}"
     );
 

@@ -21,7 +21,7 @@ test('the statement pages back through the history', async ({ page }) => {
   await expect(lines.first()).toContainText('Hotel Gracery, deposit hold');
   await expect(lines.first()).toContainText('On hold');
   await page.getByRole('button', { name: 'Show older transactions' }).click();
-  await expect(lines).toHaveCount(23);
+  await expect(lines).toHaveCount(28);
   await expect(page.getByText('That is the whole history of this account.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Show older transactions' })).toHaveCount(0);
   await expect(lines.last()).toContainText('+¥280,000');

@@ -34,6 +34,14 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// Anyone signed in: `Unauthenticated` for someone who is not.
+    pub fn require_user(&self) -> Result<UserId, AppError> {
+        match self {
+            Caller::User { id, .. } => Ok(*id),
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
     /// Staff only: `Unauthenticated` for someone not signed in, `Forbidden` for others.
     pub fn require_staff(&self) -> Result<UserId, AppError> {
         match self {

@@ -24,7 +24,7 @@ use shared::{
     cardless::{
         check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
     },
-    ids::{AccountId, UserId, WithdrawalId},
+    ids::{AccountId, WithdrawalId},
     ledger::{AccountKind, IdempotencyKey},
     money::Money,
     ports::Caller,
@@ -89,13 +89,6 @@ fn hash_pin(pin: &str) -> Result<String, AppError> {
 /// Midnight in Japan at or before `now_ms`.
 fn start_of_day_jst(now_ms: i64) -> i64 {
     (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
-}
-
-fn owner(caller: &Caller) -> Result<UserId, AppError> {
-    match caller {
-        Caller::User { id, .. } => Ok(*id),
-        Caller::Anonymous => Err(AppError::Unauthenticated),
-    }
 }
 
 fn key(s: &str) -> Result<IdempotencyKey, AppError> {
@@ -189,7 +182,7 @@ impl CardlessPort for Cardless {
         yen: Yen,
         request_key: &str,
     ) -> Result<Prepared, AppError> {
-        let user = owner(caller)?;
+        let user = caller.require_user()?;
         let amount = check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
         let client_key = key(request_key)?;
         // Someone else's account does not exist for this caller; nor, for cash, does a
@@ -223,7 +216,7 @@ impl CardlessPort for Cardless {
     }
 
     async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError> {
-        let user = owner(caller)?;
+        let user = caller.require_user()?;
         let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms())).await?;
         let recent = store::of_user(&self.db, user, LISTED).await?;
         Ok(CashOverview {
@@ -234,7 +227,7 @@ impl CardlessPort for Cardless {
     }
 
     async fn cancel(&self, caller: &Caller, id: WithdrawalId) -> Result<Withdrawal, AppError> {
-        let user = owner(caller)?;
+        let user = caller.require_user()?;
         let found = store::get(self.db.pool(), id)
             .await?
             .filter(|s| s.owner == user)

@@ -59,13 +59,6 @@ fn customer(caller: &Caller) -> Result<UserId, AppError> {
     }
 }
 
-fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
-    match caller {
-        Caller::User { id, .. } => Ok(*id),
-        Caller::Anonymous => Err(AppError::Unauthenticated),
-    }
-}
-
 impl Consultations {
     pub fn new(db: Db, notifier: Notifier, ice_servers: Vec<IceServer>) -> Self {
         Consultations {
@@ -175,7 +168,7 @@ impl ConsultationPort for Consultations {
         id: ConsultationId,
         text: &str,
     ) -> Result<ChatMessage, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let text = check_text(text, MAX_MESSAGE_CHARS).map_err(|r| AppError::invalid("text", r))?;
         let mut tx = self.begin().await?;
         let (found, side) = self.as_party(&mut tx, user, id).await?;
@@ -213,14 +206,14 @@ impl ConsultationPort for Consultations {
         id: ConsultationId,
         after: Option<MessageId>,
     ) -> Result<Vec<ChatMessage>, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let mut conn = self.db.conn().await?;
         self.as_party(&mut conn, user, id).await?;
         Ok(store::messages(&self.db, id, after.unwrap_or(MessageId(0)), MESSAGES_LIMIT).await?)
     }
 
     async fn end(&self, caller: &Caller, id: ConsultationId) -> Result<Consultation, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let mut tx = self.begin().await?;
         let (found, side) = self.as_party(&mut tx, user, id).await?;
         let was_waiting = found.consultation.state == ConsultationState::Waiting;
@@ -236,7 +229,7 @@ impl ConsultationPort for Consultations {
     }
 
     async fn ice_servers(&self, caller: &Caller) -> Result<Vec<IceServer>, AppError> {
-        signed_in(caller)?;
+        caller.require_user()?;
         Ok(self.ice_servers.as_ref().clone())
     }
 
@@ -246,7 +239,7 @@ impl ConsultationPort for Consultations {
         id: ConsultationId,
         signal: CallSignal,
     ) -> Result<(), AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let size = serde_json::to_string(&signal)
             .map_err(|e| internal("consultation", e))?
             .len();

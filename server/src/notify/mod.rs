@@ -230,25 +230,18 @@ pub fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
-fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
-    match caller {
-        Caller::User { id, .. } => Ok(*id),
-        Caller::Anonymous => Err(AppError::Unauthenticated),
-    }
-}
-
 /// Newest first, this many per page.
 const INBOX_PAGE: i64 = 30;
 
 #[async_trait::async_trait]
 impl InboxPort for Notifier {
     async fn inbox(&self, caller: &Caller, before: Option<i64>) -> Result<Inbox, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         Ok(store::inbox(&self.db, user, before, INBOX_PAGE).await?)
     }
 
     async fn mark_read(&self, caller: &Caller, up_to: i64) -> Result<i64, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         Ok(store::mark_read(&self.db, user, up_to, crate::system::now_ms()).await?)
     }
 }

@@ -73,13 +73,6 @@ fn conflict(reason: Reason) -> AppError {
     AppError::Conflict { reason }
 }
 
-fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
-    match caller {
-        Caller::User { id, .. } => Ok(*id),
-        Caller::Anonymous => Err(AppError::Unauthenticated),
-    }
-}
-
 /// What a passkey challenge for managing a funded row is bound to.
 fn purpose(id: SubWithdrawalId) -> String {
     format!("sub_withdrawal:{id}")
@@ -314,7 +307,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         caller: &Caller,
         consultation: ConsultationId,
     ) -> Result<Vec<SubWithdrawal>, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self
             .rooms
             .room(consultation)
@@ -330,7 +323,7 @@ impl SubWithdrawalPort for SubWithdrawals {
     }
 
     async fn mine(&self, caller: &Caller) -> Result<Vec<SubWithdrawal>, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let mut conn = self.conn().await?;
         Ok(store::of_customer(&mut conn, user, LISTED)
             .await?
@@ -340,7 +333,7 @@ impl SubWithdrawalPort for SubWithdrawals {
     }
 
     async fn open(&self, caller: &Caller, id: SubWithdrawalId) -> Result<SubWithdrawal, AppError> {
-        let found = self.row_of(signed_in(caller)?, id, false).await?;
+        let found = self.row_of(caller.require_user()?, id, false).await?;
         Ok(self.change(&found, jobs::What::Open).await?)
     }
 
@@ -351,7 +344,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         account: AccountId,
         yen: Yen,
     ) -> Result<Ceremony, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let amount = check_amount(yen).map_err(|r| AppError::invalid("amount", r))?;
         let main = self
             .ledger
@@ -383,7 +376,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<Revealed, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.row_of(user, id, false).await?;
         let (S::Submitted, Some(main), Some(amount)) = (
             found.withdrawal.state,
@@ -425,7 +418,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         caller: &Caller,
         id: SubWithdrawalId,
     ) -> Result<SubWithdrawal, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.row_of(user, id, true).await?;
         Ok(self
             .change(&found, jobs::What::Withdraw { by: user })
@@ -437,7 +430,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         caller: &Caller,
         id: SubWithdrawalId,
     ) -> Result<Ceremony, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.row_of(user, id, false).await?;
         if !found.withdrawal.state.is_funded() {
             return Err(conflict(Reason::NotFunded));
@@ -453,7 +446,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<Revealed, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.row_of(user, id, false).await?;
         let Some(number) = found.withdrawal.number.clone() else {
             return Err(conflict(Reason::NotFunded));
@@ -480,7 +473,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<SubWithdrawal, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.row_of(user, id, false).await?;
         let passkey = self
             .passkey(user, &purpose(id), ceremony, credential_json)

@@ -83,13 +83,6 @@ pub struct Transfers {
     terms: Terms,
 }
 
-fn signed_in(caller: &Caller) -> Result<UserId, AppError> {
-    match caller {
-        Caller::User { id, .. } => Ok(*id),
-        Caller::Anonymous => Err(AppError::Unauthenticated),
-    }
-}
-
 fn conflict(reason: Reason) -> AppError {
     AppError::Conflict { reason }
 }
@@ -380,7 +373,7 @@ impl crate::due::DueWork for Transfers {
 #[async_trait]
 impl TransfersPort for Transfers {
     async fn review(&self, caller: &Caller, form: SendForm) -> Result<Review, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let client_key = key(&form.key)?;
         let p = self.resolve(user, &form).await?;
         let left_today = self.left_today(user).await?;
@@ -425,7 +418,7 @@ impl TransfersPort for Transfers {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<Sent, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let client_key = key(&form.key)?;
         let p = self.resolve(user, &form).await;
         // A retry of a transfer already made answers it (its challenge is spent).
@@ -469,17 +462,17 @@ impl TransfersPort for Transfers {
     }
 
     async fn my_transfers(&self, caller: &Caller) -> Result<Vec<Sent>, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let rows = store::list(self.db.pool(), "t.sender_id = $1", user.0, LISTED).await?;
         Ok(rows.into_iter().map(|s| s.sent).collect())
     }
 
     async fn transfer(&self, caller: &Caller, id: SendId) -> Result<Sent, AppError> {
-        Ok(self.own(signed_in(caller)?, id).await?.sent)
+        Ok(self.own(caller.require_user()?, id).await?.sent)
     }
 
     async fn finish(&self, caller: &Caller, id: SendId, go_ahead: bool) -> Result<Sent, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.own(user, id).await?;
         let state = found.sent.state;
         if go_ahead {
@@ -498,7 +491,7 @@ impl TransfersPort for Transfers {
     }
 
     async fn proof_requests(&self, caller: &Caller) -> Result<Vec<ProofRequest>, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let rows = store::list(
             self.db.pool(),
             "t.recipient_id = $1 AND t.decision = 'recipient_proof'",
@@ -515,7 +508,7 @@ impl TransfersPort for Transfers {
         id: SendId,
         message: &str,
     ) -> Result<Ceremony, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let message = proof_message(message)?;
         let found = self.asked(user, id).await?;
         self.identity
@@ -531,7 +524,7 @@ impl TransfersPort for Transfers {
         ceremony: &str,
         credential_json: &str,
     ) -> Result<ProofRequest, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let message = proof_message(message)?;
         let found = self.asked(user, id).await?;
         let reauth = self
@@ -552,7 +545,7 @@ impl TransfersPort for Transfers {
     }
 
     async fn decline_proof(&self, caller: &Caller, id: SendId) -> Result<ProofRequest, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let found = self.asked(user, id).await?;
         self.end(found, SendState::Declined, holder(user))
             .await?
@@ -561,11 +554,11 @@ impl TransfersPort for Transfers {
     }
 
     async fn payees(&self, caller: &Caller) -> Result<Vec<Payee>, AppError> {
-        Ok(payees::list(&self.db, signed_in(caller)?).await?)
+        Ok(payees::list(&self.db, caller.require_user()?).await?)
     }
 
     async fn add_payee(&self, caller: &Caller, to: &str, label: &str) -> Result<Payee, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let label = payees::check_label(label)?;
         let (recipient, account) = self.recipient(to).await?;
         if recipient == user {
@@ -581,15 +574,15 @@ impl TransfersPort for Transfers {
         label: &str,
     ) -> Result<Payee, AppError> {
         let label = payees::check_label(label)?;
-        Ok(payees::rename(&self.db, signed_in(caller)?, id, &label).await?)
+        Ok(payees::rename(&self.db, caller.require_user()?, id, &label).await?)
     }
 
     async fn remove_payee(&self, caller: &Caller, id: PayeeId) -> Result<(), AppError> {
-        Ok(payees::remove(&self.db, signed_in(caller)?, id).await?)
+        Ok(payees::remove(&self.db, caller.require_user()?, id).await?)
     }
 
     async fn conversation(&self, caller: &Caller, with: &str) -> Result<Conversation, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let (other, _) = self.recipient(with).await?;
         Ok(conversations::read(&self.db, user, other).await?)
     }
@@ -600,7 +593,7 @@ impl TransfersPort for Transfers {
         with: &str,
         body: &str,
     ) -> Result<DirectMessage, AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let body = body.trim();
         if body.is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
             return Err(AppError::invalid("body", Reason::EmptyOrTooLong));
@@ -613,7 +606,7 @@ impl TransfersPort for Transfers {
     }
 
     async fn report(&self, caller: &Caller, to: &str) -> Result<(), AppError> {
-        let user = signed_in(caller)?;
+        let user = caller.require_user()?;
         let (recipient, account) = self.recipient(to).await?;
         if recipient == user {
             return Err(AppError::invalid("to", Reason::OwnAccount));

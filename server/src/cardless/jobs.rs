@@ -11,15 +11,16 @@ use async_trait::async_trait;
 use shared::{
     cardless::{WithdrawalState, MAX_PER_DAY_YEN},
     ids::{AccountId, ApprovalId, AtmId, TransferId, UserId, WithdrawalId},
-    ledger::{IdempotencyKey, TransferCode, TransferRequest, TransferState},
+    ledger::{IdempotencyKey, TransferCode, TransferRequest},
     money::Money,
     AppError, Reason,
 };
 
-use super::{start_of_day_jst, store};
+use super::store;
 use crate::{
     approvals,
     error::Error,
+    identity::clock::start_of_day_jst,
     identity::holder,
     ledger::{Flow, FlowJob, Key, LedgerError, Locks, Purpose, Work},
 };
@@ -148,22 +149,8 @@ impl FlowJob for End {
         if !store::end(w.unit.conn(), self.id, self.state, now).await? {
             return Ok(false);
         }
-        let release = TransferRequest::VoidPending {
-            pending_id: self.hold,
-        };
-        match w
-            .transfer(&Key::of(FLOW, Purpose::Release, self.id.0), release)
-            .await
-        {
-            Ok(_) => {}
-            // The ledger's own timeout released it already, or is about to.
-            Err(LedgerError::HoldNotPending {
-                state: TransferState::Expired | TransferState::Voided,
-                ..
-            })
-            | Err(LedgerError::HoldExpired(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        w.release(&Key::of(FLOW, Purpose::Release, self.id.0), self.hold)
+            .await?;
         w.unit.audit(
             self.actor.clone(),
             format!("cardless.{}", self.state.as_str()),

@@ -25,7 +25,7 @@ use shared::{
         check_amount, CashOverview, Prepared, Withdrawal, WithdrawalState, MAX_PER_DAY_YEN,
     },
     ids::{AccountId, WithdrawalId},
-    ledger::{AccountKind, IdempotencyKey},
+    ledger::AccountKind,
     money::Money,
     ports::Caller,
     AppError, Reason, Yen,
@@ -35,7 +35,7 @@ use crate::{
     db::Db,
     error::{internal, Error},
     identity::{holder, session},
-    ledger::Ledger,
+    ledger::{client_key, Ledger},
     system::now_ms,
 };
 
@@ -43,9 +43,6 @@ const SCOPE: &str = "cardless";
 const CLEARING_SETTING: &str = "cardless_clearing_account";
 /// Withdrawals listed for the customer.
 const LISTED: i64 = 20;
-/// Japan has no daylight saving: its day starts at 15:00 UTC.
-const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
-const DAY_MS: i64 = 24 * 3600 * 1000;
 /// How long past its code's expiry a scanned withdrawal may still be dispensed.
 const HOLD_GRACE_MS: i64 = 60_000;
 
@@ -84,15 +81,6 @@ fn hash_pin(pin: &str) -> Result<String, AppError> {
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| internal("pin hash", e))
-}
-
-/// Midnight in Japan at or before `now_ms`.
-fn start_of_day_jst(now_ms: i64) -> i64 {
-    (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
-}
-
-fn key(s: &str) -> Result<IdempotencyKey, AppError> {
-    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", Reason::Malformed))
 }
 
 impl Cardless {
@@ -184,7 +172,7 @@ impl CardlessPort for Cardless {
     ) -> Result<Prepared, AppError> {
         let user = caller.require_user()?;
         let amount = check_amount(yen).map_err(|reason| AppError::invalid("amount", reason))?;
-        let client_key = key(request_key)?;
+        let client_key = client_key(request_key)?;
         // Someone else's account does not exist for this caller; nor, for cash, does a
         // withdrawal sub-account (its money is promised to the code that goes with it).
         if self.ledger.holder_of(account).await?.as_deref() != Some(holder(user).as_str())
@@ -217,7 +205,12 @@ impl CardlessPort for Cardless {
 
     async fn my_withdrawals(&self, caller: &Caller) -> Result<CashOverview, AppError> {
         let user = caller.require_user()?;
-        let used = store::used_since(self.db.pool(), user, start_of_day_jst(now_ms())).await?;
+        let used = store::used_since(
+            self.db.pool(),
+            user,
+            crate::identity::clock::start_of_day_jst(now_ms()),
+        )
+        .await?;
         let recent = store::of_user(&self.db, user, LISTED).await?;
         Ok(CashOverview {
             fee: Money::jpy(self.terms.fee_yen),
@@ -250,15 +243,6 @@ impl CardlessPort for Cardless {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_day_starts_at_midnight_in_japan() {
-        // 2026-11-22 14:59:59 UTC is 23:59:59 in Tokyo; a second later is the next day there.
-        let before = 1_795_359_599_000;
-        let after = before + 1_000;
-        assert_eq!(start_of_day_jst(after), after);
-        assert_eq!(start_of_day_jst(before), after - DAY_MS);
-    }
 
     #[test]
     fn pins_are_six_digits_and_hashed_with_argon2id() {

@@ -1,13 +1,20 @@
-//! Today's date where the bank is (Japan, UTC+9, no daylight saving).
+//! Today's date where the bank is (Japan, UTC+9, no daylight saving), and
+//! when that day began: daily limits count from it.
 
 use shared::age::Date;
 
 use crate::system::now_ms;
 
 const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 pub fn today_in_japan() -> Date {
-    civil_from_days((now_ms() + JST_OFFSET_MS).div_euclid(86_400_000))
+    civil_from_days((now_ms() + JST_OFFSET_MS).div_euclid(DAY_MS))
+}
+
+/// Midnight in Japan at or before `now_ms`.
+pub fn start_of_day_jst(now_ms: i64) -> i64 {
+    (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
 }
 
 /// The calendar date `days` after 1970-01-01 (H. Hinnant's civil_from_days).
@@ -27,6 +34,15 @@ fn civil_from_days(days: i64) -> Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_day_starts_at_midnight_in_japan() {
+        // 2026-11-22 14:59:59 UTC is 23:59:59 in Tokyo; a second later is the next day there.
+        let before = 1_795_359_599_000;
+        let after = before + 1_000;
+        assert_eq!(start_of_day_jst(after), after);
+        assert_eq!(start_of_day_jst(before), after - DAY_MS);
+    }
 
     #[test]
     fn converts_known_days() {

@@ -6,7 +6,7 @@
 //! taken (deleted) when finished, so a challenge works once. Only a hash of
 //! a session token is stored. Sign-ups, sign-ins and sign-outs are audited.
 
-mod clock;
+pub mod clock;
 mod reauth;
 pub mod session;
 pub mod store;

@@ -95,6 +95,12 @@ impl Key {
     }
 }
 
+/// The key a client chose for its request, or the refusal a malformed one gets.
+pub fn client_key(s: &str) -> Result<IdempotencyKey, shared::AppError> {
+    IdempotencyKey::parse(s)
+        .map_err(|_| shared::AppError::invalid("key", shared::Reason::Malformed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

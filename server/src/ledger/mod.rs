@@ -19,7 +19,7 @@ mod writer;
 pub use accounts::NewAccount;
 pub use apply::{MAX_AMOUNT_MINOR, MAX_REFERENCE_CHARS, MAX_TIMEOUT_MS};
 pub use error::LedgerError;
-pub use keys::{Flow, Key, Purpose};
+pub use keys::{client_key, Flow, Key, Purpose};
 pub use work::{FlowJob, Locks, Moved, Work};
 pub use writer::MAX_BATCH;
 

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use shared::{
     ids::{AccountId, TransferId, UserId},
-    ledger::{Transfer, TransferRequest},
+    ledger::{Transfer, TransferRequest, TransferState},
 };
 use std::{any::Any, collections::BTreeSet};
 
@@ -117,6 +117,21 @@ impl<'c> Work<'c> {
             transfer,
             fresh: applied.fresh,
         })
+    }
+
+    /// Releases a hold under `key`; a hold the ledger's own timeout released
+    /// already (or is about to) is released as far as the job is concerned.
+    pub async fn release(&mut self, key: &Key, hold: TransferId) -> Result<(), LedgerError> {
+        let request = TransferRequest::VoidPending { pending_id: hold };
+        match self.transfer(key, request).await {
+            Ok(_)
+            | Err(LedgerError::HoldNotPending {
+                state: TransferState::Expired | TransferState::Voided,
+                ..
+            })
+            | Err(LedgerError::HoldExpired(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens an account in this job; the job may then move money into it.

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use shared::{
     events::{Event, Notice},
     ids::{AccountId, TransferId, UserId},
-    ledger::{IdempotencyKey, TransferCode, TransferRequest, TransferState},
+    ledger::{IdempotencyKey, TransferCode, TransferRequest},
     money::Money,
     transfer::{
         name_check::NameCheck,
@@ -28,19 +28,12 @@ use shared::{
 use super::store;
 use crate::{
     error::Error,
+    identity::clock::start_of_day_jst,
     ledger::{Flow, FlowJob, Key, LedgerError, Locks, Purpose, Work},
 };
 
 /// This flow's idempotency keys.
 const FLOW: Flow = Flow::new("send");
-/// Japan has no daylight saving: its day starts at 15:00 UTC.
-const JST_OFFSET_MS: i64 = 9 * 3600 * 1000;
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
-pub(super) fn start_of_day_jst(now_ms: i64) -> i64 {
-    (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
-}
-
 fn notice(notice: Notice) -> Event {
     Event::Notice { notice }
 }
@@ -316,22 +309,8 @@ impl FlowJob for End {
         if !was.is_open() || !store::change(w.unit.conn(), f.sent.id, was, self.state, now).await? {
             return Ok(None);
         }
-        let release = TransferRequest::VoidPending {
-            pending_id: self.hold,
-        };
-        match w
-            .transfer(&Key::of(FLOW, Purpose::Release, f.sent.id.0), release)
-            .await
-        {
-            Ok(_) => {}
-            // The ledger's own timeout released it already.
-            Err(LedgerError::HoldNotPending {
-                state: TransferState::Expired | TransferState::Voided,
-                ..
-            })
-            | Err(LedgerError::HoldExpired(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        w.release(&Key::of(FLOW, Purpose::Release, f.sent.id.0), self.hold)
+            .await?;
         // The sender hears of an end they did not choose themselves.
         if self.state != SendState::Abandoned {
             let ended = Notice::TransferEnded {

@@ -16,7 +16,6 @@ mod payees;
 pub mod store;
 
 use async_trait::async_trait;
-use sha2::{Digest, Sha256};
 use shared::{
     identity::Ceremony,
     ids::{AccountId, PayeeId, SendId, UserId},
@@ -42,7 +41,7 @@ use crate::{
     db::Db,
     error::Error,
     identity::{holder, store as people, Identity},
-    ledger::Ledger,
+    ledger::{client_key, Ledger},
     notify::Notifier,
     system::now_ms,
 };
@@ -98,14 +97,9 @@ fn send_purpose(p: &Resolved, key: &IdempotencyKey) -> String {
     )
 }
 
-/// What the recipient's passkey signs: this transfer and this message.
+/// What the recipient's passkey signs: this transfer and this message (its SHA-256).
 fn proof_purpose(id: SendId, message: &str) -> String {
-    let digest = Sha256::digest(message.as_bytes());
-    format!("p2p:{id}:proof:{}", hex(&digest))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("p2p:{id}:proof:{}", crate::identity::session::hash(message))
 }
 
 fn likelihood(decision: Decision) -> Option<ScamLikelihood> {
@@ -291,7 +285,7 @@ impl Transfers {
 
     async fn left_today(&self, user: UserId) -> Result<Money, Error> {
         let mut conn = self.db.conn().await?;
-        let since = jobs::start_of_day_jst(now_ms());
+        let since = crate::identity::clock::start_of_day_jst(now_ms());
         let used = store::sent_since(&mut conn, user, since).await?;
         Ok(Money::jpy((MAX_PER_DAY_YEN - used).max(0)))
     }
@@ -355,10 +349,6 @@ impl Transfers {
     }
 }
 
-fn key(s: &str) -> Result<IdempotencyKey, AppError> {
-    IdempotencyKey::parse(s).map_err(|_| AppError::invalid("key", Reason::Malformed))
-}
-
 #[async_trait]
 impl crate::due::DueWork for Transfers {
     fn what(&self) -> &'static str {
@@ -374,7 +364,7 @@ impl crate::due::DueWork for Transfers {
 impl TransfersPort for Transfers {
     async fn review(&self, caller: &Caller, form: SendForm) -> Result<Review, AppError> {
         let user = caller.require_user()?;
-        let client_key = key(&form.key)?;
+        let client_key = client_key(&form.key)?;
         let p = self.resolve(user, &form).await?;
         let left_today = self.left_today(user).await?;
         if p.amount.amount_minor > left_today.amount_minor {
@@ -419,7 +409,7 @@ impl TransfersPort for Transfers {
         credential_json: &str,
     ) -> Result<Sent, AppError> {
         let user = caller.require_user()?;
-        let client_key = key(&form.key)?;
+        let client_key = client_key(&form.key)?;
         let p = self.resolve(user, &form).await;
         // A retry of a transfer already made answers it (its challenge is spent).
         let mut conn = self.db.conn().await?;

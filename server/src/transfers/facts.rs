@@ -88,15 +88,16 @@ async fn recipient(conn: &mut AnyConnection, to: AccountId, now_ms: i64) -> Resu
     .bind(COUNTERPARTIES_READ)
     .fetch_one(&mut *conn)
     .await?;
-    let new_since = |since: i64| {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM p2p_pairs WHERE to_account = $1 AND first_at_ms >= $2",
-        )
-        .bind(to.0)
-        .bind(since)
-    };
-    let new_senders_24h = new_since(now_ms - DAY_MS).fetch_one(&mut *conn).await?;
-    let new_senders_7d = new_since(now_ms - 7 * DAY_MS).fetch_one(&mut *conn).await?;
+    // One range read of the last 7 days' new senders counts the last day's too.
+    let (new_senders_7d, new_senders_24h): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN first_at_ms >= $3 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM p2p_pairs WHERE to_account = $1 AND first_at_ms >= $2",
+    )
+    .bind(to.0)
+    .bind(now_ms - 7 * DAY_MS)
+    .bind(now_ms - DAY_MS)
+    .fetch_one(&mut *conn)
+    .await?;
     let reports: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM account_reports WHERE account = $1")
             .bind(to.0)

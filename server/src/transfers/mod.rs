@@ -26,7 +26,7 @@ use shared::{
     transfer::{
         name_check::{self, NameCheck},
         port::TransfersPort,
-        risk::{assess, Assessment, Decision, NameAnswer, Rules},
+        risk::{assess, Assessment, Decision, Facts, NameAnswer, Rules},
         send::{
             check_amount, Acknowledged, Conversation, DirectMessage, Held, Payee, ProofRequest,
             Purpose, RecipientView, Review, ScamLikelihood, SendForm, SendState, Sent, To,
@@ -240,20 +240,13 @@ impl Transfers {
         })
     }
 
-    async fn assess(&self, p: &Resolved) -> Result<Assessment, Error> {
-        self.rate(p.parties(), p.amount, p.name_answer()).await
-    }
-
-    /// Rates a transfer on the facts as they are now (also what the benchmark times).
-    pub async fn rate(
-        &self,
-        parties: facts::Parties,
-        amount: Money,
-        name: NameAnswer,
-    ) -> Result<Assessment, Error> {
+    /// The facts about a resolved transfer as they are now, and their assessment.
+    async fn assess(&self, p: &Resolved) -> Result<(Facts, Assessment), Error> {
         let mut conn = self.db.conn().await?;
-        let facts = facts::gather(&mut conn, parties, amount, name, now_ms()).await?;
-        Ok(assess(&facts, &self.rules))
+        let facts =
+            facts::gather(&mut conn, p.parties(), p.amount, p.name_answer(), now_ms()).await?;
+        let assessment = assess(&facts, &self.rules);
+        Ok((facts, assessment))
     }
 
     fn create(
@@ -370,7 +363,7 @@ impl TransfersPort for Transfers {
         if p.amount.amount_minor > left_today.amount_minor {
             return Err(AppError::invalid("amount", Reason::OverDailyLimit));
         }
-        let assessment = self.assess(&p).await?;
+        let (facts, assessment) = self.assess(&p).await?;
         let ceremony = match assessment.decision {
             // A refusal is recorded (and audited) at once: nothing to confirm.
             Decision::Refuse => {
@@ -384,13 +377,12 @@ impl TransfersPort for Transfers {
                     .await?,
             ),
         };
-        let saved_payee = payees::saved(&self.db, user, p.to).await?;
         Ok(Review {
             recipient: RecipientView {
                 account_number: shared::transfer::send::account_number(p.to),
                 nickname: p.recipient_nickname.clone(),
                 name_check: p.name_check.clone(),
-                saved_payee,
+                saved_payee: facts.saved_payee,
             },
             amount: p.amount,
             likelihood: likelihood(assessment.decision),
@@ -421,7 +413,7 @@ impl TransfersPort for Transfers {
         }
         drop(conn);
         let p = p?;
-        let mut assessment = self.assess(&p).await?;
+        let (_, mut assessment) = self.assess(&p).await?;
         let acknowledged = match (likelihood(assessment.decision), purpose) {
             (None, _) => None,
             (Some(_), None) => {

@@ -57,16 +57,6 @@ async fn one(db: &Db, user: UserId, id: PayeeId) -> Result<Payee> {
         .ok_or_else(|| AppError::NotFound.into())
 }
 
-pub async fn saved(db: &Db, user: UserId, account: AccountId) -> Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM payees WHERE user_id = $1 AND account = $2")
-            .bind(user.0)
-            .bind(account.0)
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(found.is_some())
-}
-
 /// Saves a payee; saving one already saved renames it.
 pub async fn add(db: &Db, user: UserId, account: AccountId, label: &str) -> Result<Payee> {
     let id: i64 = sqlx::query_scalar(

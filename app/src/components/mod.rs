@@ -13,6 +13,7 @@ pub mod live_state;
 pub mod money;
 pub mod notice;
 pub mod page_title;
+pub mod passkey;
 pub mod risk_words;
 pub mod video_call;
 pub mod view_shell;

@@ -12,17 +12,17 @@ use shared::{
 };
 
 use crate::api::{
-    begin_add_passkey, begin_confirm_withdrawal, cancel_withdrawal_form, confirm_withdrawal,
-    fetch_my_accounts, finish_add_passkey, open_withdrawal_form,
+    begin_confirm_withdrawal, cancel_withdrawal_form, confirm_withdrawal, fetch_my_accounts,
+    open_withdrawal_form,
 };
 use crate::components::account_name::account_name;
 use crate::components::{
     error_notice::ErrorNotice,
     lang::use_lang,
     money::{chosen_or_main, parse_yen},
+    passkey,
 };
 use crate::i18n::*;
-use crate::webauthn::{self, PasskeyError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -94,12 +94,7 @@ async fn confirm_flow(
         })?;
     // The form may be gone by now (its own live event can close it first): never set a disposed signal.
     step.try_set(Step::Passkey);
-    let credential = webauthn::get(&ceremony.options_json)
-        .await
-        .map_err(|e| match e {
-            PasskeyError::Cancelled => Problem::PasskeyCancelled,
-            PasskeyError::Failed(_) => Problem::PasskeyFailed,
-        })?;
+    let credential = passkey::sign(&ceremony.options_json).await?;
     step.try_set(Step::Sending);
     confirm_withdrawal(w.id, choice, ceremony.id, credential)
         .await
@@ -107,16 +102,17 @@ async fn confirm_flow(
 }
 
 async fn add_passkey() -> Result<(), Problem> {
-    let ceremony = begin_add_passkey().await.map_err(Problem::Other)?;
-    let credential = webauthn::create(&ceremony.options_json)
-        .await
-        .map_err(|e| match e {
-            PasskeyError::Cancelled => Problem::PasskeyCancelled,
-            PasskeyError::Failed(_) => Problem::PasskeyFailed,
-        })?;
-    finish_add_passkey(ceremony.id, credential)
-        .await
-        .map_err(Problem::Other)
+    Ok(passkey::add_here().await?)
+}
+
+impl From<passkey::Problem> for Problem {
+    fn from(p: passkey::Problem) -> Self {
+        match p {
+            passkey::Problem::PasskeyCancelled => Problem::PasskeyCancelled,
+            passkey::Problem::PasskeyFailed => Problem::PasskeyFailed,
+            passkey::Problem::Other(e) => Problem::Other(e),
+        }
+    }
 }
 
 #[component]

@@ -6,7 +6,6 @@
 //! said plainly, with the money's state.
 
 mod messages;
-mod passkey;
 mod payees;
 mod proofs;
 mod review;
@@ -28,6 +27,7 @@ use shared::{
 
 use crate::api::{fetch_my_accounts, fetch_my_transfers, fetch_payees, review_transfer};
 use crate::attempt::{attempt_key, outcome_unknown};
+use crate::components::passkey::{self, NoPasskeyHere};
 use crate::components::{
     account_name::account_name,
     approval_card::date_time,
@@ -124,22 +124,11 @@ pub fn Send() -> impl IntoView {
         });
     };
     // Someone with no passkey yet sets one up here, and the review goes on.
-    let add_passkey = move |_| {
-        busy.set(true);
-        spawn_local(async move {
-            match passkey::add_here().await {
-                Ok(()) => match last_form.get_value() {
-                    Some(form) => run_review(form),
-                    None => busy.set(false),
-                },
-                Err(passkey::Problem::Other(e)) => {
-                    failed.set(Some(e));
-                    busy.set(false);
-                }
-                Err(_) => busy.set(false),
-            }
-        });
-    };
+    let passkey_added = Callback::new(move |_| {
+        if let Some(form) = last_form.get_value() {
+            run_review(form);
+        }
+    });
     let on_done = Callback::new(move |result: Result<Sent, AppError>| match result {
         Ok(sent) => {
             key.set_value(attempt_key());
@@ -215,12 +204,7 @@ pub fn Send() -> impl IntoView {
                 }.into_any(),
             }}
             {move || failed.get().map(|error| if passkey::no_passkey(&error) {
-                view! {
-                    <div class="notice notice--warning" role="alert">
-                        <p>{t!(i18n, send.no_passkey)}</p>
-                        <button type="button" class="button" on:click=add_passkey disabled=move || busy.get()>{t!(i18n, send.add_passkey)}</button>
-                    </div>
-                }.into_any()
+                view! { <NoPasskeyHere on_added=passkey_added /> }.into_any()
             } else {
                 problem_view(i18n, error)
             })}

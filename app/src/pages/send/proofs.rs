@@ -7,11 +7,10 @@ use leptos::{prelude::*, task::spawn_local};
 use shared::{
     events::Event,
     transfer::send::{ProofRequest, SendState},
-    AppError,
 };
 
-use super::passkey::{self, Problem};
 use crate::api::{begin_proof, decline_proof, fetch_proof_requests, give_proof};
+use crate::components::passkey::{self, NoPasskeyHere, Problem};
 use crate::components::{
     empty_state::EmptyState, error_notice::ErrorNotice, lang::use_lang, risk_words::state_text,
 };
@@ -142,37 +141,5 @@ fn ProofItem(r: ProofRequest, refresh: Callback<()>) -> impl IntoView {
                 Problem::Other(e) => super::problem_view(i18n, e),
             })}
         </li>
-    }
-}
-
-/// Offers to set a passkey up on this device; then the person tries again.
-#[component]
-pub(super) fn NoPasskeyHere() -> impl IntoView {
-    let i18n = use_i18n();
-    let busy = RwSignal::new(false);
-    let added = RwSignal::new(None::<Result<(), AppError>>);
-    let add = move |_| {
-        busy.set(true);
-        spawn_local(async move {
-            let result = match passkey::add_here().await {
-                Ok(()) => Some(Ok(())),
-                Err(Problem::Other(e)) => Some(Err(e)),
-                Err(_) => None,
-            };
-            added.try_set(result);
-            busy.try_set(false);
-        });
-    };
-    view! {
-        <div class="notice notice--warning" role="alert">
-            <p>{t!(i18n, send.no_passkey)}</p>
-            <Show when=move || !matches!(added.get(), Some(Ok(())))>
-                <button type="button" class="button" on:click=add disabled=move || busy.get()>{t!(i18n, send.add_passkey)}</button>
-            </Show>
-            {move || match added.get() {
-                Some(Err(error)) => Some(view! { <ErrorNotice error /> }.into_any()),
-                _ => None,
-            }}
-        </div>
     }
 }

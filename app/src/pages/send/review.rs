@@ -14,8 +14,8 @@ use shared::{
     AppError,
 };
 
-use super::passkey::{self, Problem};
 use crate::api::send_transfer;
+use crate::components::passkey::{self, Problem};
 use crate::components::{
     money::MoneyText,
     risk_words::{purpose_text, Reasons},

@@ -150,13 +150,14 @@ pub fn GuardianApp() -> impl IntoView {
 /// The bank's staff.
 #[component]
 pub fn StaffApp() -> impl IntoView {
-    use crate::pages::{atm_fleet, audit, held, people, staff, staff_history};
+    use crate::pages::{atm_fleet, audit, held, people, risk_rules, staff, staff_history};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Staff)>
                 <ParentRoute path=path!("/staff") view=staff::StaffShell>
                     <Route path=path!("") view=staff::Consultations />
                     <Route path=path!("transfers") view=held::HeldTransfers />
+                    <Route path=path!("rules") view=risk_rules::RiskRules />
                     <Route path=path!("atms") view=atm_fleet::AtmFleet />
                     <Route path=path!("people") view=people::People />
                     <Route path=path!("audit") view=audit::AuditTrail />

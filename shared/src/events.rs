@@ -103,6 +103,12 @@ pub enum Notice {
     },
     /// Another customer wrote to them.
     MessageReceived { from: String },
+    /// For staff: a transfer was held for their review (F3).
+    TransferHeld {
+        from: String,
+        to: String,
+        amount: Money,
+    },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.
     LegacyText { text: String },

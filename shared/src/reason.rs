@@ -40,6 +40,10 @@ reasons! {
     TooBig = "too_big",
     EmptyOrTooLong = "empty_or_too_long",
     OutOfRange = "out_of_range",
+    /// Values that must rise in order (thresholds) do not.
+    OutOfOrder = "out_of_order",
+    /// The same thing given twice where once is allowed.
+    Duplicate = "duplicate",
     BadCharacter = "bad_character",
     BadCharacters = "bad_characters",
     BadSeparator = "bad_separator",
@@ -132,6 +136,8 @@ reasons! {
     TransferNotOpen = "transfer_not_open",
     WarningNotAcknowledged = "warning_not_acknowledged",
     TransferRefused = "transfer_refused",
+    /// Someone saved a newer version of the risk rules since the draft was loaded.
+    RulesChanged = "rules_changed",
 }
 
 impl std::fmt::Display for Reason {

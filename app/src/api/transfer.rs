@@ -1,13 +1,17 @@
 //! Server functions of transfers to other people (flow F3): the sender's
-//! review and send, the recipient's proof, payees, conversations and the
-//! staff's review of held transfers.
+//! review and send, the recipient's proof, payees, conversations, the
+//! staff's review of held transfers and the staff's risk rules.
 
 use leptos::prelude::*;
 use shared::{
     identity::Ceremony,
     ids::{PayeeId, SendId},
-    transfer::send::{
-        Conversation, DirectMessage, Held, Payee, ProofRequest, Purpose, Review, SendForm, Sent,
+    transfer::{
+        risk::Rules,
+        rules::{DryRun, RulesPage, RulesVersion},
+        send::{
+            Conversation, DirectMessage, Held, Payee, ProofRequest, Purpose, Review, SendForm, Sent,
+        },
     },
     AppError,
 };
@@ -39,6 +43,9 @@ pub fn register() {
     register_explicit::<ReportAccount>();
     register_explicit::<FetchHeldTransfers>();
     register_explicit::<ReviewHeldTransfer>();
+    register_explicit::<FetchRiskRules>();
+    register_explicit::<DryRunRiskRules>();
+    register_explicit::<SaveRiskRules>();
 }
 
 /// The name check, the risk and the passkey challenge for one transfer.
@@ -164,5 +171,31 @@ pub async fn fetch_held_transfers() -> Result<Vec<Held>, AppError> {
 pub async fn review_held_transfer(id: SendId, release: bool) -> Result<Sent, AppError> {
     port::<dyn TransfersPort>()?
         .review_held(&caller(), id, release)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "staff/risk-rules")]
+pub async fn fetch_risk_rules() -> Result<RulesPage, AppError> {
+    port::<dyn TransfersPort>()?.risk_rules(&caller()).await
+}
+
+/// The rules in force and the draft over the last `days` of transfers.
+/// JSON, because the rules hold lists of pairs.
+#[server(prefix = "/api", endpoint = "staff/risk-rules/dry-run", input = leptos::server_fn::codec::Json)]
+pub async fn dry_run_risk_rules(draft: Rules, days: u32) -> Result<DryRun, AppError> {
+    port::<dyn TransfersPort>()?
+        .dry_run_rules(&caller(), draft, days)
+        .await
+}
+
+/// Saves the draft as the version after `based_on`.
+#[server(prefix = "/api", endpoint = "staff/risk-rules/save", input = leptos::server_fn::codec::Json)]
+pub async fn save_risk_rules(
+    draft: Rules,
+    based_on: u32,
+    note: String,
+) -> Result<RulesVersion, AppError> {
+    port::<dyn TransfersPort>()?
+        .save_rules(&caller(), draft, based_on, &note)
         .await
 }

@@ -45,6 +45,10 @@ pub fn notice_text(
             let amount = move || amount.format(lang());
             t!(i18n, notice.proof_given, to, amount).into_any()
         }
+        Notice::TransferHeld { from, to, amount } => {
+            let amount = move || amount.format(lang());
+            t!(i18n, notice.transfer_held, from, to, amount).into_any()
+        }
         Notice::TransferReceived { from, amount } => {
             let amount = move || amount.format(lang());
             t!(i18n, notice.transfer_received, from, amount).into_any()

@@ -1,9 +1,15 @@
 //! For staff: transfers held for review, oldest first, each with every
 //! reason the risk check gave, the sender's answer and the history between
-//! the two accounts; release or decline, each audited.
+//! the two accounts; release or decline, each audited. A transfer held
+//! while the page is open appears at once (staff are told live).
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::{ids::SendId, transfer::send::Held, AppError};
+use shared::{
+    events::{Event, Notice},
+    ids::SendId,
+    transfer::send::Held,
+    AppError,
+};
 
 use crate::api::{fetch_held_transfers, review_held_transfer};
 use crate::components::{
@@ -14,11 +20,26 @@ use crate::components::{
     risk_words::{purpose_text, Reasons},
 };
 use crate::i18n::*;
+use crate::live::use_live;
 
 #[component]
 pub fn HeldTransfers() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(fetch_held_transfers);
+    let live = use_live();
+    Effect::new(move |_| {
+        let held = live.latest.with(|n| {
+            matches!(
+                n.as_ref().map(|n| &n.event),
+                Some(Event::Notice {
+                    notice: Notice::TransferHeld { .. }
+                })
+            )
+        });
+        if held {
+            list.refetch();
+        }
+    });
     let busy = RwSignal::new(false);
     let failed = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(false);

@@ -16,6 +16,7 @@ pub mod kiosk_flow;
 pub mod landing;
 pub mod not_found;
 pub mod people;
+pub mod risk_rules;
 pub mod send;
 pub mod sign_in;
 pub mod staff;

@@ -1,4 +1,5 @@
-//! The staff view (desktop): consultations, the ATM fleet, people, the audit trail.
+//! The staff view (desktop): consultations, held transfers and the risk
+//! rules, the ATM fleet, people, the audit trail.
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
@@ -39,6 +40,10 @@ pub fn StaffShell() -> impl IntoView {
         Section {
             href: "/staff/transfers",
             label: t!(i18n, staff.transfers).into_any(),
+        },
+        Section {
+            href: "/staff/rules",
+            label: t!(i18n, staff.rules).into_any(),
         },
         Section {
             href: "/staff/atms",

@@ -142,7 +142,7 @@ impl AtmFleet {
                 async |_| Ok(()),
             )
             .await?;
-            let staff = crate::identity::store::staff_ids(&self.db).await?;
+            let staff = crate::identity::store::staff_ids(self.db.pool()).await?;
             let event = shared::events::Event::Notice {
                 notice: shared::events::Notice::AtmLocked {
                     atm: atm.name.clone(),

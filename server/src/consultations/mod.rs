@@ -97,7 +97,7 @@ impl Consultations {
         let found = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
         let mut to = vec![found.customer];
         if whole_staff {
-            to.extend(store::staff(conn).await?);
+            to.extend(crate::identity::store::staff_ids(&mut *conn).await?);
         } else if let Some(clerk) = found.clerk {
             to.push(clerk);
         }

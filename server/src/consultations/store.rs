@@ -240,16 +240,6 @@ pub async fn messages(
     .collect()
 }
 
-/// Everyone on the staff, who hear of the queue changing.
-pub async fn staff(conn: &mut AnyConnection) -> Result<Vec<UserId>> {
-    sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| Ok(UserId(r.try_get(0)?)))
-        .collect()
-}
-
 /// Consultations that ended, newest first, with how many chat lines each had.
 pub async fn ended(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(ConsultationId, i64)>> {
     sqlx::query(

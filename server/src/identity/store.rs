@@ -404,9 +404,12 @@ pub async fn set_adult_ward(conn: &mut AnyConnection, user: UserId, ward: bool) 
 }
 
 /// Every member of staff (to alert them).
-pub async fn staff_ids(db: &Db) -> Result<Vec<UserId>> {
+pub async fn staff_ids<'e, E>(ex: E) -> Result<Vec<UserId>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query("SELECT id FROM users WHERE role = 'staff' ORDER BY id")
-        .fetch_all(db.pool())
+        .fetch_all(ex)
         .await?
         .iter()
         .map(|r| Ok(UserId(r.try_get(0)?)))

@@ -12,7 +12,7 @@ use shared::{
     ledger::{AccountKind, IdempotencyKey},
     money::{Currency, Money},
     system::DbEngine,
-    transfer::risk::{assess, NameAnswer, Rules},
+    transfer::risk::{assess, Facts, NameAnswer, RecipientFacts},
 };
 use sqlx::AnyConnection;
 use std::time::{Duration, Instant};
@@ -85,13 +85,14 @@ async fn scalar(conn: &mut AnyConnection, sql: &str) -> Result<i64, StartupError
 /// The secondary indexes the bulk load drops and builds again afterwards
 /// (building an index once from sorted rows is far faster than growing it
 /// row by row in random order). As the migrations define them.
-const INDEXES: [(&str, &str); 10] = [
+const INDEXES: [(&str, &str); 11] = [
     ("p2p_transfers_pair", "p2p_transfers (from_account, to_account, state)"),
     ("p2p_transfers_sent", "p2p_transfers (from_account, created_at_ms)"),
     ("p2p_transfers_sender", "p2p_transfers (sender_id, id)"),
     ("p2p_transfers_recipient", "p2p_transfers (recipient_id, state)"),
     ("p2p_transfers_open", "p2p_transfers (deadline_ms) WHERE state IN ('awaiting_recipient', 'awaiting_sender', 'in_review')"),
     ("p2p_transfers_state", "p2p_transfers (state, id)"),
+    ("p2p_transfers_created", "p2p_transfers (created_at_ms)"),
     ("p2p_pairs_to", "p2p_pairs (to_account, first_at_ms)"),
     ("ledger_transfers_debit", "ledger_transfers (debit_account_id, id)"),
     ("ledger_transfers_credit", "ledger_transfers (credit_account_id, id)"),
@@ -243,7 +244,6 @@ pub async fn risk(args: RiskBenchArgs) -> Result<String, StartupError> {
     let ledger = Ledger::start(db.clone(), None);
     let (n, m) = (args.accounts as i64, args.transfers as i64);
     let (u0, a0, built_s) = population(&db, &ledger, n, m).await?;
-    let rules = Rules::default();
     let mut rng = rand::rng();
     let mut times = Vec::with_capacity(args.samples);
     let mut conn = db.conn().await.map_err(fail)?;
@@ -271,6 +271,8 @@ pub async fn risk(args: RiskBenchArgs) -> Result<String, StartupError> {
         )
         .await
         .map_err(fail)?;
+        // As the flow does: the rules in force are read with every assessment.
+        let (_, rules) = super::rules::in_force(&mut conn).await.map_err(fail)?;
         let assessment = assess(&facts, &rules);
         times.push(started.elapsed());
         std::hint::black_box(assessment);
@@ -300,10 +302,20 @@ pub async fn risk(args: RiskBenchArgs) -> Result<String, StartupError> {
             client_key: IdempotencyKey::parse(&format!("bench-confirm-{}-{k}", now_ms()))
                 .map_err(|_| fail("key"))?,
             digest: String::new(),
+            facts: Facts {
+                amount: Money::jpy(100),
+                between: Vec::new(),
+                recipient: RecipientFacts::default(),
+                saved_payee: true,
+                name: NameAnswer::Match,
+                conversation: None,
+                sender_largest_recent: None,
+            },
             assessment: shared::transfer::risk::Assessment {
                 score: 0,
                 reasons: Vec::new(),
                 decision: shared::transfer::risk::Decision::Proceed,
+                rules_version: 0,
             },
             name_check: None,
             acknowledged: None,

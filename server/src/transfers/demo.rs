@@ -5,16 +5,22 @@
 //! ago asking for money (her proof is asked for); and "quickcash", an
 //! account that eight new senders paid in the last day (held for staff).
 //! Every yen moves through the ledger; only the dates of the history are
-//! set back.
+//! set back. The history of the last 90 days keeps the facts an assessment
+//! would have read at the time, so a dry run of the staff's rules has
+//! transfers to run over.
 
 use shared::{
     identity::Role,
     ids::{AccountId, UserId},
     ledger::{account_label, AccountKind, IdempotencyKey, TransferCode, TransferRequest},
     money::{Currency, Money},
+    transfer::risk::NameAnswer,
 };
 
-use super::store::{self, Past};
+use super::{
+    facts::{self, Parties},
+    store::{self, Past},
+};
 use crate::{
     db::Db,
     identity::holder,
@@ -24,6 +30,8 @@ use crate::{
 
 const SCOPE: &str = "demo-seed";
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// How far back the demo's history keeps its facts (a dry run's longest reach).
+const ASSESSED_DAYS: i64 = 90;
 
 /// (nickname, display name, date of birth, account age in days)
 const OTHERS: [(&str, &str, &str, i64); 12] = [
@@ -118,6 +126,7 @@ pub(crate) async fn seed(
     for (i, f) in feeders.iter().enumerate() {
         past(f, mule, 30_000, (1.0 + 2.5 * i as f64) / 24.0);
     }
+    history.sort_by_key(|p| p.at_ms);
     for p in history {
         n += 1;
         let request = TransferRequest::Single {
@@ -130,7 +139,19 @@ pub(crate) async fn seed(
         let k = format!("p2p-history-{n}");
         ledger.transfer(SCOPE, &key(&k), request).await?;
         let mut conn = db.conn().await?;
-        store::record_past(&mut conn, p, &k).await?;
+        let seen = if now - p.at_ms <= ASSESSED_DAYS * DAY_MS {
+            let parties = Parties {
+                sender: p.sender,
+                from: p.from,
+                recipient: p.recipient,
+                to: p.to,
+            };
+            let read = facts::gather(&mut conn, parties, p.amount, NameAnswer::Match, p.at_ms);
+            Some(read.await?)
+        } else {
+            None
+        };
+        store::record_past(&mut conn, p, &k, seen.as_ref()).await?;
     }
     sqlx::query("INSERT INTO payees (user_id, account, label, created_at_ms, last_paid_at_ms) VALUES ($1, $2, $3, $4, $5)")
         .bind(hanako.user.0)

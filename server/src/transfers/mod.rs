@@ -13,10 +13,12 @@ mod doors;
 pub mod facts;
 mod jobs;
 mod payees;
+pub mod rules;
 pub mod store;
 
 use async_trait::async_trait;
 use shared::{
+    events::{Event, Notice},
     identity::Ceremony,
     ids::{AccountId, PayeeId, SendId, UserId},
     ledger::{AccountKind, IdempotencyKey},
@@ -27,6 +29,7 @@ use shared::{
         name_check::{self, NameCheck},
         port::TransfersPort,
         risk::{assess, Assessment, Decision, Facts, NameAnswer, Rules},
+        rules::{self as drafts, DryRun, RulesPage, RulesVersion, DRY_RUN_DAYS},
         send::{
             check_amount, Acknowledged, Conversation, DirectMessage, Held, Payee, ProofRequest,
             Purpose, RecipientView, Review, ScamLikelihood, SendForm, SendState, Sent, To,
@@ -53,6 +56,8 @@ const LISTED: i64 = 30;
 const QUEUE: i64 = 100;
 /// Overdue transfers released per pass.
 const PAGE: i64 = 200;
+/// Versions of the risk rules shown to staff.
+const RULES_LISTED: i64 = 50;
 
 /// How the flow is set up.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +83,6 @@ pub struct Transfers {
     ledger: Ledger,
     identity: Arc<Identity>,
     notifier: Notifier,
-    rules: Arc<Rules>,
     terms: Terms,
 }
 
@@ -160,7 +164,6 @@ impl Transfers {
             ledger,
             identity,
             notifier,
-            rules: Arc::new(Rules::default()),
             terms,
         }
     }
@@ -240,12 +243,17 @@ impl Transfers {
         })
     }
 
-    /// The facts about a resolved transfer as they are now, and their assessment.
+    /// The facts about a resolved transfer as they are now, and their
+    /// assessment by the rules in force now.
     async fn assess(&self, p: &Resolved) -> Result<(Facts, Assessment), Error> {
         let mut conn = self.db.conn().await?;
         let facts =
             facts::gather(&mut conn, p.parties(), p.amount, p.name_answer(), now_ms()).await?;
-        let assessment = assess(&facts, &self.rules);
+        let (version, rules) = rules::in_force(&mut conn).await?;
+        let assessment = Assessment {
+            rules_version: version,
+            ..assess(&facts, &rules)
+        };
         Ok((facts, assessment))
     }
 
@@ -253,7 +261,7 @@ impl Transfers {
         &self,
         p: &Resolved,
         client_key: IdempotencyKey,
-        assessment: Assessment,
+        (facts, assessment): (Facts, Assessment),
         acknowledged: Option<Acknowledged>,
         passkey: String,
     ) -> jobs::Create {
@@ -267,6 +275,7 @@ impl Transfers {
             to: p.to,
             amount: p.amount,
             client_key,
+            facts,
             assessment,
             name_check: p.name_check.clone(),
             acknowledged,
@@ -364,10 +373,12 @@ impl TransfersPort for Transfers {
             return Err(AppError::invalid("amount", Reason::OverDailyLimit));
         }
         let (facts, assessment) = self.assess(&p).await?;
+        let saved_payee = facts.saved_payee;
         let ceremony = match assessment.decision {
             // A refusal is recorded (and audited) at once: nothing to confirm.
             Decision::Refuse => {
-                let job = self.create(&p, client_key, assessment.clone(), None, "none".into());
+                let assessed = (facts, assessment.clone());
+                let job = self.create(&p, client_key, assessed, None, "none".into());
                 self.ledger.run(SCOPE, job).await?;
                 None
             }
@@ -382,7 +393,7 @@ impl TransfersPort for Transfers {
                 account_number: shared::transfer::send::account_number(p.to),
                 nickname: p.recipient_nickname.clone(),
                 name_check: p.name_check.clone(),
-                saved_payee: facts.saved_payee,
+                saved_payee,
             },
             amount: p.amount,
             likelihood: likelihood(assessment.decision),
@@ -413,7 +424,7 @@ impl TransfersPort for Transfers {
         }
         drop(conn);
         let p = p?;
-        let (_, mut assessment) = self.assess(&p).await?;
+        let (facts, mut assessment) = self.assess(&p).await?;
         let acknowledged = match (likelihood(assessment.decision), purpose) {
             (None, _) => None,
             (Some(_), None) => {
@@ -439,8 +450,13 @@ impl TransfersPort for Transfers {
                 credential_json,
             )
             .await?;
-        let job = self.create(&p, client_key, assessment, acknowledged, reauth.credential);
-        Ok(self.ledger.run(SCOPE, job).await?.sent)
+        let assessed = (facts, assessment);
+        let job = self.create(&p, client_key, assessed, acknowledged, reauth.credential);
+        let sent = self.ledger.run(SCOPE, job).await?.sent;
+        if sent.state == SendState::InReview {
+            self.tell_staff(&p).await;
+        }
+        Ok(sent)
     }
 
     async fn my_transfers(&self, caller: &Caller) -> Result<Vec<Sent>, AppError> {
@@ -632,9 +648,83 @@ impl TransfersPort for Transfers {
             .map(|s| s.sent)
             .ok_or(conflict(Reason::TransferNotOpen))
     }
+
+    async fn risk_rules(&self, caller: &Caller) -> Result<RulesPage, AppError> {
+        caller.require_staff()?;
+        let mut conn = self.db.conn().await?;
+        let history = rules::history(&mut conn, RULES_LISTED).await?;
+        let current = history.first().cloned().ok_or(AppError::NotFound)?;
+        Ok(RulesPage { current, history })
+    }
+
+    async fn dry_run_rules(
+        &self,
+        caller: &Caller,
+        draft: Rules,
+        days: u32,
+    ) -> Result<DryRun, AppError> {
+        caller.require_staff()?;
+        let draft = checked(draft)?;
+        if !DRY_RUN_DAYS.contains(&days) {
+            return Err(AppError::invalid("days", Reason::OutOfRange));
+        }
+        let mut conn = self.db.conn().await?;
+        let (_, in_force) = rules::in_force(&mut conn).await?;
+        Ok(rules::dry_run(&mut conn, &in_force, &draft, days, now_ms()).await?)
+    }
+
+    async fn save_rules(
+        &self,
+        caller: &Caller,
+        draft: Rules,
+        based_on: u32,
+        note: &str,
+    ) -> Result<RulesVersion, AppError> {
+        let staff = caller.require_staff()?;
+        let draft = checked(draft)?;
+        let note = drafts::check_note(note).map_err(|(f, r)| AppError::invalid(f, r))?;
+        let save = rules::Save {
+            author: staff,
+            based_on,
+            rules: &draft,
+            note: &note,
+            now_ms: now_ms(),
+        };
+        Ok(rules::save(&self.db, save).await?)
+    }
+}
+
+/// A draft staff sent, tidied and checked.
+fn checked(draft: Rules) -> Result<Rules, AppError> {
+    let draft = drafts::tidy(draft);
+    drafts::check(&draft).map_err(|(field, reason)| AppError::invalid(field, reason))?;
+    Ok(draft)
 }
 
 impl Transfers {
+    /// Tells every member of staff, live, that a transfer waits for them.
+    /// After the transfer's job: the ledger job may only notify the people
+    /// it locked, and the held transfer is in the queue whether or not the
+    /// notice arrives.
+    async fn tell_staff(&self, p: &Resolved) {
+        let event = Event::Notice {
+            notice: Notice::TransferHeld {
+                from: p.sender_nickname.clone(),
+                to: p.recipient_nickname.clone(),
+                amount: p.amount,
+            },
+        };
+        let told = async {
+            for clerk in people::staff_ids(self.db.pool()).await? {
+                self.notifier.notify(clerk, &event).await?;
+            }
+            Ok::<_, AppError>(())
+        };
+        if let Err(e) = told.await {
+            tracing::warn!(error = %e, "staff were not told of a held transfer");
+        }
+    }
+
     /// A transfer `user` is asked to prove they are the recipient of.
     async fn asked(&self, user: UserId, id: SendId) -> Result<store::Stored, AppError> {
         let found = store::get(self.db.pool(), id)

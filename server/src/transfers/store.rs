@@ -6,7 +6,7 @@ use shared::{
     money::Money,
     transfer::{
         name_check::NameCheck,
-        risk::{Assessment, Decision},
+        risk::{Assessment, Decision, Facts},
         send::{account_number, Acknowledged, SendState, Sent},
     },
 };
@@ -84,6 +84,8 @@ pub struct Insert<'a> {
     pub key: &'a str,
     pub digest: &'a str,
     pub assessment: &'a Assessment,
+    /// What the assessment read, for dry runs of later rules.
+    pub facts: Option<&'a Facts>,
     pub name_check: Option<&'a NameCheck>,
     pub acknowledged: Option<&'a Acknowledged>,
     pub hold: Option<TransferId>,
@@ -96,8 +98,9 @@ pub async fn insert(conn: &mut AnyConnection, i: Insert<'_>) -> Result<SendId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO p2p_transfers (sender_id, recipient_id, from_account, to_account, amount, state, \
          request_key, request_digest, score, decision, assessment_json, name_check_json, ack_json, \
-         hold_transfer, created_at_ms, deadline_ms, ended_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+         hold_transfer, created_at_ms, deadline_ms, ended_at_ms, facts_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         RETURNING id",
     )
     .bind(i.sender.0)
     .bind(i.recipient.0)
@@ -108,7 +111,7 @@ pub async fn insert(conn: &mut AnyConnection, i: Insert<'_>) -> Result<SendId> {
     .bind(i.key)
     .bind(i.digest)
     .bind(i64::from(i.assessment.score))
-    .bind(serde_json::to_value(decision)?.as_str().unwrap_or_default().to_string())
+    .bind(decision.as_str())
     .bind(serde_json::to_string(i.assessment)?)
     .bind(i.name_check.map(serde_json::to_string).transpose()?)
     .bind(i.acknowledged.map(serde_json::to_string).transpose()?)
@@ -116,6 +119,7 @@ pub async fn insert(conn: &mut AnyConnection, i: Insert<'_>) -> Result<SendId> {
     .bind(i.now_ms)
     .bind(i.deadline_ms)
     .bind((!i.state.is_open()).then_some(i.now_ms))
+    .bind(i.facts.map(serde_json::to_string).transpose()?)
     .fetch_one(conn)
     .await?;
     Ok(SendId(id))
@@ -304,11 +308,19 @@ pub struct Past {
     pub at_ms: i64,
 }
 
-pub async fn record_past(conn: &mut AnyConnection, p: Past, key: &str) -> Result<()> {
+/// A completed transfer from before the demo started; `facts`, where given,
+/// are what an assessment would have read then.
+pub async fn record_past(
+    conn: &mut AnyConnection,
+    p: Past,
+    key: &str,
+    facts: Option<&Facts>,
+) -> Result<()> {
     let assessment = Assessment {
         score: 0,
         reasons: Vec::new(),
         decision: Decision::Proceed,
+        rules_version: 0,
     };
     insert(
         &mut *conn,
@@ -322,6 +334,7 @@ pub async fn record_past(conn: &mut AnyConnection, p: Past, key: &str) -> Result
             key,
             digest: "",
             assessment: &assessment,
+            facts,
             name_check: None,
             acknowledged: None,
             hold: None,

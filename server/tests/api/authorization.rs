@@ -54,6 +54,11 @@ async fn matrix(engine: DbEngine) {
         "form[from]={hanako_account}&form[to]=kenta&form[yen]=1000&form[expected_name]=&form[key]=matrix"
     );
     let send = format!("{send_form}&ceremony=x&credential=%7B%7D");
+    let rules = serde_json::to_value(shared::transfer::risk::Rules::default()).unwrap();
+    let dry_run = serde_json::json!({ "draft": rules, "days": 7 }).to_string();
+    // A stale base: staff get a conflict, so the matrix saves nothing.
+    let save_rules =
+        serde_json::json!({ "draft": rules, "based_on": 999, "note": "matrix" }).to_string();
     let table: Vec<(&str, &str, &str, [u16; 5])> = vec![
         ("GET", "/healthz", "", [200; 5]),
         ("POST", "/api/system/status", "", [200; 5]),
@@ -422,6 +427,24 @@ async fn matrix(engine: DbEngine) {
             "/api/staff/transfers/review",
             "id=999999&release=true",
             [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/staff/risk-rules",
+            "",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/staff/risk-rules/dry-run",
+            &dry_run,
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/staff/risk-rules/save",
+            &save_rules,
+            [401, 403, 403, 403, 409],
         ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];

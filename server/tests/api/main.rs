@@ -27,6 +27,7 @@ mod ledger_rules;
 mod ledger_stress;
 mod live;
 mod people;
+mod risk_rules;
 mod schema;
 mod server_fns;
 mod soft_passkey;

@@ -22,7 +22,13 @@ use shared::{
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn form(from: AccountId, to: &str, yen: i64, name: &str, key: &str) -> serde_json::Value {
+pub(crate) fn form(
+    from: AccountId,
+    to: &str,
+    yen: i64,
+    name: &str,
+    key: &str,
+) -> serde_json::Value {
     json!({ "form": { "from": from, "to": to, "yen": yen, "expected_name": name, "key": key } })
 }
 
@@ -64,11 +70,15 @@ async fn post(
     app.post(path, &encoded(body), Some(cookie)).await
 }
 
-fn number(account: AccountId) -> String {
+pub(crate) fn number(account: AccountId) -> String {
     format!("{:07}", account.0)
 }
 
-async fn review(app: &TestApp, who: &Person, form: &serde_json::Value) -> Result<Review, AppError> {
+pub(crate) async fn review(
+    app: &TestApp,
+    who: &Person,
+    form: &serde_json::Value,
+) -> Result<Review, AppError> {
     let res = post(app, "/api/transfers/review", form, &who.cookie).await;
     let ok = res.status().is_success();
     let text = res.text().await.unwrap();
@@ -80,7 +90,7 @@ async fn review(app: &TestApp, who: &Person, form: &serde_json::Value) -> Result
 }
 
 /// Reviews and sends with the passkey, acknowledging any warning with `purpose`.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     who: &mut Person,
     form: &serde_json::Value,
@@ -115,7 +125,7 @@ async fn send_with(
     }
 }
 
-async fn call<T: serde::de::DeserializeOwned>(
+pub(crate) async fn call<T: serde::de::DeserializeOwned>(
     app: &TestApp,
     path: &str,
     body: serde_json::Value,
@@ -151,7 +161,7 @@ async fn age(app: &TestApp, days: i64) {
     .unwrap();
 }
 
-async fn ledger_ok(app: &TestApp) {
+pub(crate) async fn ledger_ok(app: &TestApp) {
     let report = app.ledger().check().await.unwrap();
     assert!(report.is_ok(), "{report:?}");
 }
@@ -379,7 +389,7 @@ on_both_engines!(
 );
 
 /// A clerk, enrolled as staff are.
-async fn staff(app: &TestApp) -> String {
+pub(crate) async fn staff(app: &TestApp) -> String {
     let token = server::identity::create_staff_enrollment(app.db(), "Kimura Aya")
         .await
         .unwrap();
@@ -439,6 +449,15 @@ on_both_engines!(
         let held = send(app, &mut ann, &f, Some(Purpose::GoodsOrServices))
             .await
             .unwrap();
+        // Staff are told live of a transfer waiting for them.
+        let told: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+             WHERE u.nickname = 'f3_kimura' AND n.event_json LIKE '%transfer_held%'",
+        )
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(told, 1);
         let released: Sent = call(
             app,
             "/api/staff/transfers/review",

@@ -3,8 +3,12 @@
 
 use async_trait::async_trait;
 
-use super::send::{
-    Conversation, DirectMessage, Held, Payee, ProofRequest, Purpose, Review, SendForm, Sent,
+use super::{
+    risk::Rules,
+    rules::{DryRun, RulesPage, RulesVersion},
+    send::{
+        Conversation, DirectMessage, Held, Payee, ProofRequest, Purpose, Review, SendForm, Sent,
+    },
 };
 use crate::{
     identity::Ceremony,
@@ -88,4 +92,23 @@ pub trait TransfersPort: Send + Sync {
         id: SendId,
         release: bool,
     ) -> Result<Sent, AppError>;
+
+    /// Staff: the risk rules in force and their earlier versions.
+    async fn risk_rules(&self, caller: &Caller) -> Result<RulesPage, AppError>;
+    /// Staff: the rules in force and `draft` run over the last `days` of transfers.
+    async fn dry_run_rules(
+        &self,
+        caller: &Caller,
+        draft: Rules,
+        days: u32,
+    ) -> Result<DryRun, AppError>;
+    /// Staff: saves `draft` as the version after `based_on`, which must be
+    /// the one in force (else someone saved in between: a conflict).
+    async fn save_rules(
+        &self,
+        caller: &Caller,
+        draft: Rules,
+        based_on: u32,
+        note: &str,
+    ) -> Result<RulesVersion, AppError>;
 }

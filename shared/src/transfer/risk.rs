@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 use crate::money::Money;
 
 /// A completed transfer between the two accounts, either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastTransfer {
     pub amount: Money,
     pub days_ago: u32,
 }
 
 /// The recipient's history with everyone else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RecipientFacts {
     pub account_age_days: u32,
     /// Distinct people who sent to or received from the recipient.
@@ -28,7 +28,7 @@ pub struct RecipientFacts {
 }
 
 /// What the conversation between the two says, if they have one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationFacts {
     pub started_minutes_ago: u32,
     pub recipient_wrote_first: bool,
@@ -44,8 +44,9 @@ pub enum NameAnswer {
     NotChecked,
 }
 
-/// Everything the assessment reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything the assessment reads; kept with each transfer, so a draft of
+/// the rules can be run over past transfers as they were then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {
     pub amount: Money,
     pub between: Vec<PastTransfer>,
@@ -126,6 +127,24 @@ pub enum ReasonKind {
     LargeForRecipient,
 }
 
+impl ReasonKind {
+    pub const ALL: [ReasonKind; 13] = [
+        ReasonKind::KnownRecipient,
+        ReasonKind::NoHistory,
+        ReasonKind::TrivialHistory,
+        ReasonKind::RecipientAccountNew,
+        ReasonKind::RecipientManyNewSenders,
+        ReasonKind::RecipientReported,
+        ReasonKind::NotSavedPayee,
+        ReasonKind::NameNoMatch,
+        ReasonKind::NameCloseMatch,
+        ReasonKind::NameNotChecked,
+        ReasonKind::ConversationNew,
+        ReasonKind::UnusualAmount,
+        ReasonKind::LargeForRecipient,
+    ];
+}
+
 impl RiskReason {
     pub fn kind(&self) -> ReasonKind {
         match self {
@@ -160,8 +179,34 @@ pub enum Decision {
     Refuse,
 }
 
-/// The rules staff set: how history counts, each reason's weight, and the
-/// score from which each decision applies.
+impl Decision {
+    pub const ALL: [Decision; 5] = [
+        Decision::Proceed,
+        Decision::Warn,
+        Decision::RecipientProof,
+        Decision::Hold,
+        Decision::Refuse,
+    ];
+
+    /// Its code, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Proceed => "proceed",
+            Decision::Warn => "warn",
+            Decision::RecipientProof => "recipient_proof",
+            Decision::Hold => "hold",
+            Decision::Refuse => "refuse",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Decision> {
+        Decision::ALL.into_iter().find(|d| d.as_str() == code)
+    }
+}
+
+/// The rules staff set: how history counts, each reason's weight, the
+/// score from which each decision applies, and the reasons that lead to at
+/// least a given decision whatever the score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rules {
     /// A past transfer counts fully toward a relationship from this amount
@@ -180,6 +225,8 @@ pub struct Rules {
     pub proof_from: u8,
     pub hold_from: u8,
     pub refuse_from: u8,
+    #[serde(default)]
+    pub floors: Vec<(ReasonKind, Decision)>,
 }
 
 impl Default for Rules {
@@ -212,6 +259,10 @@ impl Default for Rules {
             proof_from: 55,
             hold_from: 75,
             refuse_from: 95,
+            floors: vec![
+                (RecipientReported, Decision::Warn),
+                (NameNoMatch, Decision::Warn),
+            ],
         }
     }
 }
@@ -222,6 +273,14 @@ impl Rules {
             .iter()
             .find(|(k, _)| *k == kind)
             .map_or(0, |(_, w)| *w)
+    }
+
+    /// The least decision a reason leads to, whatever the score.
+    pub fn floor(&self, kind: ReasonKind) -> Decision {
+        self.floors
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(Decision::Proceed, |(_, d)| *d)
     }
 
     pub fn decision(&self, score: u8) -> Decision {
@@ -241,6 +300,9 @@ pub struct Assessment {
     pub score: u8,
     pub reasons: Vec<RiskReason>,
     pub decision: Decision,
+    /// The version of the rules that made it (0: the built-in rules).
+    #[serde(default)]
+    pub rules_version: u32,
 }
 
 /// How much a history of transfers says the two know each other: each
@@ -300,10 +362,16 @@ pub fn assess(facts: &Facts, rules: &Rules) -> Assessment {
         .map(|r| rules.weight(r.kind()))
         .sum::<i32>()
         .clamp(0, 100) as u8;
+    let floor = reasons
+        .iter()
+        .map(|r| rules.floor(r.kind()))
+        .max()
+        .unwrap_or(Decision::Proceed);
     Assessment {
         score,
-        decision: rules.decision(score),
+        decision: rules.decision(score).max(floor),
         reasons,
+        rules_version: 0,
     }
 }
 
@@ -509,6 +577,46 @@ mod tests {
         let rules = Rules::default();
         let order: Vec<Decision> = (0..=100).map(|s| rules.decision(s)).collect();
         assert!(order.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn a_reason_can_lead_to_a_decision_whatever_the_score() {
+        let mut facts = stranger(20_000);
+        facts.saved_payee = true;
+        facts.recipient.reports = 1;
+        let mut rules = Rules::default();
+        rules
+            .weights
+            .retain(|(k, _)| !matches!(k, ReasonKind::RecipientReported | ReasonKind::NoHistory));
+        let a = assess(&facts, &rules);
+        assert_eq!(a.score, 0);
+        assert_eq!(a.decision, Decision::Warn, "the default floor of a report");
+        rules.floors = vec![(ReasonKind::RecipientReported, Decision::Hold)];
+        assert_eq!(assess(&facts, &rules).decision, Decision::Hold);
+        rules.floors.clear();
+        assert_eq!(assess(&facts, &rules).decision, Decision::Proceed);
+    }
+
+    #[test]
+    fn facts_and_rules_survive_being_stored() {
+        let mut facts = stranger(20_000);
+        facts.conversation = Some(ConversationFacts {
+            started_minutes_ago: 5,
+            recipient_wrote_first: true,
+        });
+        let json = serde_json::to_string(&facts).unwrap();
+        assert_eq!(serde_json::from_str::<Facts>(&json).unwrap(), facts);
+        let rules = Rules::default();
+        let json = serde_json::to_string(&rules).unwrap();
+        assert_eq!(serde_json::from_str::<Rules>(&json).unwrap(), rules);
+    }
+
+    #[test]
+    fn a_decision_code_is_its_serialised_name() {
+        for d in Decision::ALL {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+            assert_eq!(Decision::parse(d.as_str()), Some(d));
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ impl AccountsService {
 fn holder(caller: &Caller) -> Result<String, AppError> {
     match caller {
         Caller::User { id, .. } => Ok(crate::identity::holder(*id)),
+        Caller::Client { .. } => Err(AppError::Forbidden),
         Caller::Anonymous => Err(AppError::Unauthenticated),
     }
 }

@@ -34,6 +34,8 @@ pub enum Command {
     CreateStaff(CreateStaffArgs),
     /// Walk the audit trail's hash chain: prints `audit ok entries=N`, or the first broken entry and exits 1.
     VerifyAudit(DatabaseArgs),
+    /// Print the machine API's OpenAPI document (as `/v1/openapi.json` serves it) and exit.
+    Openapi,
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -155,6 +157,9 @@ pub struct ServeArgs {
     /// Approval decisions allowed per person and per network address per minute.
     #[arg(long, env = "ANSHIN_DECISIONS_PER_MINUTE", default_value_t = crate::http::rate_limit::DECISIONS_PER_MINUTE)]
     pub decisions_per_minute: u32,
+    /// Calls each machine API client may make per minute.
+    #[arg(long, env = "ANSHIN_API_PER_MINUTE", default_value_t = crate::machine::API_PER_MINUTE)]
+    pub api_per_minute: u32,
     /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
     #[arg(long, env = "ANSHIN_CARDLESS_TTL_MS", default_value_t = 10 * 60 * 1000)]
     pub cardless_ttl_ms: i64,

@@ -27,6 +27,16 @@ async fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(e) => Err(e),
         },
+        Some(Command::Openapi) => match serde_json::to_string_pretty(&server::machine::openapi()) {
+            Ok(doc) => {
+                println!("{doc}");
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        },
         Some(Command::Bench {
             what: Bench::Ledger(args),
         }) => match server::bench::ledger(args).await {

@@ -217,6 +217,11 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         },
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),
+        api_clients: Arc::new(crate::machine::clients::ApiClients::new(
+            db.clone(),
+            args.api_per_minute,
+        )),
+        guardians: Arc::new(crate::guardians::Guardians::new(db.clone(), ledger.clone())),
     };
     let router = http::router(state, &args.dist);
     let (stop, stopped) = oneshot::channel::<()>();

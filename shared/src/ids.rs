@@ -66,3 +66,7 @@ define_id!(
     /// A message between two customers.
     DirectMessageId
 );
+define_id!(
+    /// A client of the machine API (a merchant, shop terminal, agent or remittance system).
+    ApiClientId
+);

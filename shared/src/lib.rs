@@ -18,6 +18,7 @@ pub mod identity;
 pub mod ids;
 pub mod lang;
 pub mod ledger;
+pub mod machine;
 pub mod money;
 pub mod nickname;
 pub mod ports;

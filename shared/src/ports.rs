@@ -15,8 +15,11 @@ use crate::{
     consultation::{ChatMessage, Consultation, IceServer},
     events::{CallSignal, Inbox},
     identity::{Ceremony, Me, Role, SignUpForm, SignedIn},
-    ids::{AccountId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, UserId},
+    ids::{
+        AccountId, ApiClientId, ApprovalId, AtmId, ConsultationId, MessageId, TransferId, UserId,
+    },
     ledger::{AccountBalance, StatementPage},
+    machine::{ClientKind, Scope},
     system::ServiceStatus,
     AppError,
 };
@@ -31,6 +34,12 @@ pub enum Caller {
         role: Role,
         session: String,
     },
+    /// A client of the machine API (`/v1`), with the scopes staff gave it.
+    Client {
+        id: ApiClientId,
+        kind: ClientKind,
+        scopes: Vec<Scope>,
+    },
 }
 
 impl Caller {
@@ -38,6 +47,16 @@ impl Caller {
     pub fn require_user(&self) -> Result<UserId, AppError> {
         match self {
             Caller::User { id, .. } => Ok(*id),
+            Caller::Client { .. } => Err(AppError::Forbidden),
+            Caller::Anonymous => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// An API client granted `scope`.
+    pub fn require_scope(&self, scope: Scope) -> Result<ApiClientId, AppError> {
+        match self {
+            Caller::Client { id, scopes, .. } if scopes.contains(&scope) => Ok(*id),
+            Caller::Client { .. } | Caller::User { .. } => Err(AppError::Forbidden),
             Caller::Anonymous => Err(AppError::Unauthenticated),
         }
     }
@@ -50,7 +69,7 @@ impl Caller {
                 role: Role::Staff,
                 ..
             } => Ok(*id),
-            Caller::User { .. } => Err(AppError::Forbidden),
+            Caller::User { .. } | Caller::Client { .. } => Err(AppError::Forbidden),
             Caller::Anonymous => Err(AppError::Unauthenticated),
         }
     }

@@ -138,6 +138,9 @@ reasons! {
     TransferRefused = "transfer_refused",
     /// Someone saved a newer version of the risk rules since the draft was loaded.
     RulesChanged = "rules_changed",
+    // The machine API.
+    /// The API client was revoked: it can be neither used nor changed.
+    Revoked = "revoked",
 }
 
 impl std::fmt::Display for Reason {

@@ -7,10 +7,12 @@
 //! on URLs wherever each was built.
 
 mod cardless;
+mod machine;
 mod sub_withdrawal;
 mod transfer;
 
 pub use cardless::*;
+pub use machine::*;
 pub use sub_withdrawal::*;
 pub use transfer::*;
 
@@ -398,6 +400,7 @@ pub fn register() {
     register_explicit::<SignalConsultation>();
     register_explicit::<FetchIceServers>();
     cardless::register();
+    machine::register();
     sub_withdrawal::register();
     transfer::register();
 }

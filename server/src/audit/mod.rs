@@ -217,6 +217,14 @@ impl AuditService {
     pub fn new(db: crate::db::Db) -> Self {
         Self { db }
     }
+
+    /// Appends one entry in a transaction of its own: for something that
+    /// changes nothing else (a call of the machine API that only reads).
+    pub async fn record(&self, event: Event) -> crate::error::Result<()> {
+        let mut tx = self.db.begin().await?;
+        append(&mut tx, &[event], crate::system::now_ms()).await?;
+        crate::db::Db::commit(tx).await
+    }
 }
 
 #[async_trait::async_trait]

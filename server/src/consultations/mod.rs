@@ -55,6 +55,7 @@ fn customer(caller: &Caller) -> Result<UserId, AppError> {
             role: Role::Staff, ..
         } => Err(AppError::Forbidden),
         Caller::User { id, .. } => Ok(*id),
+        Caller::Client { .. } => Err(AppError::Forbidden),
         Caller::Anonymous => Err(AppError::Unauthenticated),
     }
 }

@@ -47,6 +47,10 @@ pub struct AppState {
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.
     pub allowed_origins: Arc<Vec<String>>,
+    /// The machine API's clients and their keys.
+    pub api_clients: Arc<crate::machine::clients::ApiClients>,
+    /// Guardians and minors (F4).
+    pub guardians: Arc<crate::guardians::Guardians>,
 }
 
 /// Longest a request may take before the client gets a 408.
@@ -78,6 +82,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
         .merge(api)
+        .merge(crate::machine::router())
         .fallback_service(static_files::service(dist))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(

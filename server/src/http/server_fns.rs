@@ -35,6 +35,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let approvals: Arc<dyn ApprovalsPort> = state.approvals.clone();
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
     let consultations: Arc<dyn ConsultationPort> = state.consultations.clone();
+    let api_clients: Arc<dyn shared::machine::ApiClientsPort> = state.api_clients.clone();
     let flows = state.flows.clone();
     let cookies = req
         .headers()
@@ -54,6 +55,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(approvals.clone());
             provide_context(atms.clone());
             provide_context(consultations.clone());
+            provide_context(api_clients.clone());
             for flow in flows.iter() {
                 flow.provide_ports();
             }

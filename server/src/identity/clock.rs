@@ -1,5 +1,6 @@
 //! Today's date where the bank is (Japan, UTC+9, no daylight saving), and
-//! when that day began: daily limits count from it.
+//! when that day began: daily limits count from it. Also a moment as the
+//! machine API writes it (RFC 3339, UTC).
 
 use shared::age::Date;
 
@@ -15,6 +16,22 @@ pub fn today_in_japan() -> Date {
 /// Midnight in Japan at or before `now_ms`.
 pub fn start_of_day_jst(now_ms: i64) -> i64 {
     (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
+}
+
+/// A moment as RFC 3339 in UTC, to the second: `2026-12-02T15:04:05Z`.
+pub fn rfc3339_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let d = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year,
+        d.month,
+        d.day,
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 /// The calendar date `days` after 1970-01-01 (H. Hinnant's civil_from_days).
@@ -42,6 +59,12 @@ mod tests {
         let after = before + 1_000;
         assert_eq!(start_of_day_jst(after), after);
         assert_eq!(start_of_day_jst(before), after - DAY_MS);
+    }
+
+    #[test]
+    fn writes_a_moment_as_rfc_3339_in_utc() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_359_599_000), "2026-11-22T14:59:59Z");
     }
 
     #[test]

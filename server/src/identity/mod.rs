@@ -395,6 +395,7 @@ impl IdentityPort for Identity {
     async fn begin_add_passkey(&self, caller: &Caller) -> Result<Ceremony, AppError> {
         match caller {
             Caller::User { id, .. } => Identity::begin_add_passkey(self, *id).await,
+            Caller::Client { .. } => Err(AppError::Forbidden),
             Caller::Anonymous => Err(AppError::Unauthenticated),
         }
     }
@@ -409,6 +410,7 @@ impl IdentityPort for Identity {
             Caller::User { id, .. } => {
                 Identity::finish_add_passkey(self, *id, ceremony, credential_json).await
             }
+            Caller::Client { .. } => Err(AppError::Forbidden),
             Caller::Anonymous => Err(AppError::Unauthenticated),
         }
     }
@@ -427,6 +429,14 @@ fn auth_event(id: UserId, action: &str) -> audit::Event {
 /// Who a user id names in the ledger (and the audit trail).
 pub fn holder(id: UserId) -> String {
     format!("user:{id}")
+}
+
+/// The person a ledger holder names, if it names a person.
+pub fn user_of(holder: &str) -> Option<UserId> {
+    holder
+        .strip_prefix("user:")
+        .and_then(|id| id.parse().ok())
+        .map(UserId)
 }
 
 /// How long a staff enrollment link stays valid.

@@ -222,6 +222,22 @@ pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>> 
     row.as_ref().map(user_from).transpose()
 }
 
+/// Since when `guardian` is the verified guardian of `ward`, if they are.
+pub async fn verified_guardian_since(
+    db: &Db,
+    guardian: UserId,
+    ward: UserId,
+) -> Result<Option<i64>> {
+    let since: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT verified_at_ms FROM guardianships WHERE guardian_id = $1 AND ward_id = $2",
+    )
+    .bind(guardian.0)
+    .bind(ward.0)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(since.flatten())
+}
+
 /// Records a verified guardian–ward relationship (once).
 pub async fn link_guardian(db: &Db, guardian: UserId, ward: UserId, now_ms: i64) -> Result<()> {
     sqlx::query(

@@ -175,11 +175,7 @@ impl Transfers {
         let (user, account) = match to {
             To::Account(account) => {
                 let holder = self.ledger.holder_of(account).await?.ok_or_else(unknown)?;
-                let user = holder
-                    .strip_prefix("user:")
-                    .and_then(|id| id.parse().ok())
-                    .map(UserId)
-                    .ok_or_else(unknown)?;
+                let user = crate::identity::user_of(&holder).ok_or_else(unknown)?;
                 (user, account)
             }
             To::Nickname(name) => {

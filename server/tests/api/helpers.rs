@@ -146,6 +146,7 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         expiry_sweep_ms: 3_600_000,
         approval_sweep_ms: 100,
         decisions_per_minute: server::http::rate_limit::DECISIONS_PER_MINUTE,
+        api_per_minute: server::machine::API_PER_MINUTE,
         cardless_ttl_ms: 10 * 60 * 1000,
         cardless_fee_yen: 110,
         ice_servers: "[]".into(),

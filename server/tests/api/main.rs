@@ -26,6 +26,7 @@ mod ledger_restart;
 mod ledger_rules;
 mod ledger_stress;
 mod live;
+mod machine_api;
 mod people;
 mod risk_rules;
 mod schema;

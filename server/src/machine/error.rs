@@ -1,0 +1,62 @@
+//! How the machine API answers a refusal: the `AppError` JSON with its HTTP
+//! status (`Retry-After` on a 429). An internal error carries only the
+//! reference its cause was logged under.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use shared::AppError;
+
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<crate::error::Error> for ApiError {
+    fn from(e: crate::error::Error) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = match &self.0 {
+            AppError::RateLimited { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
+        let mut res = (status, Json(self.0)).into_response();
+        if let Some(v) = retry.and_then(|r| HeaderValue::from_str(&r.to_string()).ok()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res
+    }
+}
+
+/// The error body as the OpenAPI document describes it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// `invalid`, `not_found`, `unauthenticated`, `forbidden`, `conflict`,
+    /// `rate_limited`, `unavailable` or `internal`.
+    code: String,
+    /// With `invalid`: the field refused.
+    field: Option<String>,
+    /// With `invalid` and `conflict`: why, as a stable code.
+    reason: Option<String>,
+    /// With `rate_limited`: seconds to wait (also the `Retry-After` header).
+    retry_after_s: Option<u32>,
+    /// With `internal`: the reference the cause was logged under.
+    reference: Option<String>,
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}

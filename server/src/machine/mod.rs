@@ -1,0 +1,80 @@
+//! The machine API at `/v1`, beside the views' server functions: JSON over
+//! HTTP for API clients that staff register (merchants, shop terminals,
+//! agents, remittance systems), each presenting its key as a bearer token.
+//! Its OpenAPI 3.1 document is generated from the handlers (`utoipa`) and
+//! served at `/v1/openapi.json`, with a reference page at `/v1/docs` that
+//! needs nothing from the internet. Errors are the `AppError` JSON every
+//! door speaks (a stable `code`, and a `reason` code where there is one);
+//! every call is audited under the client's name; each client has its own
+//! rate limit.
+
+mod auth;
+pub mod clients;
+mod docs;
+mod error;
+mod relationships;
+
+use axum::{routing::get, Json, Router};
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::http::AppState;
+
+/// Calls an API client may make per minute unless set otherwise.
+pub const API_PER_MINUTE: u32 = 600;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Anshin machine API",
+        description = "For API clients registered by the bank's staff. Send the key you were given as `Authorization: Bearer ak_…`. Errors are JSON with a stable `code` (`unauthenticated`, `forbidden`, `invalid` with `field` and `reason`, `rate_limited` with `retry_after_s`, …).",
+    ),
+    modifiers(&BearerKey),
+    tags((name = "relationships", description = "Guardians and the minors in their care"))
+)]
+struct ApiDoc;
+
+/// The security scheme every endpoint names.
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key issued by the bank's staff (`ak_…`)."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document and the routes it describes, built together.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(relationships::guardianship))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    parts().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (routes, api) = parts();
+    let page = docs::page(&api);
+    let json = serde_json::to_value(&api).unwrap_or_default();
+    routes
+        .route("/v1/openapi.json", get(move || async move { Json(json) }))
+        .route("/v1/docs", get(move || async move { page }))
+        .route("/v1/docs.css", get(docs::css))
+        // Not the app's pages: an unknown path here is a JSON 404.
+        .route("/v1/{*rest}", axum::routing::any(error::not_found))
+}

@@ -150,7 +150,9 @@ pub fn GuardianApp() -> impl IntoView {
 /// The bank's staff.
 #[component]
 pub fn StaffApp() -> impl IntoView {
-    use crate::pages::{atm_fleet, audit, held, people, risk_rules, staff, staff_history};
+    use crate::pages::{
+        api_clients, atm_fleet, audit, held, people, risk_rules, staff, staff_history,
+    };
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Staff)>
@@ -158,6 +160,7 @@ pub fn StaffApp() -> impl IntoView {
                     <Route path=path!("") view=staff::Consultations />
                     <Route path=path!("transfers") view=held::HeldTransfers />
                     <Route path=path!("rules") view=risk_rules::RiskRules />
+                    <Route path=path!("api-clients") view=api_clients::ApiClients />
                     <Route path=path!("atms") view=atm_fleet::AtmFleet />
                     <Route path=path!("people") view=people::People />
                     <Route path=path!("audit") view=audit::AuditTrail />

@@ -1,6 +1,7 @@
 //! One module per view; each holds the view's shell and its sections.
 
 pub mod accounts;
+pub mod api_clients;
 pub mod approvals;
 pub mod atm;
 pub mod atm_fleet;

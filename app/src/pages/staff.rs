@@ -1,5 +1,5 @@
 //! The staff view (desktop): consultations, held transfers and the risk
-//! rules, the ATM fleet, people, the audit trail.
+//! rules, the ATM fleet, the machine API's clients, people, the audit trail.
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
@@ -48,6 +48,10 @@ pub fn StaffShell() -> impl IntoView {
         Section {
             href: "/staff/atms",
             label: t!(i18n, staff.atms).into_any(),
+        },
+        Section {
+            href: "/staff/api-clients",
+            label: t!(i18n, staff.clients).into_any(),
         },
         Section {
             href: "/staff/people",

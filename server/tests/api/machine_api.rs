@@ -331,3 +331,23 @@ mod openapi_document {
         the_document_and_the_page(DbEngine::Postgres).await;
     }
 }
+
+/// The document as committed: an API change shows in review as a change
+/// of this file. `UPDATE_OPENAPI=1 cargo test -p server --test api openapi`
+/// writes it anew.
+#[test]
+fn the_openapi_document_is_the_committed_one() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/api/openapi.snapshot.json"
+    );
+    let now = serde_json::to_string_pretty(&server::machine::openapi()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &now).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == now,
+        "the OpenAPI document changed; review it and run with UPDATE_OPENAPI=1 to accept it"
+    );
+}

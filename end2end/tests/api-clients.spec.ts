@@ -79,7 +79,13 @@ test('a clerk registers a client, its key answers the guardianship check, rotati
   expect((await ask(api, key, g, m)).status()).toBe(200);
   await expect(item).toContainText('works until');
 
+  // Asked twice: keeping it changes nothing.
   await item.getByRole('button', { name: 'Revoke the client' }).click();
+  await expect(item.getByRole('alert')).toContainText('cannot be undone');
+  await item.getByRole('button', { name: 'Keep it' }).click();
+  expect((await ask(api, newKey, g, m)).status()).toBe(200);
+  await item.getByRole('button', { name: 'Revoke the client' }).click();
+  await item.getByRole('button', { name: 'Yes, revoke it' }).click();
   await expect(item).toContainText('Revoked');
   await expect(item.getByRole('button', { name: 'Issue a new key' })).toHaveCount(0);
   for (const k of [key, newKey]) {

@@ -195,6 +195,8 @@ fn ClientItem(
     let i18n = use_i18n();
     let id = c.id;
     let revoked = c.revoked_at_ms.is_some();
+    // Revoking cannot be undone: it is asked twice.
+    let asking = RwSignal::new(false);
     let kind = c.kind;
     let scopes = c.scopes.clone();
     let keys = c
@@ -235,9 +237,22 @@ fn ClientItem(
                     <button type="button" class="button button--secondary" disabled=move || busy.get() on:click=move |_| act(id, true)>
                         {t!(i18n, staff.clients_rotate)}
                     </button>
-                    <button type="button" class="button button--danger" disabled=move || busy.get() on:click=move |_| act(id, false)>
-                        {t!(i18n, staff.clients_revoke)}
-                    </button>
+                    <Show
+                        when=move || asking.get()
+                        fallback=move || view! {
+                            <button type="button" class="button button--danger" disabled=move || busy.get() on:click=move |_| asking.set(true)>
+                                {t!(i18n, staff.clients_revoke)}
+                            </button>
+                        }
+                    >
+                        <p role="alert">{t!(i18n, staff.clients_revoke_sure)}</p>
+                        <button type="button" class="button button--danger" disabled=move || busy.get() on:click=move |_| act(id, false)>
+                            {t!(i18n, staff.clients_revoke_yes)}
+                        </button>
+                        <button type="button" class="button button--secondary" on:click=move |_| asking.set(false)>
+                            {t!(i18n, staff.clients_revoke_keep)}
+                        </button>
+                    </Show>
                 </div>
             })}
         </li>

@@ -32,7 +32,7 @@ pub fn hash(prev_hash: &str, f: &Fields<'_>) -> String {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::identity::session::hex(&h.finalize())
 }
 
 #[cfg(test)]

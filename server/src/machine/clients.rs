@@ -36,10 +36,7 @@ pub struct ApiClients {
 fn new_key() -> (String, String) {
     let mut id = [0u8; 6];
     rand::rng().fill_bytes(&mut id);
-    let prefix = format!(
-        "ak_{}",
-        id.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let prefix = format!("ak_{}", session::hex(&id));
     let key = format!("{prefix}_{}", session::new_token());
     (prefix, key)
 }
@@ -118,6 +115,57 @@ async fn insert_key(conn: &mut AnyConnection, id: ApiClientId, now: i64) -> Resu
     Ok(key)
 }
 
+/// A key that may be used now, with its client.
+struct LiveKey {
+    id: i64,
+    secret_hash: String,
+    client: ApiClientId,
+    kind: String,
+    scopes: String,
+}
+
+async fn live_key(db: &Db, prefix: &str, now: i64) -> Result<Option<LiveKey>> {
+    let row = sqlx::query(
+        "SELECT k.id AS key_id, k.secret_hash AS secret_hash, c.id AS client_id, c.kind AS kind, \
+         c.scopes AS scopes FROM api_keys k JOIN api_clients c ON c.id = k.client_id \
+         WHERE k.prefix = $1 AND c.revoked_at_ms IS NULL \
+         AND (k.expires_at_ms IS NULL OR k.expires_at_ms > $2)",
+    )
+    .bind(prefix)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(LiveKey {
+        id: r.try_get("key_id")?,
+        secret_hash: r.try_get("secret_hash")?,
+        client: ApiClientId(r.try_get("client_id")?),
+        kind: r.try_get("kind")?,
+        scopes: r.try_get("scopes")?,
+    }))
+}
+
+async fn insert_client(
+    conn: &mut AnyConnection,
+    new: &NewApiClient,
+    staff: UserId,
+    now: i64,
+) -> Result<ApiClientId> {
+    let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_clients (name, kind, scopes, created_by, created_at_ms) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&new.name)
+    .bind(new.kind.as_str())
+    .bind(scopes.join(" "))
+    .bind(staff.0)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(ApiClientId(id))
+}
+
 fn staff_event(
     staff: UserId,
     action: &str,
@@ -145,42 +193,21 @@ impl ApiClients {
     pub async fn authenticate(&self, key: &str) -> Result<Caller, AppError> {
         let prefix = prefix_of(key).ok_or(AppError::Unauthenticated)?;
         let now = now_ms();
-        let row = sqlx::query(
-            "SELECT k.id AS key_id, k.secret_hash AS secret_hash, c.id AS client_id, c.kind AS kind, \
-             c.scopes AS scopes FROM api_keys k JOIN api_clients c ON c.id = k.client_id \
-             WHERE k.prefix = $1 AND c.revoked_at_ms IS NULL \
-             AND (k.expires_at_ms IS NULL OR k.expires_at_ms > $2)",
-        )
-        .bind(prefix)
-        .bind(now)
-        .fetch_optional(self.db.pool())
-        .await
-        .map_err(crate::error::Error::from)?
-        .ok_or(AppError::Unauthenticated)?;
-        let hash: String = row
-            .try_get("secret_hash")
-            .map_err(crate::error::Error::from)?;
-        if !same(&hash, &session::hash(key)) {
-            return Err(AppError::Unauthenticated);
-        }
-        let id = ApiClientId(
-            row.try_get("client_id")
-                .map_err(crate::error::Error::from)?,
-        );
-        self.limiter.check(&id)?;
-        let kind: String = row.try_get("kind").map_err(crate::error::Error::from)?;
-        let scopes: String = row.try_get("scopes").map_err(crate::error::Error::from)?;
-        let key_id: i64 = row.try_get("key_id").map_err(crate::error::Error::from)?;
+        let found = live_key(&self.db, prefix, now)
+            .await?
+            .filter(|k| same(&k.secret_hash, &session::hash(key)))
+            .ok_or(AppError::Unauthenticated)?;
+        self.limiter.check(&found.client)?;
         sqlx::query("UPDATE api_keys SET last_used_at_ms = $1 WHERE id = $2")
             .bind(now)
-            .bind(key_id)
+            .bind(found.id)
             .execute(self.db.pool())
             .await
             .map_err(crate::error::Error::from)?;
         Ok(Caller::Client {
-            id,
-            kind: ClientKind::parse(&kind).ok_or(AppError::Unauthenticated)?,
-            scopes: scopes_of(&scopes),
+            id: found.client,
+            kind: ClientKind::parse(&found.kind).ok_or(AppError::Unauthenticated)?,
+            scopes: scopes_of(&found.scopes),
         })
     }
 
@@ -190,8 +217,8 @@ impl ApiClients {
         &self,
         staff: UserId,
         action: &str,
-        change: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<ApiClientId, AppError>,
-    ) -> Result<IssuedKey, AppError> {
+        change: impl AsyncFnOnce(&mut AnyConnection, i64) -> Result<ApiClientId>,
+    ) -> Result<IssuedKey> {
         let now = now_ms();
         let mut tx = self.db.begin().await?;
         let id = change(&mut tx, now).await?;
@@ -204,12 +231,10 @@ impl ApiClients {
     }
 
     /// A client that exists and is not revoked.
-    async fn live(conn: &mut AnyConnection, id: ApiClientId) -> Result<ApiClientView, AppError> {
+    async fn live(conn: &mut AnyConnection, id: ApiClientId) -> Result<ApiClientView> {
         let client = view(conn, id).await?.ok_or(AppError::NotFound)?;
         if client.revoked_at_ms.is_some() {
-            return Err(AppError::Conflict {
-                reason: shared::Reason::Revoked,
-            });
+            return Err(crate::error::Error::conflict(shared::Reason::Revoked));
         }
         Ok(client)
     }
@@ -240,23 +265,10 @@ impl ApiClientsPort for ApiClients {
         let new = new
             .checked()
             .map_err(|(field, reason)| AppError::invalid(field, reason))?;
-        let scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
-        self.issue(staff, "registered", async |conn, now| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_clients (name, kind, scopes, created_by, created_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(&new.name)
-            .bind(new.kind.as_str())
-            .bind(scopes.join(" "))
-            .bind(staff.0)
-            .bind(now)
-            .fetch_one(conn)
-            .await
-            .map_err(crate::error::Error::from)?;
-            Ok(ApiClientId(id))
-        })
-        .await
+        let issued = self.issue(staff, "registered", async |conn, now| {
+            insert_client(conn, &new, staff, now).await
+        });
+        Ok(issued.await?)
     }
 
     async fn rotate_api_key(
@@ -265,7 +277,7 @@ impl ApiClientsPort for ApiClients {
         id: ApiClientId,
     ) -> Result<IssuedKey, AppError> {
         let staff = caller.require_staff()?;
-        self.issue(staff, "key_rotated", async |conn, now| {
+        let issued = self.issue(staff, "key_rotated", async |conn, now| {
             Self::live(conn, id).await?;
             sqlx::query(
                 "UPDATE api_keys SET expires_at_ms = $1 WHERE client_id = $2 \
@@ -274,11 +286,10 @@ impl ApiClientsPort for ApiClients {
             .bind(now + ROTATION_GRACE_MS)
             .bind(id.0)
             .execute(conn)
-            .await
-            .map_err(crate::error::Error::from)?;
+            .await?;
             Ok(id)
-        })
-        .await
+        });
+        Ok(issued.await?)
     }
 
     async fn revoke_api_client(

@@ -16,19 +16,23 @@ use shared::{
 };
 use std::time::Duration;
 
-/// A signed-up customer with `yen` in their account.
-pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) {
-    let person = sign_up(app, nickname).await;
+/// The first account of the person with this nickname.
+pub async fn account_of(app: &TestApp, nickname: &str) -> AccountId {
     let user = server::identity::store::user_by_nickname(app.db(), nickname)
         .await
         .unwrap()
         .unwrap();
-    let account = app
-        .ledger()
+    app.ledger()
         .accounts_of(&server::identity::holder(user.id))
         .await
         .unwrap()[0]
-        .id;
+        .id
+}
+
+/// A signed-up customer with `yen` in their account.
+pub async fn funded(app: &TestApp, nickname: &str, yen: i64) -> (Person, AccountId) {
+    let person = sign_up(app, nickname).await;
+    let account = account_of(app, nickname).await;
     if yen > 0 {
         top_up(app, account, yen, &format!("fund-{nickname}")).await;
     }

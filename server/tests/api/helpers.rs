@@ -9,6 +9,20 @@ use tempfile::TempDir;
 
 pub use shared::system::DbEngine;
 
+/// A call's answer: its value, or the `AppError` it was refused with (a
+/// body that is neither fails the test, showing the body).
+pub async fn answer<T: serde::de::DeserializeOwned>(
+    res: reqwest::Response,
+) -> Result<T, shared::AppError> {
+    let ok = res.status().is_success();
+    let text = res.text().await.expect("body");
+    if ok {
+        Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")))
+    } else {
+        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
+    }
+}
+
 /// Where the PostgreSQL server for tests is; each test creates its own database in it.
 fn pg_admin_url() -> String {
     std::env::var("ANSHIN_TEST_PG_URL")

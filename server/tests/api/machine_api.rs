@@ -6,8 +6,9 @@
 //! and the OpenAPI document and reference page describe what is served.
 
 use crate::{
-    helpers::{DbEngine, TestApp},
-    transfers::staff,
+    cardless::account_of,
+    helpers::{answer, DbEngine, TestApp},
+    transfers::{number, staff},
 };
 use serde_json::{json, Value};
 use shared::{
@@ -22,20 +23,12 @@ async fn register(app: &TestApp, cookie: &str, kind: ClientKind) -> Result<Issue
         kind,
         scopes: vec![Scope::RelationshipsRead],
     };
-    let res = app
-        .post_json(
-            "/api/staff/api-clients/register",
-            &json!({ "new": new }),
-            cookie,
-        )
-        .await;
-    let ok = res.status().is_success();
-    let text = res.text().await.unwrap();
-    if ok {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
-    }
+    let body = json!({ "new": new });
+    answer(
+        app.post_json("/api/staff/api-clients/register", &body, cookie)
+            .await,
+    )
+    .await
 }
 
 async fn staff_call(app: &TestApp, cookie: &str, what: &str, id: ApiClientId) -> Value {
@@ -51,21 +44,10 @@ async fn staff_call(app: &TestApp, cookie: &str, what: &str, id: ApiClientId) ->
 
 /// Account numbers of the demo's guardian (Yoko) and minor (Taro).
 async fn family(app: &TestApp) -> (String, String) {
-    let mut numbers = Vec::new();
-    for nickname in ["yoko", "taro"] {
-        let user = server::identity::store::user_by_nickname(app.db(), nickname)
-            .await
-            .unwrap()
-            .unwrap();
-        let account = app
-            .ledger()
-            .accounts_of(&server::identity::holder(user.id))
-            .await
-            .unwrap()[0]
-            .id;
-        numbers.push(format!("{:07}", account.0));
-    }
-    (numbers[0].clone(), numbers[1].clone())
+    (
+        number(account_of(app, "yoko").await),
+        number(account_of(app, "taro").await),
+    )
 }
 
 async fn check(app: &TestApp, key: Option<&str>, guardian: &str, minor: &str) -> (u16, Value) {

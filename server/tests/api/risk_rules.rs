@@ -6,7 +6,7 @@
 
 use crate::{
     cardless::funded,
-    helpers::TestApp,
+    helpers::{answer, TestApp},
     on_both_engines,
     transfers::{form, ledger_ok, number, review, send, staff},
 };
@@ -28,16 +28,6 @@ async fn json_call<T: serde::de::DeserializeOwned>(
     cookie: &str,
 ) -> Result<T, AppError> {
     answer(app.post_json(path, &body, cookie).await).await
-}
-
-async fn answer<T: serde::de::DeserializeOwned>(res: reqwest::Response) -> Result<T, AppError> {
-    let ok = res.status().is_success();
-    let text = res.text().await.unwrap();
-    if ok {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
-    }
 }
 
 async fn page(app: &TestApp, cookie: &str) -> Result<RulesPage, AppError> {

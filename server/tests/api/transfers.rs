@@ -4,7 +4,7 @@
 
 use crate::{
     cardless::{available, funded},
-    helpers::{DbEngine, TestApp},
+    helpers::{answer, DbEngine, TestApp},
     on_both_engines,
     people::{sign_up_with, urlencode, Person},
 };
@@ -79,14 +79,7 @@ pub(crate) async fn review(
     who: &Person,
     form: &serde_json::Value,
 ) -> Result<Review, AppError> {
-    let res = post(app, "/api/transfers/review", form, &who.cookie).await;
-    let ok = res.status().is_success();
-    let text = res.text().await.unwrap();
-    if ok {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
-    }
+    answer(post(app, "/api/transfers/review", form, &who.cookie).await).await
 }
 
 /// Reviews and sends with the passkey, acknowledging any warning with `purpose`.
@@ -115,14 +108,7 @@ async fn send_with(
     body["purpose"] = serde_json::to_value(purpose).unwrap();
     body["ceremony"] = json!(ceremony.id);
     body["credential"] = json!(credential);
-    let res = post(app, "/api/transfers/send", &body, &who.cookie).await;
-    let ok = res.status().is_success();
-    let text = res.text().await.unwrap();
-    if ok {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
-    }
+    answer(post(app, "/api/transfers/send", &body, &who.cookie).await).await
 }
 
 pub(crate) async fn call<T: serde::de::DeserializeOwned>(
@@ -131,14 +117,7 @@ pub(crate) async fn call<T: serde::de::DeserializeOwned>(
     body: serde_json::Value,
     cookie: &str,
 ) -> Result<T, AppError> {
-    let res = post(app, path, &body, cookie).await;
-    let ok = res.status().is_success();
-    let text = res.text().await.unwrap();
-    if ok {
-        Ok(serde_json::from_str(&text).unwrap())
-    } else {
-        Err(serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}")))
-    }
+    answer(post(app, path, &body, cookie).await).await
 }
 
 fn kinds(reasons: &[shared::transfer::risk::RiskReason]) -> Vec<ReasonKind> {

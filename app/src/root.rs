@@ -114,7 +114,7 @@ pub fn CashApp() -> impl IntoView {
 /// Money to other people: sending, payees, conversations, proofs.
 #[component]
 pub fn SendApp() -> impl IntoView {
-    use crate::pages::{customer, send};
+    use crate::pages::{customer, my_purchases, send};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Send)>
@@ -124,6 +124,7 @@ pub fn SendApp() -> impl IntoView {
                     <Route path=path!("proofs") view=send::Proofs />
                     <Route path=path!("transfers/:id") view=send::TransferPage />
                     <Route path=path!("messages/:nickname") view=send::Messages />
+                    <Route path=path!("purchases") view=my_purchases::MyPurchases />
                 </ParentRoute>
             </Routes>
         </Shell>

@@ -161,6 +161,18 @@ pub struct ServeArgs {
     #[arg(long, env = "ANSHIN_API_PER_MINUTE", default_value_t = crate::machine::API_PER_MINUTE)]
     pub api_per_minute: u32,
     /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
+    /// How long a guardian may cancel a minor's purchase (ms).
+    #[arg(long, env = "ANSHIN_PURCHASE_WINDOW_MS", default_value_t = 30 * 60 * 1000)]
+    pub purchase_window_ms: i64,
+
+    /// Wait before the first retry of a failed webhook (ms); each later one doubles it.
+    #[arg(long, env = "ANSHIN_WEBHOOK_FIRST_RETRY_MS", default_value_t = 5_000)]
+    pub webhook_first_retry_ms: i64,
+
+    /// How often the webhook outbox is looked at when nothing wakes it (ms).
+    #[arg(long, env = "ANSHIN_WEBHOOK_SWEEP_MS", default_value_t = 1_000)]
+    pub webhook_sweep_ms: u64,
+
     #[arg(long, env = "ANSHIN_CARDLESS_TTL_MS", default_value_t = 10 * 60 * 1000)]
     pub cardless_ttl_ms: i64,
     /// The fee for one cardless withdrawal, in yen (charged only when the cash is taken).

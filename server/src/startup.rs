@@ -191,16 +191,36 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         notifier.clone(),
         crate::transfers::Terms::default(),
     );
+    let webhooks = crate::webhooks::Webhooks::new(
+        db.clone(),
+        crate::webhooks::Terms {
+            first_retry_ms: args.webhook_first_retry_ms.clamp(10, 3_600_000),
+            sweep_ms: args.webhook_sweep_ms.clamp(10, 60_000),
+        },
+    );
+    let purchases = crate::purchases::Purchases::new(
+        db.clone(),
+        ledger.clone(),
+        identity.clone(),
+        notifier.clone(),
+        webhooks.clone(),
+        crate::purchases::Waits {
+            window_ms: args.purchase_window_ms.clamp(1_000, 7 * 24 * 3600 * 1000),
+            ..crate::purchases::Waits::default()
+        },
+    );
     let flows: Vec<Arc<dyn crate::flow::Flow>> = vec![
         Arc::new(cardless),
         Arc::new(sub_withdrawals.clone()),
         Arc::new(transfers),
+        Arc::new(purchases.clone()),
     ];
     for work in flows.iter().filter_map(|f| f.due_work()) {
         due.add(approval_period, work);
     }
     let mut background = due.start();
     background.push(event_listener);
+    background.push(webhooks.start());
     let state = AppState {
         system: Arc::new(system),
         accounts: Arc::new(AccountsService::new(ledger.clone())),
@@ -222,6 +242,9 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             args.api_per_minute,
         )),
         guardians: Arc::new(crate::guardians::Guardians::new(db.clone(), ledger.clone())),
+        purchases: Arc::new(purchases),
+        webhooks,
+        db: db.clone(),
     };
     let router = http::router(state, &args.dist);
     let (stop, stopped) = oneshot::channel::<()>();

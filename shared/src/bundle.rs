@@ -12,7 +12,7 @@ pub enum Bundle {
     Customer,
     /// The customer's ways to cash: ATM codes, withdrawals, the video consultation.
     Cash,
-    /// Money to other people: sending, payees, conversations, proofs.
+    /// Money to and from other people: sending, payees, conversations, proofs, a minor's purchases.
     Send,
     /// The guardian's views.
     Guardian,
@@ -46,6 +46,7 @@ impl Bundle {
             "/customer/proofs",
             "/customer/transfers",
             "/customer/messages",
+            "/customer/purchases",
         ]
         .into_iter()
         .any(under)

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
     consultation::{ChatMessage, Consultation, Side},
-    ids::{ApprovalId, ConsultationId},
+    ids::{ApprovalId, ConsultationId, PurchaseId},
     money::Money,
+    purchase::{Cancelled, PurchaseState},
     sub_withdrawal::SubWithdrawal,
     transfer::send::SendState,
 };
@@ -108,6 +109,16 @@ pub enum Notice {
         from: String,
         to: String,
         amount: Money,
+    },
+    /// A minor's purchase changed (F4), for the minor and their guardians:
+    /// reported, waiting for someone, cancelled (and why), completed.
+    Purchase {
+        purchase: PurchaseId,
+        minor: String,
+        merchant: String,
+        amount: Money,
+        state: PurchaseState,
+        cancelled: Option<Cancelled>,
     },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.

@@ -70,3 +70,11 @@ define_id!(
     /// A client of the machine API (a merchant, shop terminal, agent or remittance system).
     ApiClientId
 );
+define_id!(
+    /// A purchase a merchant reported for a minor (F4).
+    PurchaseId
+);
+define_id!(
+    /// A message to an API client's webhook endpoint, in the outbox.
+    WebhookMessageId
+);

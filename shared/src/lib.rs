@@ -22,6 +22,7 @@ pub mod machine;
 pub mod money;
 pub mod nickname;
 pub mod ports;
+pub mod purchase;
 pub mod reason;
 pub mod sub_withdrawal;
 pub mod system;

@@ -51,14 +51,26 @@ pub enum Scope {
     /// Ask whether someone is the verified guardian of a minor.
     #[serde(rename = "relationships:read")]
     RelationshipsRead,
+    /// Report a minor's purchases, charge them, confirm refunds.
+    #[serde(rename = "purchases:write")]
+    PurchasesWrite,
+    /// Set the webhook endpoint, rotate its secret, read and resend deliveries.
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 1] = [Scope::RelationshipsRead];
+    pub const ALL: [Scope; 3] = [
+        Scope::RelationshipsRead,
+        Scope::PurchasesWrite,
+        Scope::WebhooksManage,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::RelationshipsRead => "relationships:read",
+            Scope::PurchasesWrite => "purchases:write",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
 

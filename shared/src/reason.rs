@@ -141,6 +141,17 @@ reasons! {
     // The machine API.
     /// The API client was revoked: it can be neither used nor changed.
     Revoked = "revoked",
+    /// The same Idempotency-Key is still being answered: retry shortly.
+    RequestInProgress = "request_in_progress",
+    // Guardians and minors' purchases (F4).
+    /// The minor has no verified guardian, so no purchase can be reported for them.
+    NoVerifiedGuardian = "no_verified_guardian",
+    /// The purchase is past the point where this can be done.
+    PurchaseNotOpen = "purchase_not_open",
+    /// The cancellation window has ended.
+    WindowClosed = "window_closed",
+    /// A refund was confirmed for a purchase nobody asked a refund for.
+    RefundNotRequested = "refund_not_requested",
 }
 
 impl std::fmt::Display for Reason {

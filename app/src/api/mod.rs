@@ -8,11 +8,13 @@
 
 mod cardless;
 mod machine;
+mod purchase;
 mod sub_withdrawal;
 mod transfer;
 
 pub use cardless::*;
 pub use machine::*;
+pub use purchase::*;
 pub use sub_withdrawal::*;
 pub use transfer::*;
 
@@ -401,6 +403,7 @@ pub fn register() {
     register_explicit::<FetchIceServers>();
     cardless::register();
     machine::register();
+    purchase::register();
     sub_withdrawal::register();
     transfer::register();
 }

@@ -14,6 +14,8 @@ pub mod money;
 pub mod notice;
 pub mod page_title;
 pub mod passkey;
+pub mod purchase_line;
+pub mod purchase_words;
 pub mod risk_words;
 pub mod video_call;
 pub mod view_shell;

@@ -66,6 +66,17 @@ pub fn notice_text(
             }
         }
         Notice::MessageReceived { from } => t!(i18n, notice.message_received, from).into_any(),
+        Notice::Purchase {
+            minor,
+            merchant,
+            amount,
+            state,
+            ..
+        } => {
+            let amount = move || amount.format(lang());
+            let state = move || super::purchase_words::state_text(i18n, state);
+            t!(i18n, notice.purchase, minor, merchant, amount, state).into_any()
+        }
         Notice::LegacyText { text } => text.into_any(),
     }
 }

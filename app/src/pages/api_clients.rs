@@ -31,6 +31,8 @@ fn kind_label(i18n: I18n, kind: ClientKind) -> String {
 fn scope_label(i18n: I18n, scope: Scope) -> String {
     match scope {
         Scope::RelationshipsRead => t_string!(i18n, staff.clients_scope_relationships_read),
+        Scope::PurchasesWrite => t_string!(i18n, staff.clients_scope_purchases_write),
+        Scope::WebhooksManage => t_string!(i18n, staff.clients_scope_webhooks_manage),
     }
     .to_string()
 }

@@ -22,6 +22,10 @@ pub fn CustomerShell() -> impl IntoView {
             label: t!(i18n, customer.send).into_any(),
         },
         Section {
+            href: "/customer/purchases",
+            label: t!(i18n, customer.purchases).into_any(),
+        },
+        Section {
             href: "/customer/approvals",
             label: t!(i18n, customer.approvals).into_any(),
         },

@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod kiosk_code;
 pub mod kiosk_flow;
 pub mod landing;
+pub mod my_purchases;
 pub mod not_found;
 pub mod people;
 pub mod risk_rules;

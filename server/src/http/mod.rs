@@ -51,6 +51,12 @@ pub struct AppState {
     pub api_clients: Arc<crate::machine::clients::ApiClients>,
     /// Guardians and minors (F4).
     pub guardians: Arc<crate::guardians::Guardians>,
+    /// Minors' purchases that merchants report (F4).
+    pub purchases: Arc<crate::purchases::Purchases>,
+    /// Webhooks to API clients.
+    pub webhooks: crate::webhooks::Webhooks,
+    /// The database, for the machine API's Idempotency-Key answers.
+    pub db: crate::db::Db,
 }
 
 /// Longest a request may take before the client gets a 408.
@@ -82,7 +88,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
         .merge(api)
-        .merge(crate::machine::router())
+        .merge(crate::machine::router(&state))
         .fallback_service(static_files::service(dist))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(

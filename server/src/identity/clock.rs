@@ -18,6 +18,27 @@ pub fn start_of_day_jst(now_ms: i64) -> i64 {
     (now_ms + JST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - JST_OFFSET_MS
 }
 
+/// The hour of the day in Japan at `ms` (0–23).
+pub fn hour_jst(ms: i64) -> u8 {
+    ((ms + JST_OFFSET_MS).rem_euclid(DAY_MS) / 3_600_000) as u8
+}
+
+/// Midnight in Japan on the first of the month of `ms`.
+pub fn start_of_month_jst(ms: i64) -> i64 {
+    let day = civil_from_days((ms + JST_OFFSET_MS).div_euclid(DAY_MS)).day;
+    start_of_day_jst(ms) - (i64::from(day) - 1) * DAY_MS
+}
+
+/// Midnight in Japan on the Monday of the week of `ms`.
+pub fn start_of_week_jst(ms: i64) -> i64 {
+    // 1970-01-01 was a Thursday: three days after a Monday.
+    let weekday = ((ms + JST_OFFSET_MS).div_euclid(DAY_MS) + 3).rem_euclid(7);
+    start_of_day_jst(ms) - weekday * DAY_MS
+}
+
+/// Length of a week, for charts by week.
+pub const WEEK_MS: i64 = 7 * DAY_MS;
+
 /// A moment as RFC 3339 in UTC, to the second: `2026-12-02T15:04:05Z`.
 pub fn rfc3339_utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -50,6 +71,22 @@ fn civil_from_days(days: i64) -> Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hours_months_and_weeks_are_japan_time() {
+        // 2026-12-02T15:30:00Z is Thursday 3 December, 00:30 in Japan.
+        let at = 1_796_225_400_000;
+        assert_eq!(super::rfc3339_utc(at), "2026-12-02T15:30:00Z");
+        assert_eq!(super::hour_jst(at), 0);
+        assert_eq!(
+            super::rfc3339_utc(super::start_of_month_jst(at)),
+            "2026-11-30T15:00:00Z"
+        );
+        assert_eq!(
+            super::rfc3339_utc(super::start_of_week_jst(at)),
+            "2026-11-29T15:00:00Z"
+        );
+    }
+
     use super::*;
 
     #[test]

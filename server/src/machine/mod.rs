@@ -12,7 +12,10 @@ mod auth;
 pub mod clients;
 mod docs;
 mod error;
+pub mod idempotency;
+mod purchases;
 mod relationships;
+mod webhooks;
 
 use axum::{routing::get, Json, Router};
 use utoipa::{
@@ -33,7 +36,11 @@ pub const API_PER_MINUTE: u32 = 600;
         description = "For API clients registered by the bank's staff. Send the key you were given as `Authorization: Bearer ak_…`. Errors are JSON with a stable `code` (`unauthenticated`, `forbidden`, `invalid` with `field` and `reason`, `rate_limited` with `retry_after_s`, …).",
     ),
     modifiers(&BearerKey),
-    tags((name = "relationships", description = "Guardians and the minors in their care"))
+    tags(
+        (name = "relationships", description = "Guardians and the minors in their care"),
+        (name = "purchases", description = "A minor's purchases, which their guardian may cancel within a window"),
+        (name = "webhooks", description = "Events sent to you in the Standard Webhooks format"),
+    )
 )]
 struct ApiDoc;
 
@@ -59,6 +66,13 @@ impl Modify for BearerKey {
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(relationships::guardianship))
+        .routes(routes!(purchases::report))
+        .routes(routes!(purchases::get))
+        .routes(routes!(purchases::refund))
+        .routes(routes!(webhooks::set_endpoint, webhooks::get_endpoint))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::resend))
         .split_for_parts()
 }
 
@@ -67,11 +81,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     parts().1
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, api) = parts();
     let page = docs::page(&api);
     let json = serde_json::to_value(&api).unwrap_or_default();
     routes
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
         .route("/v1/openapi.json", get(move || async move { Json(json) }))
         .route("/v1/docs", get(move || async move { page }))
         .route("/v1/docs.css", get(docs::css))

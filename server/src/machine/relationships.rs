@@ -11,7 +11,7 @@ use shared::{AppError, Reason};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    auth::{audit_call, ApiCaller},
+    auth::{answered, ApiCaller},
     error::{ApiError, ErrorBody},
 };
 use crate::{http::AppState, identity::clock::rfc3339_utc};
@@ -73,7 +73,7 @@ pub async fn guardianship(
         })
     }
     .await;
-    let status = answer.as_ref().map_or_else(AppError::http_status, |_| 200);
-    audit_call(&state, &caller, "relationships.guardianship", status).await?;
-    Ok(Json(answer?))
+    Ok(Json(
+        answered(&state, &caller, "relationships.guardianship", answer).await?,
+    ))
 }

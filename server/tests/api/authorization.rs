@@ -59,6 +59,15 @@ async fn matrix(engine: DbEngine) {
     // A stale base: staff get a conflict, so the matrix saves nothing.
     let save_rules =
         serde_json::json!({ "draft": rules, "based_on": 999, "note": "matrix" }).to_string();
+    let taro = server::identity::store::user_by_nickname(&running.db, "taro")
+        .await
+        .unwrap()
+        .unwrap();
+    let conditions = serde_json::json!({
+        "minor": taro.id,
+        "conditions": shared::purchase::conditions::Conditions::default(),
+    })
+    .to_string();
     let table: Vec<(&str, &str, &str, [u16; 5])> = vec![
         ("GET", "/healthz", "", [200; 5]),
         ("POST", "/api/system/status", "", [200; 5]),
@@ -446,6 +455,50 @@ async fn matrix(engine: DbEngine) {
             &save_rules,
             [401, 403, 403, 403, 409],
         ),
+        // Purchases (F4): the guardian's of their minors only, the minor's own only.
+        (
+            "POST",
+            "/api/guardian/overview",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/guardian/conditions",
+            &conditions,
+            [401, 404, 404, 200, 404],
+        ),
+        (
+            "POST",
+            "/api/guardian/cancel",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/guardian/answer",
+            "id=999999&yes=true",
+            [401, 404, 404, 404, 404],
+        ),
+        ("POST", "/api/purchases/mine", "", [401, 200, 200, 200, 200]),
+        (
+            "POST",
+            "/api/purchases/begin-confirm",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/purchases/confirm",
+            "id=999999&ceremony=x&credential=%7B%7D",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/purchases/decline",
+            "id=999999",
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     let mut checked = 0;
@@ -487,3 +540,187 @@ async fn matrix(engine: DbEngine) {
 }
 
 crate::per_engine!(every_endpoint_as_every_caller, matrix);
+
+/// The machine API's callers: no key, a person's session (which `/v1` does
+/// not take), each kind of API client, and a revoked client's key.
+const API_CALLERS: [&str; 7] = [
+    "anonymous",
+    "session",
+    "merchant",
+    "shop_terminal",
+    "agent",
+    "remittance_system",
+    "revoked",
+];
+
+async fn api_key(
+    client: &reqwest::Client,
+    base: &str,
+    staff: &str,
+    kind: &str,
+    scopes: &[&str],
+) -> (i64, String) {
+    let body = serde_json::json!({ "new": { "name": format!("matrix {kind}"), "kind": kind, "scopes": scopes } });
+    let res = client
+        .post(format!("{base}/api/staff/api-clients/register"))
+        .header("origin", base)
+        .header("cookie", staff)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "register {kind}");
+    let issued: serde_json::Value = res.json().await.unwrap();
+    (
+        issued["client"]["id"].as_i64().unwrap(),
+        issued["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn machine_matrix(engine: DbEngine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let dist = fake_dist();
+    let mut args = serve_args(&db, dist.path().to_path_buf());
+    args.demo = true;
+    let running = startup::start(args).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let client = reqwest::Client::new();
+    let sato = session_cookie(&client, &base, "sato").await.unwrap();
+    let hanako = session_cookie(&client, &base, "hanako").await.unwrap();
+    let read = ["relationships:read"];
+    let (_, merchant) = api_key(
+        &client,
+        &base,
+        &sato,
+        "merchant",
+        &["purchases:write", "webhooks:manage"],
+    )
+    .await;
+    let (_, terminal) = api_key(&client, &base, &sato, "shop_terminal", &read).await;
+    let (_, agent) = api_key(&client, &base, &sato, "agent", &read).await;
+    let (_, remittance) = api_key(&client, &base, &sato, "remittance_system", &read).await;
+    let (revoked_id, revoked) = api_key(
+        &client,
+        &base,
+        &sato,
+        "merchant",
+        &["purchases:write", "webhooks:manage"],
+    )
+    .await;
+    let res = client
+        .post(format!("{base}/api/staff/api-clients/revoke"))
+        .header("origin", &base)
+        .header("cookie", &sato)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={revoked_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let keys = [
+        None,
+        None,
+        Some(merchant),
+        Some(terminal),
+        Some(agent),
+        Some(remittance),
+        Some(revoked),
+    ];
+    let purchase = serde_json::json!({
+        "minor": "9999999", "amount": 100, "currency": "JPY", "category": "books",
+        "description": "matrix", "reference": "m", "payment": "elsewhere",
+    });
+    let endpoint = serde_json::json!({ "url": "http://127.0.0.1:9/hooks" });
+    let empty = serde_json::json!({});
+    // (method, path, body, expected per caller in API_CALLERS order)
+    let table: Vec<(&str, &str, Option<&serde_json::Value>, [u16; 7])> = vec![
+        (
+            "GET",
+            "/v1/relationships/guardianship?guardian=0000001&minor=0000002",
+            None,
+            [401, 401, 403, 200, 200, 200, 401],
+        ),
+        (
+            "POST",
+            "/v1/purchases",
+            Some(&purchase),
+            [401, 401, 422, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            "/v1/purchases/999999",
+            None,
+            [401, 401, 404, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/purchases/999999/refund",
+            Some(&empty),
+            [401, 401, 404, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/webhooks/endpoint",
+            Some(&endpoint),
+            [401, 401, 200, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            "/v1/webhooks/endpoint",
+            None,
+            [401, 401, 200, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/webhooks/endpoint/rotate-secret",
+            Some(&empty),
+            [401, 401, 200, 403, 403, 403, 401],
+        ),
+        (
+            "GET",
+            "/v1/webhooks/deliveries",
+            None,
+            [401, 401, 200, 403, 403, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/webhooks/deliveries/msg_none/resend",
+            Some(&empty),
+            [401, 401, 404, 403, 403, 403, 401],
+        ),
+        ("GET", "/v1/openapi.json", None, [200; 7]),
+        ("GET", "/v1/docs", None, [200; 7]),
+    ];
+    let mut checked = 0;
+    for (i, caller) in API_CALLERS.iter().enumerate() {
+        for (n, (method, path, body, expected)) in table.iter().enumerate() {
+            let mut req = match (*method, body) {
+                ("POST", Some(b)) => client
+                    .post(format!("{base}{path}"))
+                    .header("idempotency-key", format!("matrix-{caller}-{n}"))
+                    .json(b),
+                _ => client.get(format!("{base}{path}")),
+            };
+            if let Some(k) = &keys[i] {
+                req = req.bearer_auth(k);
+            }
+            if *caller == "session" {
+                req = req.header("cookie", &hanako);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            assert_eq!(status, expected[i], "{method} {path} as {caller}");
+            checked += 1;
+        }
+    }
+    eprintln!(
+        "machine API matrix on {}: {} endpoints x {} callers = {checked} checks",
+        engine.name(),
+        table.len(),
+        API_CALLERS.len()
+    );
+    running.shutdown().await.unwrap();
+}
+
+crate::per_engine!(every_machine_endpoint_as_every_caller, machine_matrix);

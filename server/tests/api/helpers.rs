@@ -161,6 +161,9 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         approval_sweep_ms: 100,
         decisions_per_minute: server::http::rate_limit::DECISIONS_PER_MINUTE,
         api_per_minute: server::machine::API_PER_MINUTE,
+        purchase_window_ms: 30 * 60 * 1000,
+        webhook_first_retry_ms: 5_000,
+        webhook_sweep_ms: 1_000,
         cardless_ttl_ms: 10 * 60 * 1000,
         cardless_fee_yen: 110,
         ice_servers: "[]".into(),
@@ -174,6 +177,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub engine: DbEngine,
+    args: ServeArgs,
     running: Option<Running>,
     _dist: TempDir,
     // Declared last: dropped after the server, so PostgreSQL can remove it.
@@ -194,7 +198,7 @@ impl TestApp {
         let dist = fake_dist();
         let mut args = serve_args(&db, dist.path().to_path_buf());
         tune(&mut args);
-        let running = startup::start(args).await.expect("server starts");
+        let running = startup::start(args.clone()).await.expect("server starts");
         Some(TestApp {
             addr: running.addr,
             client: reqwest::Client::builder()
@@ -202,6 +206,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             engine,
+            args,
             running: Some(running),
             _dist: dist,
             _db: db,
@@ -267,6 +272,18 @@ impl TestApp {
 
     pub fn db(&self) -> &server::db::Db {
         &self.running.as_ref().expect("running").db
+    }
+
+    /// Stops the server and starts it again on the same database (on a new port).
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+        let running = startup::start(self.args.clone())
+            .await
+            .expect("server starts again");
+        self.addr = running.addr;
+        self.running = Some(running);
     }
 
     /// Stops the server gracefully (closing its pool) before the database is dropped.

@@ -263,7 +263,11 @@ async fn the_document_and_the_page(engine: DbEngine) {
     let page = app.client.get(app.url("/v1/docs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("GET /v1/relationships/guardianship") && !html.contains("http"));
+    assert!(html.contains("GET /v1/relationships/guardianship"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing loaded from elsewhere"
+    );
     let missing = app
         .client
         .get(app.url("/v1/nothing-here"))

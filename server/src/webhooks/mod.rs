@@ -1,0 +1,352 @@
+//! Webhooks to API clients in the Standard Webhooks format: each message is
+//! written to an outbox in the transaction of its event ([`outbox`]), then
+//! delivered from here as `POST` with `webhook-id`, `webhook-timestamp` and
+//! `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+//! (signed by the `standardwebhooks` crate; during a secret's rotation with
+//! both secrets). A failed attempt is retried with exponential backoff, or
+//! when `Retry-After` says, for up to three days; a 410 turns the endpoint
+//! off. Every attempt is logged for the receiver to read. Several
+//! instances may deliver: each attempt first claims its message.
+
+pub mod outbox;
+pub mod store;
+
+use rand::RngCore;
+use shared::{ids::ApiClientId, AppError, Reason};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::Notify;
+
+use crate::{db::Db, error::Error, system::now_ms};
+
+/// How long a message is retried before it is given up.
+pub const GIVE_UP_AFTER_MS: i64 = 3 * 24 * 3600 * 1000;
+/// The longest wait between attempts, and the most of `Retry-After` honoured.
+const MAX_BACKOFF_MS: i64 = 6 * 3600 * 1000;
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Messages attempted at once.
+const BATCH: i64 = 32;
+/// Longest endpoint URL accepted.
+const MAX_URL_CHARS: usize = 500;
+/// How long the secret before a rotation is still signed with.
+pub const OLD_SECRET_GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// How delivery is paced.
+#[derive(Debug, Clone, Copy)]
+pub struct Terms {
+    /// Wait before the first retry; each later one doubles it.
+    pub first_retry_ms: i64,
+    /// How often the outbox is looked at when nothing wakes it.
+    pub sweep_ms: u64,
+}
+
+impl Default for Terms {
+    fn default() -> Self {
+        Terms {
+            first_retry_ms: 5_000,
+            sweep_ms: 1_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    db: Db,
+    http: reqwest::Client,
+    wake: Arc<Notify>,
+    terms: Terms,
+}
+
+/// A new signing secret: `whsec_` and 256 random bits in base64.
+fn new_secret() -> String {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
+/// An endpoint URL: absolute http(s) with a host, no credentials in it.
+pub fn checked_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    if url.is_empty() || url.chars().count() > MAX_URL_CHARS {
+        return Err(AppError::invalid("url", Reason::EmptyOrTooLong));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| AppError::invalid("url", Reason::Malformed))?;
+    let ok = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host_str().is_some_and(|h| !h.is_empty())
+        && parsed.username().is_empty()
+        && parsed.password().is_none();
+    if !ok {
+        return Err(AppError::invalid("url", Reason::Malformed));
+    }
+    Ok(parsed.to_string())
+}
+
+/// The wait after `attempts` failed attempts, unless the endpoint asked for another.
+fn backoff(terms: &Terms, attempts: i64, retry_after_s: Option<i64>) -> i64 {
+    let doubled = terms
+        .first_retry_ms
+        .saturating_mul(1_i64 << (attempts - 1).clamp(0, 30));
+    retry_after_s
+        .map(|s| s.saturating_mul(1000))
+        .unwrap_or(doubled)
+        .clamp(terms.first_retry_ms.min(1000), MAX_BACKOFF_MS)
+}
+
+/// The signature header: one `v1,…` per secret in use.
+fn signature(
+    msg_id: &str,
+    at_s: i64,
+    payload: &str,
+    endpoint: &store::Endpoint,
+    now: i64,
+) -> Result<String, Error> {
+    let mut secrets = vec![endpoint.secret.as_str()];
+    if let (Some(old), Some(until)) = (&endpoint.old_secret, endpoint.old_secret_until_ms) {
+        if until > now {
+            secrets.push(old);
+        }
+    }
+    let mut signed = Vec::new();
+    for secret in secrets {
+        let hook = standardwebhooks::Webhook::new(secret)
+            .map_err(|e| crate::error::internal("webhook secret", e))?;
+        signed.push(
+            hook.sign(msg_id, at_s, payload.as_bytes())
+                .map_err(|e| crate::error::internal("webhook signature", e))?,
+        );
+    }
+    Ok(signed.join(" "))
+}
+
+/// How one attempt ended.
+enum Outcome {
+    Delivered(u16),
+    Gone,
+    Failed {
+        status: Option<u16>,
+        error: Option<String>,
+        retry_after_s: Option<i64>,
+    },
+}
+
+impl Webhooks {
+    pub fn new(db: Db, terms: Terms) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Anshin-Webhooks/1")
+            .build()
+            .unwrap_or_default();
+        Webhooks {
+            db,
+            http,
+            wake: Arc::new(Notify::new()),
+            terms,
+        }
+    }
+
+    /// Tells the deliverer that messages were committed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Delivers what is due until the server stops: at once when woken,
+    /// otherwise at the sweep period (which also catches up after a restart).
+    pub fn start(&self) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match me.deliver_due().await {
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "webhook delivery failed; will retry"),
+                }
+                let sweep = Duration::from_millis(me.terms.sweep_ms);
+                let _ = tokio::time::timeout(sweep, me.wake.notified()).await;
+            }
+        })
+    }
+
+    /// One pass over the outbox; answers how many attempts it made.
+    pub async fn deliver_due(&self) -> Result<usize, Error> {
+        let mut made = 0;
+        loop {
+            let now = now_ms();
+            let due = store::due(&self.db, now, BATCH).await?;
+            if due.is_empty() {
+                return Ok(made);
+            }
+            let lease = now + ATTEMPT_TIMEOUT.as_millis() as i64 + 5_000;
+            let mut mine = Vec::new();
+            for m in due {
+                if store::claim(&self.db, &m, lease).await? {
+                    mine.push(m);
+                }
+            }
+            made += mine.len();
+            let attempts = mine.iter().map(|m| self.attempt(m));
+            for result in futures::future::join_all(attempts).await {
+                result?;
+            }
+        }
+    }
+
+    async fn attempt(&self, m: &store::Due) -> Result<(), Error> {
+        let started = now_ms();
+        let at_s = started / 1000;
+        let signature = signature(&m.msg_id, at_s, &m.payload, &m.endpoint, started)?;
+        let sent = self
+            .http
+            .post(&m.endpoint.url)
+            .header("content-type", "application/json")
+            .header(standardwebhooks::HEADER_WEBHOOK_ID, &m.msg_id)
+            .header(standardwebhooks::HEADER_WEBHOOK_TIMESTAMP, at_s.to_string())
+            .header(standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature)
+            .body(m.payload.clone())
+            .send()
+            .await;
+        let outcome = match sent {
+            Ok(res) if res.status().is_success() => Outcome::Delivered(res.status().as_u16()),
+            Ok(res) if res.status() == reqwest::StatusCode::GONE => Outcome::Gone,
+            Ok(res) => Outcome::Failed {
+                status: Some(res.status().as_u16()),
+                error: None,
+                retry_after_s: res
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok()),
+            },
+            Err(e) => Outcome::Failed {
+                status: None,
+                error: Some(if e.is_timeout() {
+                    "timeout".into()
+                } else if e.is_connect() {
+                    "connect".into()
+                } else {
+                    "request".into()
+                }),
+                retry_after_s: None,
+            },
+        };
+        let now = now_ms();
+        let duration_ms = now - started;
+        let attempts = m.attempts + 1;
+        let attempted = match &outcome {
+            Outcome::Delivered(status) => store::Attempted {
+                status: Some(*status),
+                error: None,
+                duration_ms,
+                state: "delivered",
+                next_at_ms: now,
+            },
+            Outcome::Gone => store::Attempted {
+                status: Some(410),
+                error: Some("gone"),
+                duration_ms,
+                state: "pending",
+                next_at_ms: now,
+            },
+            Outcome::Failed {
+                status,
+                error,
+                retry_after_s,
+            } => {
+                let next = now + backoff(&self.terms, attempts, *retry_after_s);
+                let give_up = next - m.created_at_ms > GIVE_UP_AFTER_MS;
+                store::Attempted {
+                    status: *status,
+                    error: error.as_deref(),
+                    duration_ms,
+                    state: if give_up { "failed" } else { "pending" },
+                    next_at_ms: next,
+                }
+            }
+        };
+        store::record(&self.db, m.id, attempted, now).await?;
+        if matches!(outcome, Outcome::Gone) {
+            store::disable(&self.db, m.client, "gone", now).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets where `client`'s webhooks go; a first endpoint gets a secret,
+    /// shown in the answer only then.
+    pub async fn set_endpoint(
+        &self,
+        client: ApiClientId,
+        url: &str,
+    ) -> Result<(store::Endpoint, Option<String>), AppError> {
+        let url = checked_url(url)?;
+        let before = store::endpoint(&self.db, client).await?;
+        let secret = new_secret();
+        store::set_endpoint(&self.db, client, &url, &secret, now_ms()).await?;
+        let after = store::endpoint(&self.db, client)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.wake();
+        Ok((after, before.is_none().then_some(secret)))
+    }
+
+    pub async fn endpoint(&self, client: ApiClientId) -> Result<store::Endpoint, AppError> {
+        store::endpoint(&self.db, client)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// A new secret; the old one is signed with too for a day.
+    pub async fn rotate_secret(&self, client: ApiClientId) -> Result<(String, i64), AppError> {
+        let now = now_ms();
+        let secret = new_secret();
+        let until = now + OLD_SECRET_GRACE_MS;
+        if !store::rotate(&self.db, client, &secret, until, now).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok((secret, until))
+    }
+
+    pub async fn log(
+        &self,
+        client: ApiClientId,
+        limit: i64,
+    ) -> Result<Vec<store::Logged>, AppError> {
+        Ok(store::log(&self.db, client, limit.clamp(1, 100)).await?)
+    }
+
+    pub async fn resend(&self, client: ApiClientId, msg_id: &str) -> Result<(), AppError> {
+        if !store::resend(&self.db, client, msg_id, now_ms()).await? {
+            return Err(AppError::NotFound);
+        }
+        self.wake();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_honours_retry_after_and_is_capped() {
+        let t = Terms {
+            first_retry_ms: 5_000,
+            sweep_ms: 1_000,
+        };
+        assert_eq!(backoff(&t, 1, None), 5_000);
+        assert_eq!(backoff(&t, 2, None), 10_000);
+        assert_eq!(backoff(&t, 5, None), 80_000);
+        assert_eq!(backoff(&t, 40, None), MAX_BACKOFF_MS);
+        assert_eq!(backoff(&t, 1, Some(120)), 120_000);
+        assert_eq!(backoff(&t, 1, Some(999_999)), MAX_BACKOFF_MS);
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_without_credentials() {
+        assert!(checked_url("https://shop.example/hooks").is_ok());
+        assert!(checked_url("http://127.0.0.1:8080/h").is_ok());
+        for bad in ["", "ftp://x/", "/hooks", "https://user:pw@x/", "not a url"] {
+            assert!(checked_url(bad).is_err(), "{bad}");
+        }
+    }
+}

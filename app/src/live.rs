@@ -37,8 +37,9 @@ pub struct Live {
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
 }
 
-/// Someone on the page waiting for transient messages.
-type Listener = Rc<dyn Fn(&Transient)>;
+/// Someone on the page waiting for transient messages, handed each as it
+/// came (JSON): only pages with a listener link the code that reads them.
+type Listener = Rc<dyn Fn(&str)>;
 
 /// An open channel and the callbacks it holds.
 struct Channel {
@@ -103,7 +104,11 @@ impl Live {
     pub fn on_transient(&self, f: impl Fn(&Transient) + 'static) {
         let id = js_sys::Math::random().to_bits();
         let listeners = self.listeners;
-        listeners.update_value(|l| l.push((id, Rc::new(f))));
+        let read = move |data: &str| match serde_json::from_str::<Transient>(data) {
+            Ok(t) => f(&t),
+            Err(e) => leptos::logging::warn!("unreadable transient message: {e}"),
+        };
+        listeners.update_value(|l| l.push((id, Rc::new(read))));
         on_cleanup(move || {
             listeners.try_update_value(|l| l.retain(|(i, _)| *i != id));
         });
@@ -184,17 +189,12 @@ fn open(
         let Some(data) = ev.data().as_string() else {
             return;
         };
-        match serde_json::from_str::<Transient>(&data) {
-            Ok(t) => {
-                // Copied out first: a listener may add or remove listeners.
-                let all: Vec<_> = live
-                    .listeners
-                    .with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
-                for f in all {
-                    f(&t);
-                }
-            }
-            Err(e) => leptos::logging::warn!("unreadable transient message: {e}"),
+        // Copied out first: a listener may add or remove listeners.
+        let all: Vec<_> = live
+            .listeners
+            .with_value(|l| l.iter().map(|(_, f)| f.clone()).collect());
+        for f in all {
+            f(&data);
         }
     });
     let _ =

@@ -110,11 +110,14 @@ fn clock(left_ms: i64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
+/// Integer arithmetic only: float formatting would add kilobytes to every page.
 fn distance_text(metres: f64) -> String {
-    if metres >= 1000.0 {
-        format!("{:.1} km", metres / 1000.0)
+    let m = metres.max(0.0).round() as i64;
+    if m >= 1000 {
+        let tenths = (m + 50) / 100;
+        format!("{}.{} km", tenths / 10, tenths % 10)
     } else {
-        format!("{metres:.0} m")
+        format!("{m} m")
     }
 }
 

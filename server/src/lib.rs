@@ -13,6 +13,7 @@ pub mod config;
 pub mod consultations;
 pub mod db;
 pub mod demo;
+pub mod demo_shop;
 pub mod due;
 pub mod error;
 pub mod flow;

@@ -246,7 +246,11 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         webhooks,
         db: db.clone(),
     };
-    let router = http::router(state, &args.dist);
+    let shop = match args.demo {
+        true => Some(demo_shop(&state, &ledger, addr).await?.router()),
+        false => None,
+    };
+    let router = http::router(state, &args.dist, shop);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -281,4 +285,46 @@ fn require_dist(dist: &Path) -> Result<(), StartupError> {
             path: dist.to_path_buf(),
         })
     }
+}
+
+/// The demo shop, registered as a merchant by the demo clerk, selling to the demo minor.
+async fn demo_shop(
+    state: &AppState,
+    ledger: &crate::ledger::Ledger,
+    addr: SocketAddr,
+) -> Result<crate::demo_shop::DemoShop, StartupError> {
+    let failed = |e: crate::error::Error| StartupError::Database {
+        url: String::new(),
+        cause: format!("setting up the demo shop: {e}"),
+    };
+    let person = |nickname: &'static str| async move {
+        crate::identity::store::user_by_nickname(&state.db, nickname)
+            .await
+            .map_err(failed)?
+            .ok_or_else(|| failed(shared::AppError::NotFound.into()))
+    };
+    let (clerk, minor) = (person("sato").await?, person("taro").await?);
+    let account = ledger
+        .accounts_of(&crate::identity::holder(minor.id))
+        .await
+        .map_err(|e| failed(e.into()))?
+        .first()
+        .map(|a| shared::transfer::send::account_number(a.id))
+        .unwrap_or_default();
+    let host = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    let base = format!("http://{}", SocketAddr::new(host, addr.port()));
+    crate::demo_shop::DemoShop::setup(
+        &state.db,
+        &state.api_clients,
+        &state.webhooks,
+        clerk.id,
+        account,
+        base,
+    )
+    .await
+    .map_err(failed)
 }

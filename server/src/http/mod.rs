@@ -62,7 +62,8 @@ pub struct AppState {
 /// Longest a request may take before the client gets a 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn router(state: AppState, dist: &Path) -> Router {
+/// `extra` is served beside the app (the demo shop in demo mode).
+pub fn router(state: AppState, dist: &Path, extra: Option<Router>) -> Router {
     server_fns::register();
     // The pages are read once here; start-up already checked that they exist.
     let pages: Vec<String> = shared::bundle::Bundle::ALL
@@ -91,6 +92,7 @@ pub fn router(state: AppState, dist: &Path) -> Router {
         .merge(crate::machine::router(&state))
         .fallback_service(static_files::service(dist))
         .with_state(state)
+        .merge(extra.unwrap_or_default())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -230,6 +230,17 @@ impl ApiClients {
         Ok(IssuedKey { client, secret })
     }
 
+    /// Registers a client for `staff` (the demo shop registers itself as the demo clerk).
+    pub async fn register(&self, staff: UserId, new: NewApiClient) -> Result<IssuedKey, AppError> {
+        let new = new
+            .checked()
+            .map_err(|(field, reason)| AppError::invalid(field, reason))?;
+        let issued = self.issue(staff, "registered", async |conn, now| {
+            insert_client(conn, &new, staff, now).await
+        });
+        Ok(issued.await?)
+    }
+
     /// A client that exists and is not revoked.
     async fn live(conn: &mut AnyConnection, id: ApiClientId) -> Result<ApiClientView> {
         let client = view(conn, id).await?.ok_or(AppError::NotFound)?;
@@ -261,14 +272,7 @@ impl ApiClientsPort for ApiClients {
         caller: &Caller,
         new: NewApiClient,
     ) -> Result<IssuedKey, AppError> {
-        let staff = caller.require_staff()?;
-        let new = new
-            .checked()
-            .map_err(|(field, reason)| AppError::invalid(field, reason))?;
-        let issued = self.issue(staff, "registered", async |conn, now| {
-            insert_client(conn, &new, staff, now).await
-        });
-        Ok(issued.await?)
+        self.register(caller.require_staff()?, new).await
     }
 
     async fn rotate_api_key(

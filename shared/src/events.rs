@@ -10,7 +10,7 @@ use crate::{
     consultation::{ChatMessage, Consultation, Side},
     ids::{ApprovalId, ConsultationId, PurchaseId},
     money::Money,
-    purchase::{Cancelled, PurchaseState},
+    purchase::PurchaseState,
     sub_withdrawal::SubWithdrawal,
     transfer::send::SendState,
 };
@@ -111,14 +111,14 @@ pub enum Notice {
         amount: Money,
     },
     /// A minor's purchase changed (F4), for the minor and their guardians:
-    /// reported, waiting for someone, cancelled (and why), completed.
+    /// reported, waiting for someone, cancelled, completed. Why it was
+    /// cancelled is on the purchase itself (kept out of every page's code).
     Purchase {
         purchase: PurchaseId,
         minor: String,
         merchant: String,
         amount: Money,
         state: PurchaseState,
-        cancelled: Option<Cancelled>,
     },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.

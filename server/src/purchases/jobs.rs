@@ -60,7 +60,6 @@ async fn tell(
             merchant: p.merchant_name.clone(),
             amount: p.amount,
             state: p.state,
-            cancelled: p.cancelled,
         },
     };
     for person in people {

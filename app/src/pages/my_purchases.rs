@@ -48,9 +48,12 @@ pub fn MyPurchases() -> impl IntoView {
     });
     let busy = RwSignal::new(None::<PurchaseId>);
     let problem = RwSignal::new(None::<Problem>);
+    // The purchase whose confirmation found no passkey: confirmed once one is set up.
+    let waiting_for_passkey = RwSignal::new(None::<PurchaseId>);
     let act = Callback::new(move |(id, yes): (PurchaseId, bool)| {
         busy.set(Some(id));
         problem.set(None);
+        waiting_for_passkey.set(yes.then_some(id));
         spawn_local(async move {
             let result = if yes {
                 confirm(id).await
@@ -67,7 +70,14 @@ pub fn MyPurchases() -> impl IntoView {
             <h2 id="my-purchases-heading" class="section-heading">{t!(i18n, purchase.mine_title)}</h2>
             <LiveState />
             {move || problem.get().map(|p| match p {
-                Problem::Other(e) if no_passkey(&e) => view! { <NoPasskeyHere /> }.into_any(),
+                Problem::Other(e) if no_passkey(&e) => {
+                    let on_added = Callback::new(move |_| {
+                        if let Some(id) = waiting_for_passkey.get_untracked() {
+                            act.run((id, true));
+                        }
+                    });
+                    view! { <NoPasskeyHere on_added /> }.into_any()
+                }
                 Problem::Other(error) => view! { <ErrorNotice error /> }.into_any(),
                 Problem::PasskeyCancelled | Problem::PasskeyFailed => {
                     view! { <p class="notice notice--warning" role="alert">{t!(i18n, purchase.passkey_cancelled)}</p> }.into_any()

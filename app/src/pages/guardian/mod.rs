@@ -113,14 +113,17 @@ pub fn Wards() -> impl IntoView {
     })
 }
 
-/// A bar's width as a share of the largest, in percent.
-fn share(amount: i64, largest: i64) -> String {
-    let pct = if largest > 0 {
-        amount * 100 / largest
-    } else {
-        0
-    };
-    format!("width: {}%", pct.max(if amount > 0 { 2 } else { 0 }))
+/// The date in Japan of `ms` (weeks begin at midnight there, whatever this device's zone).
+fn japan_date(ms: i64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        (ms + 9 * 3_600_000) as f64,
+    ));
+    format!(
+        "{}-{:02}-{:02}",
+        d.get_utc_full_year(),
+        d.get_utc_month() + 1,
+        d.get_utc_date()
+    )
 }
 
 #[component]
@@ -158,7 +161,7 @@ fn WardCard(w: Ward) -> impl IntoView {
                         view! {
                             <li class="chart__row">
                                 <span class="chart__label">{move || category_text(i18n, c)}</span>
-                                <span class="chart__bar" style=share(m.amount_minor, largest) aria-hidden="true"></span>
+                                <meter class="chart__bar" min="0" max=largest.max(1) value=m.amount_minor aria-hidden="true"></meter>
                                 <span class="chart__value">{move || m.format(lang())}</span>
                             </li>
                         }
@@ -168,11 +171,11 @@ fn WardCard(w: Ward) -> impl IntoView {
             <h3>{t!(i18n, guardian.by_week)}</h3>
             <ul class="chart chart--weeks">
                 {w.by_week.iter().map(|(start, m)| {
-                    let (date, m) = (date_time(*start).chars().take(10).collect::<String>(), *m);
+                    let (date, m) = (japan_date(*start), *m);
                     view! {
                         <li class="chart__row">
                             <span class="chart__label">{t!(i18n, guardian.week_of, date)}</span>
-                            <span class="chart__bar" style=share(m.amount_minor, week_largest) aria-hidden="true"></span>
+                            <meter class="chart__bar" min="0" max=week_largest.max(1) value=m.amount_minor aria-hidden="true"></meter>
                             <span class="chart__value">{move || m.format(lang())}</span>
                         </li>
                     }

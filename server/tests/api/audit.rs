@@ -150,8 +150,9 @@ async fn verify_audit_command_reports_a_removed_tail() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        // 26 for the personas' money, 2 for the demo ATM (registered, cash loaded).
-        "audit ok entries=69"
+        // 26 for the personas' money, 2 for the demo ATM (registered, cash
+        // loaded), 1 for the demo shop's registration as an API client.
+        "audit ok entries=70"
     );
 
     let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
@@ -159,7 +160,7 @@ async fn verify_audit_command_reports_a_removed_tail() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 69")
+    sqlx::query("DELETE FROM audit_log WHERE seq = 70")
         .execute(&pool)
         .await
         .unwrap();
@@ -167,5 +168,5 @@ async fn verify_audit_command_reports_a_removed_tail() {
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("audit BROKEN at entry 69"), "{stdout}");
+    assert!(stdout.contains("audit BROKEN at entry 70"), "{stdout}");
 }

@@ -387,9 +387,20 @@ async fn break_rows(app: &TestApp, op: &str) {
             ),
         ],
     };
+    ddl(app, &statements).await;
+}
+
+/// Schema changes on a connection of their own, opened for them: a pooled
+/// connection may still see the schema of an earlier snapshot (SQLite),
+/// and then finds a dropped trigger still there.
+async fn ddl(app: &TestApp, statements: &[String]) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(app.db_url()).await.unwrap();
     for sql in statements {
-        sqlx::query(&sql).execute(app.db().pool()).await.unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
+    conn.close().await.unwrap();
 }
 
 async fn mend_rows(app: &TestApp) {
@@ -397,7 +408,7 @@ async fn mend_rows(app: &TestApp) {
         DbEngine::Sqlite => "DROP TRIGGER broken",
         DbEngine::Postgres => "DROP TRIGGER broken ON cardless_withdrawals",
     };
-    sqlx::query(sql).execute(app.db().pool()).await.unwrap();
+    ddl(app, &[sql.to_string()]).await;
 }
 
 async fn pending_on(app: &TestApp, account: AccountId) -> i64 {

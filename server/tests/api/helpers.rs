@@ -270,6 +270,11 @@ impl TestApp {
         &self.running.as_ref().expect("running").sub_withdrawals
     }
 
+    /// The database's URL, for a connection of a test's own.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn db(&self) -> &server::db::Db {
         &self.running.as_ref().expect("running").db
     }

@@ -22,7 +22,8 @@ test('landing explains Anshin and reports the live service status', async ({ pag
 const shells = [
   // The customer's notifications are theirs: Hanako signs in first (no one raises anything for her here).
   { path: '/customer/activity', title: 'Customer', tabs: ['Activity', 'Accounts', 'Approvals'], empty: 'No notifications yet', as: 'hanako' as const },
-  { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'No one linked yet' },
+  // Yoko's first section shows the minor in her care (Taro) rather than an empty state.
+  { path: '/guardian', title: 'Guardian', tabs: ['People in my care', 'Purchases', 'Rules'], empty: 'Taro Suzuki (taro)', as: 'yoko' as const },
   { path: '/staff', title: 'Staff', tabs: ['Consultations', 'ATM fleet', 'People', 'Audit trail'], empty: 'No one is waiting', as: 'sato' as const },
 ];
 

@@ -17,11 +17,7 @@ use super::{
 use crate::{http::AppState, identity::clock::rfc3339_utc, webhooks::store};
 
 fn client_of(caller: &Caller) -> Result<ApiClientId, AppError> {
-    caller.require_scope(Scope::WebhooksManage)?;
-    match caller {
-        Caller::Client { id, .. } => Ok(*id),
-        _ => Err(AppError::Forbidden),
-    }
+    caller.require_scope(Scope::WebhooksManage)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -147,11 +147,7 @@ pub struct Purchases {
 }
 
 fn merchant_of(caller: &Caller) -> Result<ApiClientId, AppError> {
-    caller.require_scope(Scope::PurchasesWrite)?;
-    match caller {
-        Caller::Client { id, .. } => Ok(*id),
-        _ => Err(AppError::Forbidden),
-    }
+    caller.require_scope(Scope::PurchasesWrite)
 }
 
 /// What the minor's passkey signs: this purchase.

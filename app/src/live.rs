@@ -94,6 +94,25 @@ pub fn use_live() -> Live {
 }
 
 impl Live {
+    /// Fetches `resource` again whenever a notice `matches` arrives, so a
+    /// page shows what another person or device just did.
+    pub fn refetch_on<T: 'static>(
+        &self,
+        resource: LocalResource<T>,
+        matches: impl Fn(&shared::events::Notice) -> bool + 'static,
+    ) {
+        let latest = self.latest;
+        Effect::new(move |_| {
+            let hit = latest.with(|n| match n.as_ref().map(|n| &n.event) {
+                Some(shared::events::Event::Notice { notice }) => matches(notice),
+                _ => false,
+            });
+            if hit {
+                resource.refetch();
+            }
+        });
+    }
+
     /// Marks everything seen so far as read.
     pub fn read_all(&self, unread: i64) {
         self.unread.set(unread);

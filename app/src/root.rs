@@ -114,7 +114,7 @@ pub fn CashApp() -> impl IntoView {
 /// Money to other people: sending, payees, conversations, proofs.
 #[component]
 pub fn SendApp() -> impl IntoView {
-    use crate::pages::{customer, my_purchases, send};
+    use crate::pages::{customer, identity, my_purchases, send};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Send)>
@@ -125,6 +125,7 @@ pub fn SendApp() -> impl IntoView {
                     <Route path=path!("transfers/:id") view=send::TransferPage />
                     <Route path=path!("messages/:nickname") view=send::Messages />
                     <Route path=path!("purchases") view=my_purchases::MyPurchases />
+                    <Route path=path!("identity") view=identity::Identity />
                 </ParentRoute>
             </Routes>
         </Shell>
@@ -142,6 +143,7 @@ pub fn GuardianApp() -> impl IntoView {
                     <Route path=path!("") view=guardian::Wards />
                     <Route path=path!("purchases") view=guardian::Purchases />
                     <Route path=path!("rules") view=guardian::Rules />
+                    <Route path=path!("family") view=guardian::Family />
                 </ParentRoute>
             </Routes>
         </Shell>
@@ -152,7 +154,7 @@ pub fn GuardianApp() -> impl IntoView {
 #[component]
 pub fn StaffApp() -> impl IntoView {
     use crate::pages::{
-        api_clients, atm_fleet, audit, held, people, risk_rules, staff, staff_history,
+        api_clients, atm_fleet, audit, held, people, reviews, risk_rules, staff, staff_history,
     };
     view! {
         <Shell>
@@ -164,6 +166,7 @@ pub fn StaffApp() -> impl IntoView {
                     <Route path=path!("api-clients") view=api_clients::ApiClients />
                     <Route path=path!("atms") view=atm_fleet::AtmFleet />
                     <Route path=path!("people") view=people::People />
+                    <Route path=path!("reviews") view=reviews::Reviews />
                     <Route path=path!("audit") view=audit::AuditTrail />
                     <Route path=path!("history") view=staff_history::ConsultationHistory />
                 </ParentRoute>

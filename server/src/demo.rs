@@ -72,6 +72,17 @@ pub async fn seed(db: &Db, ledger: &Ledger) -> crate::error::Result<()> {
     }
     let (hanako, taro, yoko) = (ids[0], ids[1], ids[2]);
     store::link_guardian(db, yoko, taro, now_ms()).await?;
+    for (who, name, birth) in [
+        (yoko, "鈴木 陽子 (Yoko Suzuki)", "1984-02-20"),
+        (taro, "鈴木 太郎 (Taro Suzuki)", "2012-08-03"),
+    ] {
+        let details = shared::kyc::IdentityDetails {
+            full_name: name.into(),
+            birth_date: birth.into(),
+            address: "東京都渋谷区神宮前1-2-3".into(),
+        };
+        crate::kyc::approve_at_branch(db, who, &details).await?;
+    }
     let holder = |id: UserId| crate::identity::holder(id);
     if !ledger.accounts_of(&holder(hanako)).await?.is_empty() {
         // An earlier seeding stopped half-way; leave its data as it is.

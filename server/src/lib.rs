@@ -20,6 +20,7 @@ pub mod flow;
 pub mod guardians;
 pub mod http;
 pub mod identity;
+pub mod kyc;
 pub mod ledger;
 pub mod machine;
 pub mod notify;

@@ -209,11 +209,13 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             ..crate::purchases::Waits::default()
         },
     );
+    let kyc = crate::kyc::Kyc::new(db.clone(), notifier.clone());
     let flows: Vec<Arc<dyn crate::flow::Flow>> = vec![
         Arc::new(cardless),
         Arc::new(sub_withdrawals.clone()),
         Arc::new(transfers),
         Arc::new(purchases.clone()),
+        Arc::new(kyc.clone()),
     ];
     for work in flows.iter().filter_map(|f| f.due_work()) {
         due.add(approval_period, work);
@@ -242,6 +244,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             args.api_per_minute,
         )),
         guardians: Arc::new(crate::guardians::Guardians::new(db.clone(), ledger.clone())),
+        kyc: Arc::new(kyc),
         purchases: Arc::new(purchases),
         webhooks,
         db: db.clone(),

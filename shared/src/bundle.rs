@@ -47,6 +47,7 @@ impl Bundle {
             "/customer/transfers",
             "/customer/messages",
             "/customer/purchases",
+            "/customer/identity",
         ]
         .into_iter()
         .any(under)

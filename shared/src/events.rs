@@ -9,6 +9,7 @@ use crate::{
     approval::{Approval, ApprovalKind, ApprovalState, Outcome},
     consultation::{ChatMessage, Consultation, Side},
     ids::{ApprovalId, ConsultationId, PurchaseId},
+    kyc::IdentityEvent,
     money::Money,
     purchase::PurchaseState,
     sub_withdrawal::SubWithdrawal,
@@ -120,6 +121,9 @@ pub enum Notice {
         amount: Money,
         state: PurchaseState,
     },
+    /// Their identity check or one of their relationships moved on (F4);
+    /// `name` is the other side of a relationship, empty for a check.
+    Identity { event: IdentityEvent, name: String },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.
     LegacyText { text: String },

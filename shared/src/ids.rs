@@ -78,3 +78,11 @@ define_id!(
     /// A message to an API client's webhook endpoint, in the outbox.
     WebhookMessageId
 );
+define_id!(
+    /// A person's identity check (KYC): their details and document, and staff's verdict.
+    IdentityCheckId
+);
+define_id!(
+    /// An image a person uploaded: an identity document or proof of a relationship.
+    DocumentId
+);

@@ -4,6 +4,9 @@
 //! the models the views exchange with the server, the error that crosses the
 //! wire, and the service ports the server implements.
 
+#[macro_use]
+mod codes;
+
 pub mod age;
 pub mod approval;
 pub mod atm;
@@ -16,6 +19,7 @@ pub mod events;
 pub mod geo;
 pub mod identity;
 pub mod ids;
+pub mod kyc;
 pub mod lang;
 pub mod ledger;
 pub mod machine;

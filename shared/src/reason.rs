@@ -152,6 +152,25 @@ reasons! {
     WindowClosed = "window_closed",
     /// A refund was confirmed for a purchase nobody asked a refund for.
     RefundNotRequested = "refund_not_requested",
+    // Identity checks and relationships (F4).
+    /// An upload is not a JPEG, PNG or WebP image.
+    NotAnImage = "not_an_image",
+    /// An image too small to read.
+    TooSmall = "too_small",
+    /// A check is already waiting for staff, or approved.
+    CheckPending = "check_pending",
+    /// Someone's identity check is not approved yet.
+    IdentityNotChecked = "identity_not_checked",
+    /// Only a minor, or an adult ward, can have a guardian.
+    NotAMinor = "not_a_minor",
+    /// A minor cannot be someone's guardian.
+    NotAnAdult = "not_an_adult",
+    /// The relationship is not at the step this answers.
+    LinkNotOpen = "link_not_open",
+    /// Staff already gave their verdict on this.
+    AlreadyReviewed = "already_reviewed",
+    /// A refusal needs a reason.
+    ReasonRequired = "reason_required",
 }
 
 impl std::fmt::Display for Reason {

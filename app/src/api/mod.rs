@@ -7,12 +7,14 @@
 //! on URLs wherever each was built.
 
 mod cardless;
+mod kyc;
 mod machine;
 mod purchase;
 mod sub_withdrawal;
 mod transfer;
 
 pub use cardless::*;
+pub use kyc::*;
 pub use machine::*;
 pub use purchase::*;
 pub use sub_withdrawal::*;
@@ -402,6 +404,7 @@ pub fn register() {
     register_explicit::<SignalConsultation>();
     register_explicit::<FetchIceServers>();
     cardless::register();
+    kyc::register();
     machine::register();
     purchase::register();
     sub_withdrawal::register();

@@ -2,7 +2,7 @@
 //! the reader's language decides how it reads (amounts formatted for it).
 
 use leptos::prelude::*;
-use shared::{events::Notice, lang::Lang, transfer::send::SendState};
+use shared::{events::Notice, kyc::IdentityEvent, lang::Lang, transfer::send::SendState};
 
 use crate::i18n::*;
 
@@ -85,6 +85,30 @@ pub fn notice_text(
             };
             text.into_any()
         }
+        Notice::Identity { event, name } => {
+            let text = move || {
+                let what = identity_event_text(i18n, event);
+                match name.is_empty() {
+                    true => what.to_string(),
+                    false => format!("{what} · {name}"),
+                }
+            };
+            text.into_any()
+        }
         Notice::LegacyText { text } => text.into_any(),
+    }
+}
+
+fn identity_event_text(i18n: leptos_i18n::I18nContext<Locale>, e: IdentityEvent) -> &'static str {
+    match e {
+        IdentityEvent::CheckApproved => t_string!(i18n, notice.id_check_approved),
+        IdentityEvent::CheckRejected => t_string!(i18n, notice.id_check_rejected),
+        IdentityEvent::CheckResubmit => t_string!(i18n, notice.id_check_resubmit),
+        IdentityEvent::Invited => t_string!(i18n, notice.id_invited),
+        IdentityEvent::InvitationAccepted => t_string!(i18n, notice.id_accepted),
+        IdentityEvent::InvitationDeclined => t_string!(i18n, notice.id_declined),
+        IdentityEvent::LinkVerified => t_string!(i18n, notice.id_link_verified),
+        IdentityEvent::LinkRejected => t_string!(i18n, notice.id_link_rejected),
+        IdentityEvent::ReviewWaiting => t_string!(i18n, notice.id_review_waiting),
     }
 }

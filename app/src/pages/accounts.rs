@@ -40,6 +40,7 @@ pub fn Accounts() -> impl IntoView {
                 <ul class="account-list">
                     {list.into_iter().map(|a| view! { <li><AccountCard account=a link=true /></li> }).collect_view()}
                 </ul>
+                <p><A href="/customer/identity">{t!(i18n, kyc.page_title)}</A></p>
             }.into_any(),
         }}
     }

@@ -4,12 +4,7 @@
 //! while the page is open appears at once (staff are told live).
 
 use leptos::{prelude::*, task::spawn_local};
-use shared::{
-    events::{Event, Notice},
-    ids::SendId,
-    transfer::send::Held,
-    AppError,
-};
+use shared::{events::Notice, ids::SendId, transfer::send::Held, AppError};
 
 use crate::api::{fetch_held_transfers, review_held_transfer};
 use crate::components::{
@@ -26,20 +21,7 @@ use crate::live::use_live;
 pub fn HeldTransfers() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(fetch_held_transfers);
-    let live = use_live();
-    Effect::new(move |_| {
-        let held = live.latest.with(|n| {
-            matches!(
-                n.as_ref().map(|n| &n.event),
-                Some(Event::Notice {
-                    notice: Notice::TransferHeld { .. }
-                })
-            )
-        });
-        if held {
-            list.refetch();
-        }
-    });
+    use_live().refetch_on(list, |n| matches!(n, Notice::TransferHeld { .. }));
     let busy = RwSignal::new(false);
     let failed = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(false);

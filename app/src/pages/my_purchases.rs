@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
-    events::{Event, Notice},
+    events::Notice,
     ids::PurchaseId,
     purchase::{Purchase, PurchaseState},
 };
@@ -32,20 +32,7 @@ async fn confirm(id: PurchaseId) -> Result<Purchase, Problem> {
 pub fn MyPurchases() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(fetch_my_purchases);
-    let live = use_live();
-    Effect::new(move |_| {
-        let purchase = live.latest.with(|n| {
-            matches!(
-                n.as_ref().map(|n| &n.event),
-                Some(Event::Notice {
-                    notice: Notice::Purchase { .. }
-                })
-            )
-        });
-        if purchase {
-            list.refetch();
-        }
-    });
+    use_live().refetch_on(list, |n| matches!(n, Notice::Purchase { .. }));
     let busy = RwSignal::new(None::<PurchaseId>);
     let problem = RwSignal::new(None::<Problem>);
     // The purchase whose confirmation found no passkey: confirmed once one is set up.

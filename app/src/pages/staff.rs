@@ -54,6 +54,10 @@ pub fn StaffShell() -> impl IntoView {
             label: t!(i18n, staff.clients).into_any(),
         },
         Section {
+            href: "/staff/reviews",
+            label: t!(i18n, staff.reviews).into_any(),
+        },
+        Section {
             href: "/staff/people",
             label: t!(i18n, staff.people).into_any(),
         },

@@ -80,7 +80,8 @@ pub async fn stream(
         .into_response()
 }
 
-trait IntoJson {
+/// An error as the JSON answer with the status that fits it.
+pub(crate) trait IntoJson {
     fn into_response_json(self) -> Response;
 }
 

@@ -3,13 +3,19 @@
 
 mod csp;
 mod events;
+pub(crate) use events::IntoJson;
 mod health;
 mod origin;
 pub mod rate_limit;
 mod server_fns;
 mod static_files;
 
-use axum::{middleware, routing::get, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+    Router,
+};
 use http::{header, HeaderValue};
 use std::{path::Path, sync::Arc, time::Duration};
 use tower_http::{
@@ -51,6 +57,8 @@ pub struct AppState {
     pub api_clients: Arc<crate::machine::clients::ApiClients>,
     /// Guardians and minors (F4).
     pub guardians: Arc<crate::guardians::Guardians>,
+    /// Identity checks and guardian–ward relationships (F4).
+    pub kyc: Arc<crate::kyc::Kyc>,
     /// Minors' purchases that merchants report (F4).
     pub purchases: Arc<crate::purchases::Purchases>,
     /// Webhooks to API clients.
@@ -58,6 +66,10 @@ pub struct AppState {
     /// The database, for the machine API's Idempotency-Key answers.
     pub db: crate::db::Db,
 }
+
+/// Largest body a server function takes; uploads of documents take more.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 * 1024;
 
 /// Longest a request may take before the client gets a 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -72,11 +84,17 @@ pub fn router(state: AppState, dist: &Path, extra: Option<Router>) -> Router {
         .collect();
     let csp = HeaderValue::from_str(&csp::policy(&pages))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    // Server functions under `upload/` carry a document image as a data URL.
+    let uploads = Router::new()
+        .route("/api/upload/{*fn_name}", post(server_fns::handle))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
     let api = Router::new()
         .route(
             "/api/{*fn_name}",
             get(server_fns::handle).post(server_fns::handle),
         )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(uploads)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             origin::require_same_origin,
@@ -88,6 +106,7 @@ pub fn router(state: AppState, dist: &Path, extra: Option<Router>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
+        .route("/documents/{id}", get(crate::kyc::doors::document))
         .merge(api)
         .merge(crate::machine::router(&state))
         .fallback_service(static_files::service(dist))

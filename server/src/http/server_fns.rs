@@ -27,6 +27,24 @@ pub fn register() {
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
+    // A body announced as too big is refused before it is read, as the
+    // client's mistake (the limit layer alone would answer with a 500).
+    let limit = match req.uri().path().starts_with("/api/upload/") {
+        true => super::UPLOAD_BODY_LIMIT,
+        false => super::BODY_LIMIT,
+    };
+    let announced = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(AppError::invalid("body", shared::Reason::TooBig)),
+        )
+            .into_response();
+    }
     let system: Arc<dyn SystemPort> = state.system.clone();
     let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
     let identity: Arc<dyn IdentityPort> = state.identity.clone();

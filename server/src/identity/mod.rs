@@ -134,9 +134,7 @@ impl Identity {
     }
 
     fn me(&self, user: &store::User) -> Me {
-        let minor = user.adult_ward
-            || Date::parse(&user.birth_date)
-                .is_some_and(|b| age::is_minor(b, clock::today_in_japan()));
+        let minor = user.is_minor();
         Me {
             id: user.id,
             display_name: user.display_name.clone(),

@@ -31,6 +31,15 @@ pub struct User {
     pub adult_ward: bool,
 }
 
+impl User {
+    /// Under the age of majority in Japan today, or an adult of restricted capacity.
+    pub fn is_minor(&self) -> bool {
+        self.adult_ward
+            || shared::age::Date::parse(&self.birth_date)
+                .is_some_and(|b| shared::age::is_minor(b, super::clock::today_in_japan()))
+    }
+}
+
 const USER_COLUMNS: &str = "u.id AS id, u.display_name AS display_name, u.nickname AS nickname, \
                             u.birth_date AS birth_date, u.role AS role, u.adult_ward AS adult_ward";
 
@@ -241,7 +250,8 @@ pub async fn verified_guardian_since(
 /// Records a verified guardian–ward relationship (once).
 pub async fn link_guardian(db: &Db, guardian: UserId, ward: UserId, now_ms: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO guardianships (guardian_id, ward_id, verified_at_ms, created_at_ms) VALUES ($1, $2, $3, $3) \
+        "INSERT INTO guardianships (guardian_id, ward_id, state, verified_at_ms, created_at_ms) \
+         VALUES ($1, $2, 'verified', $3, $3) \
          ON CONFLICT (guardian_id, ward_id) DO NOTHING",
     )
     .bind(guardian.0)

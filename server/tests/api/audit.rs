@@ -151,8 +151,9 @@ async fn verify_audit_command_reports_a_removed_tail() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         // 26 for the personas' money, 2 for the demo ATM (registered, cash
-        // loaded), 1 for the demo shop's registration as an API client.
-        "audit ok entries=70"
+        // loaded), 1 for the demo shop's registration as an API client, 2
+        // for Yoko's and Taro's identity checks made at a branch.
+        "audit ok entries=72"
     );
 
     let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
@@ -160,7 +161,7 @@ async fn verify_audit_command_reports_a_removed_tail() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 70")
+    sqlx::query("DELETE FROM audit_log WHERE seq = 72")
         .execute(&pool)
         .await
         .unwrap();
@@ -168,5 +169,5 @@ async fn verify_audit_command_reports_a_removed_tail() {
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("audit BROKEN at entry 70"), "{stdout}");
+    assert!(stdout.contains("audit BROKEN at entry 72"), "{stdout}");
 }

@@ -20,6 +20,7 @@ mod flow_atomicity;
 mod health;
 mod identity;
 mod kiosk;
+mod kyc;
 mod ledger_jobs;
 mod ledger_model;
 mod ledger_restart;

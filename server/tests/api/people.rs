@@ -30,8 +30,13 @@ pub async fn sign_up(app: &TestApp, nickname: &str) -> Person {
 
 /// Signs up with more of the form (`&form[enrollment]=…`).
 pub async fn sign_up_with(app: &TestApp, nickname: &str, more: &str) -> Person {
+    sign_up_born(app, nickname, "1990-04-01", more).await
+}
+
+/// Signs up someone born on `birth` (`YYYY-MM-DD`).
+pub async fn sign_up_born(app: &TestApp, nickname: &str, birth: &str, more: &str) -> Person {
     let form = format!(
-        "form[display_name]={nickname}&form[nickname]={nickname}&form[birth_date]=1990-04-01{more}"
+        "form[display_name]={nickname}&form[nickname]={nickname}&form[birth_date]={birth}{more}"
     );
     let res = app.post("/api/identity/sign-up/begin", &form, None).await;
     assert_eq!(res.status(), 200, "sign-up begin");

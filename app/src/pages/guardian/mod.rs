@@ -2,15 +2,17 @@
 //! month's spending by category and by week, their purchases live (cancel
 //! within the window, answer "ask me first"), and the conditions.
 
+mod family;
 mod purchases;
 mod rules;
 
+pub use family::Family;
 pub use purchases::Purchases;
 pub use rules::Rules;
 
 use leptos::prelude::*;
 use shared::{
-    events::{Event, Notice},
+    events::Notice,
     purchase::port::{GuardianOverview, Ward},
     AppError,
 };
@@ -45,6 +47,10 @@ pub fn GuardianShell() -> impl IntoView {
             href: "/guardian/rules",
             label: t!(i18n, guardian.rules).into_any(),
         },
+        Section {
+            href: "/guardian/family",
+            label: t!(i18n, guardian.family).into_any(),
+        },
     ];
     view! {
         <ViewShell
@@ -59,19 +65,8 @@ pub fn GuardianShell() -> impl IntoView {
 /// The overview, fetched again whenever a purchase notice arrives.
 pub(super) fn live_overview() -> LocalResource<Result<GuardianOverview, AppError>> {
     let overview = LocalResource::new(fetch_guardian_overview);
-    let live = use_live();
-    Effect::new(move |_| {
-        let purchase = live.latest.with(|n| {
-            matches!(
-                n.as_ref().map(|n| &n.event),
-                Some(Event::Notice {
-                    notice: Notice::Purchase { .. }
-                })
-            )
-        });
-        if purchase {
-            overview.refetch();
-        }
+    use_live().refetch_on(overview, |n| {
+        matches!(n, Notice::Purchase { .. } | Notice::Identity { .. })
     });
     overview
 }

@@ -210,12 +210,14 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         },
     );
     let kyc = crate::kyc::Kyc::new(db.clone(), notifier.clone());
+    let guardians = crate::guardians::Guardians::new(db.clone(), ledger.clone());
     let flows: Vec<Arc<dyn crate::flow::Flow>> = vec![
         Arc::new(cardless),
         Arc::new(sub_withdrawals.clone()),
         Arc::new(transfers),
         Arc::new(purchases.clone()),
         Arc::new(kyc.clone()),
+        Arc::new(guardians.clone()),
     ];
     for work in flows.iter().filter_map(|f| f.due_work()) {
         due.add(approval_period, work);
@@ -243,7 +245,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             db.clone(),
             args.api_per_minute,
         )),
-        guardians: Arc::new(crate::guardians::Guardians::new(db.clone(), ledger.clone())),
+        guardians: Arc::new(guardians),
         kyc: Arc::new(kyc),
         purchases: Arc::new(purchases),
         webhooks,

@@ -8,6 +8,7 @@
 mod codes;
 
 pub mod age;
+pub mod allowance;
 pub mod approval;
 pub mod atm;
 pub mod audit;

@@ -29,6 +29,7 @@ pub fn register() {
     register_explicit::<FetchReviewQueue>();
     register_explicit::<ReviewIdentityCheck>();
     register_explicit::<ReviewLink>();
+    register_explicit::<SendAllowance>();
 }
 
 #[server(prefix = "/api", endpoint = "identity/mine")]
@@ -90,5 +91,17 @@ pub async fn review_link(
 ) -> Result<Link, AppError> {
     port::<dyn KycPort>()?
         .review_link(&caller(), guardian, ward, verify, reason)
+        .await
+}
+
+/// A guardian's allowance to a minor in their verified care; `key` makes a retry move it once.
+#[server(prefix = "/api", endpoint = "guardian/allowance", input = leptos::server_fn::codec::Json)]
+pub async fn send_allowance(
+    minor: UserId,
+    amount: shared::money::Money,
+    key: String,
+) -> Result<shared::ledger::Transfer, AppError> {
+    port::<dyn shared::allowance::AllowancePort>()?
+        .send_allowance(&caller(), minor, amount, key)
         .await
 }

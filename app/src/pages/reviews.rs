@@ -62,7 +62,7 @@ pub fn Reviews() -> impl IntoView {
 fn reason_picker(label: String, reason: RwSignal<Option<ReviewReason>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <label class="field">
+        <div class="form"><label class="field">
             <span class="field__label">{label}</span>
             <select on:change=move |ev| reason.set(ReviewReason::parse(&event_target_value(&ev)))>
                 <option value="" selected=move || reason.get().is_none()>{t!(i18n, kyc.reason_choose)}</option>
@@ -71,7 +71,7 @@ fn reason_picker(label: String, reason: RwSignal<Option<ReviewReason>>) -> impl 
                     view! { <option value=r.as_str() selected=move || reason.get() == Some(r)>{move || review_reason_text(i18n, r)}</option> }
                 }).collect_view()}
             </select>
-        </label>
+        </label></div>
     }
 }
 

@@ -232,17 +232,20 @@ pub async fn user_by_nickname(db: &Db, canonical: &str) -> Result<Option<User>> 
 }
 
 /// Since when `guardian` is the verified guardian of `ward`, if they are.
-pub async fn verified_guardian_since(
-    db: &Db,
+pub async fn verified_guardian_since<'e, E>(
+    ex: E,
     guardian: UserId,
     ward: UserId,
-) -> Result<Option<i64>> {
+) -> Result<Option<i64>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let since: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT verified_at_ms FROM guardianships WHERE guardian_id = $1 AND ward_id = $2",
     )
     .bind(guardian.0)
     .bind(ward.0)
-    .fetch_optional(db.pool())
+    .fetch_optional(ex)
     .await?;
     Ok(since.flatten())
 }

@@ -301,7 +301,7 @@ on_both_engines!(
             user_id(app, "lk_dad").await,
         );
         let since = async |g: UserId| {
-            server::identity::store::verified_guardian_since(app.db(), g, k)
+            server::identity::store::verified_guardian_since(app.db().pool(), g, k)
                 .await
                 .unwrap()
         };
@@ -472,5 +472,80 @@ on_both_engines!(
             .await
             .unwrap();
         assert_eq!(c.state, CheckState::Submitted);
+    }
+);
+
+on_both_engines!(
+    an_allowance_moves_once_and_only_to_a_minor_in_verified_care,
+    async |app: &TestApp| {
+        use crate::cardless::{account_of, available, funded};
+        let f = crate::purchases::family(app, "alw", 0).await;
+        let (guardian, from) = (&f.guardian, account_of(app, "alw_mum").await);
+        crate::cardless::top_up(app, from, 50_000, "fund-alw-mum").await;
+        let (_stranger, _) = funded(app, "alw_other", 0).await;
+        let other = user_id(app, "alw_other").await;
+        let send = async |minor: UserId,
+                          yen: i64,
+                          key: &str|
+               -> Result<shared::ledger::Transfer, AppError> {
+            let body = json!({ "minor": minor, "amount": { "amount_minor": yen, "currency": "JPY" }, "key": key });
+            call(app, &guardian.cookie, "/api/guardian/allowance", body).await
+        };
+        let first = send(f.minor_id, 3_000, "allowance-dec-1").await.unwrap();
+        let again = send(f.minor_id, 3_000, "allowance-dec-1").await.unwrap();
+        assert_eq!(first.id, again.id, "a retry answers the first transfer");
+        assert_eq!(
+            (available(app, f.account).await, available(app, from).await),
+            (3_000, 47_000)
+        );
+        let changed = send(f.minor_id, 5_000, "allowance-dec-1").await;
+        assert_eq!(
+            changed.unwrap_err(),
+            AppError::conflict(Reason::IdempotencyConflict)
+        );
+        // Refusals move nothing.
+        assert_eq!(
+            send(other, 1_000, "a2").await.unwrap_err(),
+            AppError::NotFound
+        );
+        assert_eq!(
+            invalid(send(f.minor_id, 0, "a3").await.unwrap_err()).1,
+            Reason::NotPositive
+        );
+        assert_eq!(
+            invalid(send(f.minor_id, 100_001, "a4").await.unwrap_err()).1,
+            Reason::OverTransferLimit
+        );
+        assert_eq!(
+            invalid(send(f.minor_id, 60_000, "a5").await.unwrap_err()).1,
+            Reason::InsufficientFunds
+        );
+        let by_minor = json!({ "minor": f.minor_id, "amount": { "amount_minor": 100, "currency": "JPY" }, "key": "a6" });
+        let refused: Result<shared::ledger::Transfer, _> =
+            call(app, &f.minor.cookie, "/api/guardian/allowance", by_minor).await;
+        assert_eq!(refused.unwrap_err(), AppError::NotFound);
+        assert_eq!(
+            (available(app, f.account).await, available(app, from).await),
+            (3_000, 47_000)
+        );
+        let inbox: Inbox = call(
+            app,
+            &f.minor.cookie,
+            "/api/inbox/page",
+            json!({ "before": null }),
+        )
+        .await
+        .unwrap();
+        let received: Vec<_> = inbox
+            .items
+            .iter()
+            .filter(|n| matches!(&n.event, Event::Notice { notice: Notice::TransferReceived { from, amount } }
+                if from == "alw_mum" && amount.amount_minor == 3_000))
+            .collect();
+        assert_eq!(received.len(), 1, "the minor is told once");
+        assert_eq!(
+            actions(app, "guardian.allowance.%").await,
+            ["guardian.allowance.sent"]
+        );
     }
 );

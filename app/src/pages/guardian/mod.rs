@@ -2,6 +2,7 @@
 //! month's spending by category and by week, their purchases live (cancel
 //! within the window, answer "ask me first"), and the conditions.
 
+mod allowance;
 mod family;
 mod purchases;
 mod rules;
@@ -145,6 +146,7 @@ fn WardCard(w: Ward) -> impl IntoView {
         <li class="panel ward" aria-labelledby=heading_ref>
             <h2 id=heading class="section-heading">{w.name.clone()} " (" {w.nickname.clone()} ")"</h2>
             <p class="ward__since">{t!(i18n, guardian.since, date)}</p>
+            <allowance::AllowanceForm minor=w.minor />
             <h3>{t!(i18n, guardian.this_month)}</h3>
             <Show
                 when=move || !categories.is_empty()

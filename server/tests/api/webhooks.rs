@@ -221,7 +221,15 @@ async fn retry_after_is_honoured_and_gone_turns_the_endpoint_off(engine: DbEngin
         got[1].at - got[0].at >= Duration::from_millis(900),
         "Retry-After: 1"
     );
-    let (_, ep, _) = v1(&app, Some(&shop.secret), None, "/v1/webhooks/endpoint").await;
+    // The receiver has the 410 before the server has recorded what it means: wait for that.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let ep = loop {
+        let (_, ep, _) = v1(&app, Some(&shop.secret), None, "/v1/webhooks/endpoint").await;
+        if ep["enabled"] == false || tokio::time::Instant::now() > deadline {
+            break ep;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(
         (ep["enabled"].as_bool(), ep["disabled_reason"].as_str()),
         (Some(false), Some("gone"))

@@ -103,8 +103,10 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
   await sato.getByRole('link', { name: 'ID checks' }).click();
   const check = sato.getByRole('listitem', { name: new RegExp(`Jiro Suzuki \\(${nickname}\\)`) });
   await expect(check.getByRole('img', { name: /Document of Jiro Suzuki/ })).toBeVisible();
-  const shown = await check.getByRole('img').evaluate((img: HTMLImageElement) => img.naturalWidth);
-  expect(shown).toBeGreaterThan(200);
+  // Decoded, not merely in the page: the server sent a real image (it may still be loading).
+  await expect
+    .poll(() => check.getByRole('img').evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBeGreaterThan(200);
   const link = sato.getByRole('listitem', { name: /Yoko Suzuki → Jiro Suzuki/ });
   await expect(link.getByRole('button', { name: 'Verify relationship' })).toBeDisabled();
   await shot(sato, 'staff-reviews');

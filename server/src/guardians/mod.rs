@@ -12,7 +12,7 @@ use leptos::prelude::provide_context;
 use shared::{
     allowance::{AllowancePort, MAX_ALLOWANCE_YEN},
     ids::{AccountId, UserId},
-    ledger::{AccountKind, Transfer},
+    ledger::Transfer,
     machine::Scope,
     money::{Currency, Money},
     ports::Caller,
@@ -73,10 +73,9 @@ impl Guardians {
     /// `user`'s ordinary account in yen.
     async fn main_account(&self, user: UserId, field: &str) -> Result<AccountId, AppError> {
         self.ledger
-            .accounts_of(&holder(user))
+            .main_account_of(&holder(user))
             .await?
-            .into_iter()
-            .find(|a| a.kind == AccountKind::CustomerMain && a.currency == Currency::Jpy)
+            .filter(|a| a.currency == Currency::Jpy)
             .map(|a| a.id)
             .ok_or_else(|| AppError::invalid(field, Reason::UnknownAccount))
     }

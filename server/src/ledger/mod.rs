@@ -212,6 +212,18 @@ impl Ledger {
         Ok(accounts::of_holder(&mut conn, holder).await?)
     }
 
+    /// `holder`'s ordinary account (the one sign-up opens), if they have one.
+    pub async fn main_account_of(
+        &self,
+        holder: &str,
+    ) -> Result<Option<AccountBalance>, LedgerError> {
+        Ok(self
+            .accounts_of(holder)
+            .await?
+            .into_iter()
+            .find(|a| a.kind == shared::ledger::AccountKind::CustomerMain))
+    }
+
     /// Who holds `id`; `None` for platform accounts and unknown ids.
     pub async fn holder_of(&self, id: AccountId) -> Result<Option<String>, LedgerError> {
         let mut conn = self.db.pool().acquire().await?;

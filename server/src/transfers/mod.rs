@@ -197,10 +197,8 @@ impl Transfers {
     async fn main_account(&self, user: UserId) -> Result<Option<AccountId>, AppError> {
         Ok(self
             .ledger
-            .accounts_of(&holder(user))
+            .main_account_of(&holder(user))
             .await?
-            .into_iter()
-            .find(|a| a.kind == AccountKind::CustomerMain)
             .map(|a| a.id))
     }
 

@@ -57,6 +57,16 @@ fn told(event: IdentityEvent, name: &str) -> Event {
     }
 }
 
+/// Tells every member of staff, in `unit`'s transaction, that something of
+/// `name`'s waits for their review.
+async fn tell_staff(unit: &mut Unit<'_>, name: &str) -> crate::error::Result<()> {
+    let waiting = told(IdentityEvent::ReviewWaiting, name);
+    for clerk in people::staff_ids(&mut *unit.conn()).await? {
+        unit.notify(clerk, &waiting).await?;
+    }
+    Ok(())
+}
+
 impl Kyc {
     pub fn new(db: Db, notifier: Notifier) -> Self {
         Kyc { db, notifier }
@@ -160,15 +170,8 @@ impl KycPort for Kyc {
             }
             Err(e) => return Err(crate::error::Error::from(e).into()),
         };
-        let staff = people::staff_ids(&mut *tx).await?;
         let mut unit = Unit::new(&mut tx, self.db.engine(), now);
-        for clerk in staff {
-            let waiting = told(
-                IdentityEvent::ReviewWaiting,
-                name.as_deref().unwrap_or_default(),
-            );
-            unit.notify(clerk, &waiting).await?;
-        }
+        tell_staff(&mut unit, name.as_deref().unwrap_or_default()).await?;
         unit.audit(
             holder(user),
             "kyc.check.submitted",
@@ -255,14 +258,9 @@ impl KycPort for Kyc {
                 reason: Reason::LinkNotOpen,
             });
         }
-        let staff = match accept {
-            true => people::staff_ids(&mut *tx).await?,
-            false => Vec::new(),
-        };
         let mut unit = Unit::new(&mut tx, self.db.engine(), now);
-        for clerk in staff {
-            let waiting = told(IdentityEvent::ReviewWaiting, &found.link.guardian.name);
-            unit.notify(clerk, &waiting).await?;
+        if accept {
+            tell_staff(&mut unit, &found.link.guardian.name).await?;
         }
         let event = if accept {
             IdentityEvent::InvitationAccepted

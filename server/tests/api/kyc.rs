@@ -141,9 +141,9 @@ async fn actions(app: &TestApp, like: &str) -> Vec<String> {
         .unwrap()
 }
 
-/// The identity notices in `p`'s inbox, oldest first.
-async fn told(app: &TestApp, p: &Person) -> Vec<(IdentityEvent, String)> {
-    let inbox: Inbox = call(app, &p.cookie, "/api/inbox/page", json!({ "before": null }))
+/// The identity notices in the inbox of whoever holds `cookie`, oldest first.
+async fn told(app: &TestApp, cookie: &str) -> Vec<(IdentityEvent, String)> {
+    let inbox: Inbox = call(app, cookie, "/api/inbox/page", json!({ "before": null }))
         .await
         .unwrap();
     let mut out: Vec<_> = inbox
@@ -278,11 +278,17 @@ on_both_engines!(
             ]
         );
         assert_eq!(
-            told(app, &kid).await,
+            told(app, &kid.cookie).await,
             [
                 (IdentityEvent::CheckResubmit, String::new()),
                 (IdentityEvent::CheckApproved, String::new())
             ]
+        );
+        let waiting = (IdentityEvent::ReviewWaiting, "kyc_kid".to_string());
+        assert_eq!(
+            told(app, &clerk).await,
+            [waiting.clone(), waiting],
+            "staff told of each submission"
         );
     }
 );
@@ -336,7 +342,7 @@ on_both_engines!(
         );
         assert_eq!(mine(app, &kid).await.guardians[0].state, LinkState::Invited);
         assert_eq!(
-            told(app, &kid).await,
+            told(app, &kid.cookie).await,
             [(IdentityEvent::Invited, "lk_mum".to_string())]
         );
 
@@ -425,7 +431,7 @@ on_both_engines!(
             .collect();
         assert_eq!(states, [(d, LinkState::Rejected), (m, LinkState::Verified)]);
         assert_eq!(
-            told(app, &dad).await,
+            told(app, &dad.cookie).await,
             [
                 (IdentityEvent::InvitationDeclined, "lk_kid".to_string()),
                 (IdentityEvent::InvitationAccepted, "lk_kid".to_string()),

@@ -75,6 +75,35 @@ fn reason_picker(label: String, reason: RwSignal<Option<ReviewReason>>) -> impl 
     }
 }
 
+/// A verdict's round trip: busy while it runs, the queue refreshed when it
+/// is taken, the refusal kept on the card when it is not.
+fn run_verdict<T: 'static>(
+    busy: RwSignal<bool>,
+    failed: RwSignal<Option<AppError>>,
+    done: Callback<()>,
+    call: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+) {
+    busy.set(true);
+    failed.set(None);
+    spawn_local(async move {
+        match call.await {
+            Ok(_) => done.run(()),
+            Err(e) => {
+                failed.try_set(Some(e));
+            }
+        }
+        busy.try_set(false);
+    });
+}
+
+/// The uploaded image, opening in full in a tab of its own; `who` names it.
+fn document_image(doc: shared::ids::DocumentId, who: &str) -> impl IntoView {
+    let i18n = use_i18n();
+    let alt = t_string!(i18n, kyc.document_of).to_string() + " " + who;
+    let (href, src) = (format!("/documents/{doc}"), format!("/documents/{doc}"));
+    view! { <a href=href target="_blank" rel="noopener"><img class="document-full" src=src alt=alt /></a> }
+}
+
 #[component]
 fn CheckReview(c: CheckToReview, done: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
@@ -83,26 +112,14 @@ fn CheckReview(c: CheckToReview, done: Callback<()>) -> impl IntoView {
     let failed = RwSignal::new(None::<AppError>);
     let id = c.check.id;
     let decide = move |verdict: Verdict| {
-        busy.set(true);
-        failed.set(None);
-        spawn_local(async move {
-            match review_identity_check(id, verdict, reason.get_untracked()).await {
-                Ok(_) => done.run(()),
-                Err(e) => {
-                    failed.try_set(Some(e));
-                }
-            }
-            busy.try_set(false);
-        });
+        let call = review_identity_check(id, verdict, reason.get_untracked());
+        run_verdict(busy, failed, done, call);
     };
     let heading = format!("check-{id}");
     let who = format!("{} ({})", c.person.name, c.person.nickname);
     let d = c.check.details.clone();
     let mismatch = d.birth_date != c.registered_birth_date;
-    let image = c.document.map(|doc| {
-        let alt = t_string!(i18n, kyc.document_of).to_string() + " " + &who;
-        view! { <a href=format!("/documents/{doc}") target="_blank" rel="noopener"><img class="document-full" src=format!("/documents/{doc}") alt=alt /></a> }
-    });
+    let image = c.document.map(|doc| document_image(doc, &who));
     let heading_ref = heading.clone();
     view! {
         <li class="panel link-card" aria-labelledby=heading_ref>
@@ -139,17 +156,8 @@ fn LinkReview(l: LinkToReview, done: Callback<()>) -> impl IntoView {
     let (g, w) = (l.link.guardian.clone(), l.link.ward.clone());
     let (gid, wid) = (g.user, w.user);
     let decide = move |verify: bool| {
-        busy.set(true);
-        failed.set(None);
-        spawn_local(async move {
-            match review_link(gid, wid, verify, reason.get_untracked()).await {
-                Ok(_) => done.run(()),
-                Err(e) => {
-                    failed.try_set(Some(e));
-                }
-            }
-            busy.try_set(false);
-        });
+        let call = review_link(gid, wid, verify, reason.get_untracked());
+        run_verdict(busy, failed, done, call);
     };
     let check = move |state: Option<CheckState>| {
         match state {
@@ -162,10 +170,7 @@ fn LinkReview(l: LinkToReview, done: Callback<()>) -> impl IntoView {
     let relation = l.link.relation;
     let who = format!("{} → {}", g.name, w.name);
     let heading = format!("review-link-{gid}-{wid}");
-    let image = l.document.map(|doc| {
-        let alt = t_string!(i18n, kyc.document_of).to_string() + " " + &who;
-        view! { <a href=format!("/documents/{doc}") target="_blank" rel="noopener"><img class="document-full" src=format!("/documents/{doc}") alt=alt /></a> }
-    });
+    let image = l.document.map(|doc| document_image(doc, &who));
     let heading_ref = heading.clone();
     view! {
         <li class="panel link-card" aria-labelledby=heading_ref>

@@ -102,9 +102,16 @@ impl Live {
         matches: impl Fn(&shared::events::Notice) -> bool + 'static,
     ) {
         let latest = self.latest;
+        // Only what arrives after the page mounted: the notice already there
+        // is in the first fetch, and fetching again at once would rebuild the
+        // page under the person's hands.
+        let mounted = latest.with_untracked(|n| n.as_ref().map(|n| n.seq));
         Effect::new(move |_| {
-            let hit = latest.with(|n| match n.as_ref().map(|n| &n.event) {
-                Some(shared::events::Event::Notice { notice }) => matches(notice),
+            let hit = latest.with(|n| match n.as_ref() {
+                Some(n) if Some(n.seq) != mounted => match &n.event {
+                    shared::events::Event::Notice { notice } => matches(notice),
+                    _ => false,
+                },
                 _ => false,
             });
             if hit {

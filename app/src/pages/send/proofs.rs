@@ -5,7 +5,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
-    events::Event,
+    events::Notice,
     transfer::send::{ProofRequest, SendState},
 };
 
@@ -21,28 +21,27 @@ use crate::live::Live;
 pub fn Proofs() -> impl IntoView {
     let i18n = use_i18n();
     let list = LocalResource::new(fetch_proof_requests);
-    let live = expect_context::<Live>();
-    Effect::new(move |_| {
-        if live
-            .latest
-            .with(|n| matches!(n.as_ref().map(|n| &n.event), Some(Event::Notice { .. })))
-        {
-            list.refetch();
-        }
-    });
+    expect_context::<Live>().refetch_on(list, |n| matches!(n, Notice::ProofAsked { .. }));
     let refresh = Callback::new(move |_| list.refetch());
+    // What the page shows changes only with loading, failure and emptiness,
+    // so a refetch keeps the list, and the list keeps each request that did
+    // not change (keyed by id and state), with the message being typed in it.
+    let shown = Memo::new(move |_| list.get().map(|r| r.map(|items| items.is_empty())));
+    let items = move || list.get().and_then(Result::ok).unwrap_or_default();
     view! {
         <section class="panel proofs" aria-labelledby="proofs-heading">
             <h2 id="proofs-heading" class="section-heading">{t!(i18n, send.proofs_title)}</h2>
-            {move || match list.get() {
+            {move || match shown.get() {
                 None => view! { <p class="loading" role="status" aria-busy="true">{t!(i18n, loading)}</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorNotice error on_retry=refresh /> }.into_any(),
-                Some(Ok(items)) if items.is_empty() => view! {
+                Some(Ok(true)) => view! {
                     <EmptyState title=t!(i18n, send.proofs_title).into_any() body=t!(i18n, send.proofs_empty).into_any() />
                 }.into_any(),
-                Some(Ok(items)) => view! {
+                Some(Ok(false)) => view! {
                     <ul class="proof-list">
-                        {items.into_iter().map(|r| view! { <ProofItem r refresh /> }).collect_view()}
+                        <For each=items key=|r| (r.id, r.state) let(r)>
+                            <ProofItem r refresh />
+                        </For>
                     </ul>
                 }.into_any(),
             }}

@@ -11,8 +11,17 @@ import { demoSignIn } from '../support/session';
 
 const SHOTS = process.env.ANSHIN_SHOTS;
 
+/** A screenshot in English and, on Anshin's own pages (the demo shop has no language switch), in Japanese. */
 async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+  if (!SHOTS) return;
+  await page.screenshot({ path: `${SHOTS}/${name}-en.png`, fullPage: true });
+  const language = page.getByRole('combobox', { name: 'Language' });
+  if ((await language.count()) === 0) return;
+  await language.selectOption('ja');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+  await page.screenshot({ path: `${SHOTS}/${name}-ja.png`, fullPage: true });
+  await page.getByRole('combobox', { name: '言語' }).selectOption('en');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
 }
 
 async function buy(shop: Page, item: string, how: RegExp): Promise<void> {
@@ -75,6 +84,30 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
     .toMatch(/purchase\.cancelled\s+\d+\s+verified/);
   await expect(shop.getByRole('table', { name: 'Orders' })).toContainText('by_guardian');
   await shot(shop, 'demo-shop-cancelled');
+
+  // Staff read the shop's delivery log and send the cancellation again, under its own id.
+  const clerk = await isolated.newPage({ viewport: { width: 1280, height: 900 } });
+  await demoSignIn(clerk, 'sato');
+  await clerk.goto('/staff/api-clients');
+  const demoShop = clerk.getByRole('listitem').filter({ has: clerk.getByRole('heading', { name: 'Anshin Demo Shop', exact: true }) });
+  await demoShop.getByRole('button', { name: 'Webhook deliveries' }).click();
+  const log = demoShop.getByRole('table', { name: 'The newest 50 messages, with their attempts' });
+  const sent = log.getByRole('row').filter({ hasText: 'purchase.cancelled' });
+  await expect(sent).toContainText('Delivered');
+  await expect(sent).toContainText(/1 · last: HTTP 20\d/);
+  await shot(clerk, 'staff-webhook-log');
+  await sent.getByRole('button', { name: 'Send again' }).click();
+  await expect(demoShop.getByRole('status').filter({ hasText: 'will be sent again now, under the same id.' })).toBeVisible();
+  await expect
+    .poll(async () => {
+      await demoShop.getByRole('button', { name: 'Refresh the log' }).click();
+      return await sent.innerText();
+    })
+    .toMatch(/2 · last: HTTP 20\d/);
+  // The shop took the repeat and, knowing its webhook-id, acted on it once.
+  await shop.goto('/demo-shop');
+  const received = await shop.getByRole('table', { name: 'Webhooks received' }).innerText();
+  expect(received.match(/purchase\.cancelled/g)).toHaveLength(1);
 
   // A limit per purchase: a dearer purchase is cancelled by itself.
   await yoko.goto('/guardian/rules');

@@ -32,6 +32,7 @@ pub mod reason;
 pub mod sub_withdrawal;
 pub mod system;
 pub mod transfer;
+pub mod webhook;
 
 pub use error::{AppError, ErrorCode};
 pub use lang::Lang;

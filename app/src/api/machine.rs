@@ -1,17 +1,19 @@
 //! Server functions for the staff's API clients of the machine API:
-//! register (the key is shown once), rotate a key, revoke a client.
+//! register (the key is shown once), rotate a key, revoke a client, read a
+//! client's webhook deliveries and send one again.
 
 use leptos::prelude::*;
 use shared::{
     ids::ApiClientId,
     machine::{ApiClientView, IssuedKey, NewApiClient},
+    webhook::DeliveryView,
     AppError,
 };
 
 #[cfg(feature = "ssr")]
 use super::{caller, port};
 #[cfg(feature = "ssr")]
-use shared::machine::ApiClientsPort;
+use shared::{machine::ApiClientsPort, webhook::WebhookLogPort};
 
 #[cfg(feature = "ssr")]
 pub fn register() {
@@ -20,6 +22,8 @@ pub fn register() {
     register_explicit::<RegisterApiClient>();
     register_explicit::<RotateApiKey>();
     register_explicit::<RevokeApiClient>();
+    register_explicit::<FetchWebhookDeliveries>();
+    register_explicit::<ResendWebhook>();
 }
 
 #[server(prefix = "/api", endpoint = "staff/api-clients")]
@@ -46,5 +50,19 @@ pub async fn rotate_api_key(id: ApiClientId) -> Result<IssuedKey, AppError> {
 pub async fn revoke_api_client(id: ApiClientId) -> Result<ApiClientView, AppError> {
     port::<dyn ApiClientsPort>()?
         .revoke_api_client(&caller(), id)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "staff/webhooks/deliveries")]
+pub async fn fetch_webhook_deliveries(client: ApiClientId) -> Result<Vec<DeliveryView>, AppError> {
+    port::<dyn WebhookLogPort>()?
+        .webhook_deliveries(&caller(), client)
+        .await
+}
+
+#[server(prefix = "/api", endpoint = "staff/webhooks/resend")]
+pub async fn resend_webhook(client: ApiClientId, msg_id: String) -> Result<(), AppError> {
+    port::<dyn WebhookLogPort>()?
+        .resend_webhook(&caller(), client, msg_id)
         .await
 }

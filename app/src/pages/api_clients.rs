@@ -1,7 +1,8 @@
 //! For staff: the machine API's clients. Register one (a merchant, shop
 //! terminal, agent or remittance system) with the scopes it may use and see
 //! its key once; rotate a key (the old one keeps working for a day) or
-//! revoke a client; each change is audited.
+//! revoke a client; each change is audited. A client's webhook deliveries
+//! open beneath it.
 
 use leptos::{prelude::*, task::spawn_local};
 use shared::{
@@ -15,6 +16,7 @@ use crate::components::{
     approval_card::date_time, empty_state::EmptyState, error_notice::ErrorNotice,
 };
 use crate::i18n::*;
+use crate::pages::webhook_log::WebhookLog;
 
 type I18n = leptos_i18n::I18nContext<Locale>;
 
@@ -201,6 +203,10 @@ fn ClientItem(
     let asking = RwSignal::new(false);
     let kind = c.kind;
     let scopes = c.scopes.clone();
+    // Webhooks go to merchants and to whoever may manage them.
+    let has_webhooks = kind == ClientKind::Merchant || scopes.contains(&Scope::WebhooksManage);
+    let log_open = RwSignal::new(false);
+    let name = c.name.clone();
     let keys = c
         .keys
         .iter()
@@ -234,6 +240,15 @@ fn ClientItem(
                 view! { <span class="badge badge--active">{t!(i18n, staff.clients_active)}</span> }.into_any()
             }}
             <ul class="api-client__keys">{keys}</ul>
+            {has_webhooks.then(|| view! {
+                <button type="button" class="button button--secondary" aria-expanded=move || log_open.get().to_string()
+                    on:click=move |_| log_open.update(|o| *o = !*o)>
+                    {t!(i18n, staff.deliveries_show)}
+                </button>
+                <Show when=move || log_open.get()>
+                    <WebhookLog client=id name=name.clone() />
+                </Show>
+            })}
             {(!revoked).then(|| view! {
                 <div class="form__actions">
                     <button type="button" class="button button--secondary" disabled=move || busy.get() on:click=move |_| act(id, true)>

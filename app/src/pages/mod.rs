@@ -25,3 +25,4 @@ pub mod send;
 pub mod sign_in;
 pub mod staff;
 pub mod staff_history;
+pub mod webhook_log;

@@ -54,6 +54,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let atms: Arc<dyn AtmFleetPort> = state.atms.clone();
     let consultations: Arc<dyn ConsultationPort> = state.consultations.clone();
     let api_clients: Arc<dyn shared::machine::ApiClientsPort> = state.api_clients.clone();
+    let webhook_log: Arc<dyn shared::webhook::WebhookLogPort> = Arc::new(state.webhooks.clone());
     let flows = state.flows.clone();
     let cookies = req
         .headers()
@@ -74,6 +75,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
             provide_context(atms.clone());
             provide_context(consultations.clone());
             provide_context(api_clients.clone());
+            provide_context(webhook_log.clone());
             for flow in flows.iter() {
                 flow.provide_ports();
             }

@@ -9,6 +9,7 @@
 //! instances may deliver: each attempt first claims its message.
 
 pub mod outbox;
+mod staff;
 pub mod store;
 
 use rand::RngCore;
@@ -315,7 +316,8 @@ impl Webhooks {
     }
 
     pub async fn resend(&self, client: ApiClientId, msg_id: &str) -> Result<(), AppError> {
-        if !store::resend(&self.db, client, msg_id, now_ms()).await? {
+        let mut conn = self.db.conn().await?;
+        if !store::resend(&mut conn, client, msg_id, now_ms()).await? {
             return Err(AppError::NotFound);
         }
         self.wake();

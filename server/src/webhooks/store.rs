@@ -245,14 +245,19 @@ pub async fn log(db: &Db, client: ApiClientId, limit: i64) -> Result<Vec<Logged>
 }
 
 /// Sends a message of the client's again, now, under its own id.
-pub async fn resend(db: &Db, client: ApiClientId, msg_id: &str, now_ms: i64) -> Result<bool> {
+pub async fn resend(
+    conn: &mut sqlx::AnyConnection,
+    client: ApiClientId,
+    msg_id: &str,
+    now_ms: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE webhook_messages SET state = 'pending', next_at_ms = $3 WHERE client_id = $1 AND msg_id = $2",
     )
     .bind(client.0)
     .bind(msg_id)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -4,15 +4,18 @@
 //! delivered after a restart of the server (nothing lost, nothing sent
 //! twice under another id), `Retry-After` honoured, 410 turning the
 //! endpoint off, secret rotation signing with both secrets, a resend, and
-//! the delivery log.
+//! the delivery log, as the merchant and as staff read it.
 
 use crate::{
-    helpers::{DbEngine, TestApp},
+    helpers::{answer, DbEngine, TestApp},
     purchases::{all_scopes, cancel, family, id_of, merchant, purchase_body, report, v1, Family},
     receiver::{verified_independently, Receiver},
 };
 use serde_json::{json, Value};
-use shared::machine::IssuedKey;
+use shared::{
+    machine::IssuedKey,
+    webhook::{DeliveryState, DeliveryView},
+};
 use std::time::Duration;
 
 async fn app_with(engine: DbEngine) -> Option<TestApp> {
@@ -250,3 +253,74 @@ crate::per_engine!(
     retry_after_is_honoured_and_gone_turns_the_endpoint_off,
     retry_after_is_honoured_and_gone_turns_the_endpoint_off
 );
+
+/// Staff read a merchant's delivery log (with each attempt) and send a
+/// message again under its own id; the resend is audited. Nobody else may,
+/// and an unknown client or message is not found.
+async fn staff_read_the_log_and_resend(engine: DbEngine) {
+    let Some(app) = app_with(engine).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let f = family(&app, "whs", 0).await;
+    let shop = merchant(&app, "Logged shop", all_scopes()).await;
+    endpoint(&app, &shop, &receiver.url, "ep-1").await;
+    refund_asked(&app, &shop, &f, "p1").await;
+    let got = receiver.wait_for(1, Duration::from_secs(5)).await;
+    let msg = got[0].id().to_string();
+
+    let clerk = crate::transfers::staff(&app).await;
+    let client = format!("client={}", shop.client.id);
+    let path = "/api/staff/webhooks/deliveries";
+    let seen: Vec<DeliveryView> = answer(app.post(path, &client, Some(&clerk)).await)
+        .await
+        .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].msg_id, msg);
+    assert_eq!(seen[0].event_type, "purchase.refund_requested");
+    assert_eq!(seen[0].state, DeliveryState::Delivered);
+    assert_eq!(seen[0].attempts.len(), 1);
+    assert_eq!(seen[0].attempts[0].status, Some(200));
+    assert!(seen[0].next_at_ms.is_none());
+
+    // Only staff: the guardian is refused, as is someone signed out.
+    let as_guardian = app.post(path, &client, Some(&f.guardian.cookie)).await;
+    assert_eq!(as_guardian.status().as_u16(), 403);
+    assert_eq!(app.post(path, &client, None).await.status().as_u16(), 401);
+    let unknown = app.post(path, "client=999999", Some(&clerk)).await;
+    assert_eq!(unknown.status().as_u16(), 404);
+
+    let resend = "/api/staff/webhooks/resend";
+    let body = format!("{client}&msg_id={msg}");
+    let refused = app.post(resend, &body, Some(&f.guardian.cookie)).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    answer::<()>(app.post(resend, &body, Some(&clerk)).await)
+        .await
+        .unwrap();
+    let got = receiver.wait_for(2, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].id(), msg, "a resend keeps the message's id");
+    let missing = app
+        .post(
+            resend,
+            &format!("{client}&msg_id=msg_nothing"),
+            Some(&clerk),
+        )
+        .await;
+    assert_eq!(missing.status().as_u16(), 404);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.resent' AND detail LIKE $1",
+    )
+    .bind(format!("%{msg}%"))
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    let after: Vec<DeliveryView> = answer(app.post(path, &client, Some(&clerk)).await)
+        .await
+        .unwrap();
+    assert_eq!(after[0].attempts.len(), 2);
+    app.stop().await;
+}
+
+crate::per_engine!(staff_read_the_log_and_resend, staff_read_the_log_and_resend);

@@ -55,6 +55,17 @@ pub fn rfc3339_utc(ms: i64) -> String {
     )
 }
 
+/// A moment as RFC 3339 in UTC, to the millisecond: `2026-12-02T15:04:05.123Z`.
+/// Webhook payloads carry it, so a receiver can tell how long a message took.
+pub fn rfc3339_utc_ms(ms: i64) -> String {
+    let seconds = rfc3339_utc(ms);
+    format!(
+        "{}.{:03}Z",
+        &seconds[..seconds.len() - 1],
+        ms.rem_euclid(1000)
+    )
+}
+
 /// The calendar date `days` after 1970-01-01 (H. Hinnant's civil_from_days).
 fn civil_from_days(days: i64) -> Date {
     let z = days + 719_468;
@@ -102,6 +113,11 @@ mod tests {
     fn writes_a_moment_as_rfc_3339_in_utc() {
         assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339_utc(1_795_359_599_000), "2026-11-22T14:59:59Z");
+        assert_eq!(
+            rfc3339_utc_ms(1_795_359_599_042),
+            "2026-11-22T14:59:59.042Z"
+        );
+        assert_eq!(rfc3339_utc_ms(-1), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use rand::RngCore;
 use shared::ids::ApiClientId;
 
-use crate::{db::Unit, error::Result, identity::clock::rfc3339_utc};
+use crate::{db::Unit, error::Result, identity::clock::rfc3339_utc_ms};
 
 /// A new message id: `msg_` and 128 random bits in hex.
 fn message_id() -> String {
@@ -27,7 +27,7 @@ pub async fn enqueue(
     let msg_id = message_id();
     let payload = serde_json::json!({
         "type": event_type,
-        "timestamp": rfc3339_utc(now),
+        "timestamp": rfc3339_utc_ms(now),
         "data": data,
     });
     sqlx::query(

@@ -59,8 +59,7 @@ fn ProofItem(r: ProofRequest, refresh: Callback<()>) -> impl IntoView {
     let id = r.id;
     let state = r.state;
     let sent_by = r.from_nickname.clone();
-    let give = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let send = move || {
         let text = message.get_untracked();
         busy.set(true);
         problem.set(None);
@@ -84,6 +83,12 @@ fn ProofItem(r: ProofRequest, refresh: Callback<()>) -> impl IntoView {
             }
         });
     };
+    let give = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        send();
+    };
+    // A passkey set up on the spot goes on with the sending.
+    let go_on = Callback::new(move |_| send());
     let decline = move |_| {
         busy.set(true);
         spawn_local(async move {
@@ -136,7 +141,7 @@ fn ProofItem(r: ProofRequest, refresh: Callback<()>) -> impl IntoView {
             {move || problem.get().map(|p| match p {
                 Problem::PasskeyCancelled => view! { <p class="notice notice--error" role="alert">{t!(i18n, send.passkey_cancelled)}</p> }.into_any(),
                 Problem::PasskeyFailed => view! { <p class="notice notice--error" role="alert">{t!(i18n, send.passkey_failed)}</p> }.into_any(),
-                Problem::Other(e) if passkey::no_passkey(&e) => view! { <NoPasskeyHere /> }.into_any(),
+                Problem::Other(e) if passkey::no_passkey(&e) => view! { <NoPasskeyHere on_added=go_on /> }.into_any(),
                 Problem::Other(e) => super::problem_view(i18n, e),
             })}
         </li>

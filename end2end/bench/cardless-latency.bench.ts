@@ -71,7 +71,7 @@ test(`cardless confirmation latency over ${RUNS} runs with ${OTHERS} other live 
     return res.json();
   };
   const accounts = await post('/api/accounts/mine', {});
-  const account = String(accounts.find((a: { label: string }) => a.label === 'Ordinary account').id);
+  const account = String(accounts.find((a: { label: string }) => a.label === 'ordinary').id);
 
   // Keys unique to this run of the benchmark, so it can run again on the same database.
   const started = Date.now();

@@ -34,10 +34,13 @@ export function openChannel(base: string, cookie: string, open: Set<http.ClientR
   });
 }
 
-/** Opens `count` live channels as the demo personas other than Hanako; all must answer. */
-export async function openOthers(base: string, count: number): Promise<Set<http.ClientRequest>> {
+/** Opens `count` live channels as `personas` (by default those other than Hanako); all must answer. */
+export async function openOthers(
+  base: string,
+  count: number,
+  personas: string[] = ['taro', 'yoko', 'sato'],
+): Promise<Set<http.ClientRequest>> {
   const open = new Set<http.ClientRequest>();
-  const personas = ['taro', 'yoko', 'sato'];
   for (let i = 0; i < count; i += 50) {
     const batch = [];
     for (let j = i; j < Math.min(count, i + 50); j++) {

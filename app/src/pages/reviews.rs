@@ -59,11 +59,12 @@ pub fn Reviews() -> impl IntoView {
 }
 
 /// The reason picker every refusal needs; `label` names it for its card.
-fn reason_picker(label: String, reason: RwSignal<Option<ReviewReason>>) -> impl IntoView {
+/// `who` follows the translated "Reason for", in the reader's language as it changes.
+fn reason_picker(who: String, reason: RwSignal<Option<ReviewReason>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="form"><label class="field">
-            <span class="field__label">{label}</span>
+            <span class="field__label">{t!(i18n, kyc.reason_for)} " " {who}</span>
             <select on:change=move |ev| reason.set(ReviewReason::parse(&event_target_value(&ev)))>
                 <option value="" selected=move || reason.get().is_none()>{t!(i18n, kyc.reason_choose)}</option>
                 {ReviewReason::ALL.iter().map(|r| {
@@ -133,7 +134,7 @@ fn CheckReview(c: CheckToReview, done: Callback<()>) -> impl IntoView {
             </dl>
             {mismatch.then(|| view! { <p class="notice notice--warning">{t!(i18n, kyc.birth_mismatch)}</p> })}
             {image}
-            {reason_picker(t_string!(i18n, kyc.reason_for).to_string() + " " + &who, reason)}
+            {reason_picker(who.clone(), reason)}
             <div role="status" aria-live="polite">{move || failed.get().map(refusal_view)}</div>
             <div class="form__actions">
                 <button type="button" class="button button--primary" disabled=move || busy.get()
@@ -183,7 +184,7 @@ fn LinkReview(l: LinkToReview, done: Callback<()>) -> impl IntoView {
             </dl>
             {(!both).then(|| view! { <p class="notice notice--warning">{t!(i18n, kyc.error_not_checked)}</p> })}
             {image}
-            {reason_picker(t_string!(i18n, kyc.reason_for).to_string() + " " + &who, reason)}
+            {reason_picker(who.clone(), reason)}
             <div role="status" aria-live="polite">{move || failed.get().map(refusal_view)}</div>
             <div class="form__actions">
                 <button type="button" class="button button--primary" disabled=move || busy.get() || !both

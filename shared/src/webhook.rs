@@ -10,25 +10,14 @@ use crate::{ids::ApiClientId, ports::Caller, AppError};
 /// Longest `msg_…` id a resend accepts.
 pub const MAX_MESSAGE_ID_CHARS: usize = 64;
 
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    /// Not yet delivered: waiting for its next attempt.
-    Pending,
-    Delivered,
-    /// Given up after three days of failures.
-    Failed,
-}
-
-impl DeliveryState {
-    pub fn parse(code: &str) -> Option<DeliveryState> {
-        match code {
-            "pending" => Some(DeliveryState::Pending),
-            "delivered" => Some(DeliveryState::Delivered),
-            "failed" => Some(DeliveryState::Failed),
-            _ => None,
-        }
+codes! {
+    /// Where a message stands.
+    DeliveryState {
+        /// Not yet delivered: waiting for its next attempt.
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Given up after three days of failures.
+        Failed = "failed",
     }
 }
 

@@ -22,6 +22,12 @@ mod url;
 pub use unit::Unit;
 pub use url::redact;
 
+/// A stored code no variant knows (the schema's CHECK should make it
+/// impossible): a decode error, so the read fails instead of guessing.
+pub fn unknown_code(what: &str, code: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {code:?}").into())
+}
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -12,16 +12,12 @@ use shared::{
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
 use super::document::Image;
-use crate::error::Result;
-
-fn bad(what: &str, code: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {code:?}").into())
-}
+use crate::{db::unknown_code, error::Result};
 
 fn reason_at(row: &AnyRow, column: &str) -> Result<Option<ReviewReason>> {
     let code: Option<String> = row.try_get(column)?;
     Ok(match code {
-        Some(c) => Some(ReviewReason::parse(&c).ok_or_else(|| bad("review reason", &c))?),
+        Some(c) => Some(ReviewReason::parse(&c).ok_or_else(|| unknown_code("review reason", &c))?),
         None => None,
     })
 }
@@ -71,7 +67,7 @@ fn check_from(row: &AnyRow) -> Result<IdentityCheck> {
     let state: String = row.try_get("state")?;
     Ok(IdentityCheck {
         id: IdentityCheckId(row.try_get("id")?),
-        state: CheckState::parse(&state).ok_or_else(|| bad("check state", &state))?,
+        state: CheckState::parse(&state).ok_or_else(|| unknown_code("check state", &state))?,
         details: IdentityDetails {
             full_name: row.try_get("full_name")?,
             birth_date: row.try_get("birth_date")?,
@@ -206,7 +202,7 @@ fn link_from(row: &AnyRow) -> Result<LinkToReview> {
     let check = |column: &str| -> Result<Option<CheckState>> {
         let code: Option<String> = row.try_get(column)?;
         Ok(match code {
-            Some(c) => Some(CheckState::parse(&c).ok_or_else(|| bad("check state", &c))?),
+            Some(c) => Some(CheckState::parse(&c).ok_or_else(|| unknown_code("check state", &c))?),
             None => None,
         })
     };
@@ -222,8 +218,9 @@ fn link_from(row: &AnyRow) -> Result<LinkToReview> {
                 nickname: row.try_get("w_nickname")?,
                 name: row.try_get("w_name")?,
             },
-            relation: Relation::parse(&relation).ok_or_else(|| bad("relation", &relation))?,
-            state: LinkState::parse(&state).ok_or_else(|| bad("link state", &state))?,
+            relation: Relation::parse(&relation)
+                .ok_or_else(|| unknown_code("relation", &relation))?,
+            state: LinkState::parse(&state).ok_or_else(|| unknown_code("link state", &state))?,
             reason: reason_at(row, "reason")?,
             invited_at_ms: row.try_get("invited_at_ms")?,
             verified_at_ms: row.try_get("verified_at_ms")?,

@@ -7,7 +7,9 @@ use axum::{
     Json,
 };
 use serde::{Deserialize, Serialize};
-use shared::{ids::ApiClientId, machine::Scope, ports::Caller, AppError, Reason};
+use shared::{
+    ids::ApiClientId, machine::Scope, ports::Caller, webhook::DeliveryView, AppError, Reason,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
@@ -231,22 +233,22 @@ pub async fn deliveries(
     ))
 }
 
-fn delivery(m: store::Logged) -> Delivery {
+fn delivery(m: DeliveryView) -> Delivery {
     Delivery {
         id: m.msg_id,
         event_type: m.event_type,
+        state: m.state.as_str().to_string(),
         created_at: rfc3339_utc(m.created_at_ms),
         delivered_at: m.delivered_at_ms.map(rfc3339_utc),
-        next_attempt_at: (m.state == "pending").then(|| rfc3339_utc(m.next_at_ms)),
-        state: m.state,
+        next_attempt_at: m.next_at_ms.map(rfc3339_utc),
         attempts: m
             .attempts
             .into_iter()
-            .map(|(at, status, error, duration_ms)| Attempt {
-                at: rfc3339_utc(at),
-                status,
-                error,
-                duration_ms,
+            .map(|a| Attempt {
+                at: rfc3339_utc(a.at_ms),
+                status: a.status,
+                error: a.error,
+                duration_ms: a.duration_ms,
             })
             .collect(),
     }

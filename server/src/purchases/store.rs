@@ -8,7 +8,7 @@ use shared::{
 };
 use sqlx::{any::AnyRow, AnyConnection, Row};
 
-use crate::error::Result;
+use crate::{db::unknown_code, error::Result};
 
 const COLUMNS: &str = "p.id AS id, p.merchant_id AS merchant_id, c.name AS merchant_name, \
      p.request_key AS request_key, p.digest AS digest, p.ward_id AS ward_id, u.nickname AS nickname, \
@@ -28,10 +28,6 @@ pub struct Stored {
     pub account: AccountId,
     pub hold: Option<TransferId>,
     pub purchase: Purchase,
-}
-
-fn bad(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
 }
 
 fn stored(r: &AnyRow) -> Result<Stored> {
@@ -57,12 +53,14 @@ fn stored(r: &AnyRow) -> Result<Stored> {
             minor_nickname: text("nickname")?,
             amount: Money::new(
                 r.try_get("amount_minor")?,
-                Currency::from_code(&currency).ok_or_else(|| bad("currency", &currency))?,
+                Currency::from_code(&currency)
+                    .ok_or_else(|| unknown_code("currency", &currency))?,
             ),
-            category: Category::parse(&category).ok_or_else(|| bad("category", &category))?,
+            category: Category::parse(&category)
+                .ok_or_else(|| unknown_code("category", &category))?,
             description: text("description")?,
-            payment: Payment::parse(&payment).ok_or_else(|| bad("payment", &payment))?,
-            state: PurchaseState::parse(&state).ok_or_else(|| bad("state", &state))?,
+            payment: Payment::parse(&payment).ok_or_else(|| unknown_code("payment", &payment))?,
+            state: PurchaseState::parse(&state).ok_or_else(|| unknown_code("state", &state))?,
             cancelled: cancelled
                 .map(|j| serde_json::from_str::<Cancelled>(&j))
                 .transpose()?,

@@ -311,7 +311,7 @@ impl Webhooks {
         &self,
         client: ApiClientId,
         limit: i64,
-    ) -> Result<Vec<store::Logged>, AppError> {
+    ) -> Result<Vec<shared::webhook::DeliveryView>, AppError> {
         Ok(store::log(&self.db, client, limit.clamp(1, 100)).await?)
     }
 

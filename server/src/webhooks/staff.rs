@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use shared::{
     ids::ApiClientId,
     ports::Caller,
-    webhook::{AttemptView, DeliveryState, DeliveryView, WebhookLogPort, MAX_MESSAGE_ID_CHARS},
+    webhook::{DeliveryView, WebhookLogPort, MAX_MESSAGE_ID_CHARS},
     AppError,
 };
 
@@ -15,28 +15,6 @@ use crate::{audit, db::Db, identity::holder, system::now_ms};
 
 /// Messages the staff's log shows.
 const LOG_LIMIT: i64 = 50;
-
-fn view(m: store::Logged) -> DeliveryView {
-    let state = DeliveryState::parse(&m.state).unwrap_or(DeliveryState::Pending);
-    DeliveryView {
-        msg_id: m.msg_id,
-        event_type: m.event_type,
-        state,
-        created_at_ms: m.created_at_ms,
-        delivered_at_ms: m.delivered_at_ms,
-        next_at_ms: (state == DeliveryState::Pending).then_some(m.next_at_ms),
-        attempts: m
-            .attempts
-            .into_iter()
-            .map(|(at_ms, status, error, duration_ms)| AttemptView {
-                at_ms,
-                status,
-                error,
-                duration_ms,
-            })
-            .collect(),
-    }
-}
 
 impl Webhooks {
     async fn client_exists(&self, client: ApiClientId) -> Result<(), AppError> {
@@ -58,12 +36,7 @@ impl WebhookLogPort for Webhooks {
     ) -> Result<Vec<DeliveryView>, AppError> {
         caller.require_staff()?;
         self.client_exists(client).await?;
-        Ok(self
-            .log(client, LOG_LIMIT)
-            .await?
-            .into_iter()
-            .map(view)
-            .collect())
+        self.log(client, LOG_LIMIT).await
     }
 
     async fn resend_webhook(

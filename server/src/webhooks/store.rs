@@ -1,9 +1,15 @@
 //! Rows of webhook endpoints, the outbox's messages and their attempts.
 
-use shared::ids::{ApiClientId, WebhookMessageId};
+use shared::{
+    ids::{ApiClientId, WebhookMessageId},
+    webhook::{AttemptView, DeliveryState, DeliveryView},
+};
 use sqlx::{AnyConnection, Row};
 
-use crate::{db::Db, error::Result};
+use crate::{
+    db::{unknown_code, Db},
+    error::Result,
+};
 
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -195,21 +201,9 @@ pub async fn record(db: &Db, id: WebhookMessageId, a: Attempted<'_>, now_ms: i64
     Ok(())
 }
 
-/// A message as its receiver reads the log.
-#[derive(Debug, Clone)]
-pub struct Logged {
-    pub id: WebhookMessageId,
-    pub msg_id: String,
-    pub event_type: String,
-    pub state: String,
-    pub next_at_ms: i64,
-    pub created_at_ms: i64,
-    pub delivered_at_ms: Option<i64>,
-    pub attempts: Vec<(i64, Option<i64>, Option<String>, i64)>,
-}
-
-/// The client's messages, newest first, each with its attempts.
-pub async fn log(db: &Db, client: ApiClientId, limit: i64) -> Result<Vec<Logged>> {
+/// The client's messages, newest first, each with its attempts, as both
+/// the merchant's and the staff's log show them.
+pub async fn log(db: &Db, client: ApiClientId, limit: i64) -> Result<Vec<DeliveryView>> {
     let rows = sqlx::query(
         "SELECT id, msg_id, event_type, state, next_at_ms, created_at_ms, delivered_at_ms \
          FROM webhook_messages WHERE client_id = $1 ORDER BY id DESC LIMIT $2",
@@ -228,14 +222,25 @@ pub async fn log(db: &Db, client: ApiClientId, limit: i64) -> Result<Vec<Logged>
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|a| Ok((a.try_get(0)?, a.try_get(1)?, a.try_get(2)?, a.try_get(3)?)))
+        .map(|a| {
+            Ok(AttemptView {
+                at_ms: a.try_get(0)?,
+                status: a.try_get(1)?,
+                error: a.try_get(2)?,
+                duration_ms: a.try_get(3)?,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
-        out.push(Logged {
-            id,
+        let code: String = r.try_get(3)?;
+        let state =
+            DeliveryState::parse(&code).ok_or_else(|| unknown_code("delivery state", &code))?;
+        out.push(DeliveryView {
             msg_id: r.try_get(1)?,
             event_type: r.try_get(2)?,
-            state: r.try_get(3)?,
-            next_at_ms: r.try_get(4)?,
+            state,
+            next_at_ms: (state == DeliveryState::Pending)
+                .then(|| r.try_get(4))
+                .transpose()?,
             created_at_ms: r.try_get(5)?,
             delivered_at_ms: r.try_get(6)?,
             attempts,

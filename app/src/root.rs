@@ -114,7 +114,7 @@ pub fn CashApp() -> impl IntoView {
 /// Money to other people: sending, payees, conversations, proofs.
 #[component]
 pub fn SendApp() -> impl IntoView {
-    use crate::pages::{customer, identity, my_purchases, send};
+    use crate::pages::{customer, delegation, identity, my_purchases, send};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Send)>
@@ -126,6 +126,7 @@ pub fn SendApp() -> impl IntoView {
                     <Route path=path!("messages/:nickname") view=send::Messages />
                     <Route path=path!("purchases") view=my_purchases::MyPurchases />
                     <Route path=path!("identity") view=identity::Identity />
+                    <Route path=path!("delegation") view=delegation::Delegation />
                 </ParentRoute>
             </Routes>
         </Shell>
@@ -178,11 +179,12 @@ pub fn StaffApp() -> impl IntoView {
 /// The ATM kiosk.
 #[component]
 pub fn AtmApp() -> impl IntoView {
-    use crate::pages::atm;
+    use crate::pages::{atm, shop_terminal};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Atm)>
                 <Route path=path!("/atm") view=atm::Kiosk />
+                <Route path=path!("/shop") view=shop_terminal::ShopTerminal />
             </Routes>
         </Shell>
     }

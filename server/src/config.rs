@@ -36,11 +36,23 @@ pub enum Command {
     VerifyAudit(DatabaseArgs),
     /// Print the machine API's OpenAPI document (as `/v1/openapi.json` serves it) and exit.
     Openapi,
+    /// Serve the MCP tools for AI agents over stdin/stdout, against a running server's `/v1`.
+    Mcp(McpArgs),
     /// Benchmarks that print figures.
     Bench {
         #[command(subcommand)]
         what: Bench,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct McpArgs {
+    /// Where the Anshin server answers.
+    #[arg(long, env = "ANSHIN_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// An agent API client's key (`ak_…`), issued by the bank's staff.
+    #[arg(long, env = "ANSHIN_API_KEY", hide_env_values = true)]
+    pub api_key: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -56,6 +56,10 @@ async fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Mcp(args)) => match server::mcp::stdio(args).await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(StartupError::Serve(e)),
+        },
         None => serve(cli.serve).await,
     };
     match result {

@@ -209,6 +209,18 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             ..crate::purchases::Waits::default()
         },
     );
+    let delegation = crate::delegation::Delegation::new(
+        db.clone(),
+        ledger.clone(),
+        notifier.clone(),
+        webhooks.clone(),
+    );
+    approvals.on_decided(
+        shared::approval::ApprovalKind::DelegatedPayment,
+        Arc::new(crate::delegation::decided::Decided {
+            webhooks: webhooks.clone(),
+        }),
+    );
     let kyc = crate::kyc::Kyc::new(db.clone(), notifier.clone());
     let guardians = crate::guardians::Guardians::new(db.clone(), ledger.clone());
     let flows: Vec<Arc<dyn crate::flow::Flow>> = vec![
@@ -218,6 +230,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         Arc::new(purchases.clone()),
         Arc::new(kyc.clone()),
         Arc::new(guardians.clone()),
+        Arc::new(delegation.clone()),
     ];
     for work in flows.iter().filter_map(|f| f.due_work()) {
         due.add(approval_period, work);
@@ -248,6 +261,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         guardians: Arc::new(guardians),
         kyc: Arc::new(kyc),
         purchases: Arc::new(purchases),
+        delegation: Arc::new(delegation),
         webhooks,
         db: db.clone(),
     };
@@ -255,7 +269,9 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         true => Some(demo_shop(&state, &ledger, addr).await?.router()),
         false => None,
     };
-    let router = http::router(state, &args.dist, shop);
+    // The agents' MCP door calls this server's own `/v1` over loopback.
+    let mcp = crate::mcp::service(&state, format!("http://127.0.0.1:{}", addr.port()));
+    let router = http::router(state, &args.dist, mcp, shop);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(

@@ -169,6 +169,9 @@ pub struct ApprovalContext {
     /// The requester's own words (already free text: a clerk's note, a merchant's order line).
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// A payment a shop terminal or an agent asked for (F5).
+    #[serde(default)]
+    pub delegated: Option<crate::delegation::Delegated>,
 }
 
 /// The proof an approval needs besides a passkey with user verification.

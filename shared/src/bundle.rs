@@ -48,6 +48,7 @@ impl Bundle {
             "/customer/messages",
             "/customer/purchases",
             "/customer/identity",
+            "/customer/delegation",
         ]
         .into_iter()
         .any(under)
@@ -59,7 +60,7 @@ impl Bundle {
             Bundle::Guardian
         } else if under("/staff") {
             Bundle::Staff
-        } else if under("/atm") {
+        } else if under("/atm") || under("/shop") {
             Bundle::Atm
         } else {
             Bundle::Welcome
@@ -106,6 +107,9 @@ mod tests {
         assert_eq!(Bundle::for_path("/atm"), Bundle::Atm);
         assert_eq!(Bundle::for_path("/atm/"), Bundle::Atm);
         assert_eq!(Bundle::for_path("/atmosphere"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/shop"), Bundle::Atm);
+        assert_eq!(Bundle::for_path("/shopping"), Bundle::Welcome);
+        assert_eq!(Bundle::for_path("/customer/delegation"), Bundle::Send);
         assert_eq!(Bundle::for_path("/staffing"), Bundle::Welcome);
         assert_eq!(Bundle::for_path("/nowhere"), Bundle::Welcome);
     }

@@ -124,6 +124,12 @@ pub enum Notice {
     /// Their identity check or one of their relationships moved on (F4);
     /// `name` is the other side of a relationship, empty for a check.
     Identity { event: IdentityEvent, name: String },
+    /// A payment they approved for `requester` was taken by `payee` (F5).
+    DelegatedPaid {
+        requester: String,
+        payee: String,
+        amount: Money,
+    },
     /// A notice recorded as English text before notices became codes (a
     /// migration wrapped the old rows); never written now.
     LegacyText { text: String },

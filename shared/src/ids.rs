@@ -86,3 +86,7 @@ define_id!(
     /// An image a person uploaded: an identity document or proof of a relationship.
     DocumentId
 );
+define_id!(
+    /// A payment a shop terminal or an agent asked a user for (F5).
+    PaymentRequestId
+);

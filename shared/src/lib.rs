@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bundle;
 pub mod cardless;
 pub mod consultation;
+pub mod delegation;
 pub mod error;
 pub mod events;
 pub mod geo;

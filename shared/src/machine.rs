@@ -57,13 +57,21 @@ pub enum Scope {
     /// Set the webhook endpoint, rotate its secret, read and resend deliveries.
     #[serde(rename = "webhooks:manage")]
     WebhooksManage,
+    /// Ask a user, by nickname, to approve a payment (shop terminals, agents).
+    #[serde(rename = "payments:request")]
+    PaymentsRequest,
+    /// Redeem the payment tokens users approved for you (the payee).
+    #[serde(rename = "payments:redeem")]
+    PaymentsRedeem,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [
+    pub const ALL: [Scope; 5] = [
         Scope::RelationshipsRead,
         Scope::PurchasesWrite,
         Scope::WebhooksManage,
+        Scope::PaymentsRequest,
+        Scope::PaymentsRedeem,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +79,8 @@ impl Scope {
             Scope::RelationshipsRead => "relationships:read",
             Scope::PurchasesWrite => "purchases:write",
             Scope::WebhooksManage => "webhooks:manage",
+            Scope::PaymentsRequest => "payments:request",
+            Scope::PaymentsRedeem => "payments:redeem",
         }
     }
 

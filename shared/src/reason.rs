@@ -152,6 +152,19 @@ reasons! {
     WindowClosed = "window_closed",
     /// A refund was confirmed for a purchase nobody asked a refund for.
     RefundNotRequested = "refund_not_requested",
+    // Payments asked for on a user's behalf (F5).
+    /// The request was already decided, withdrawn or ended.
+    RequestNotOpen = "request_not_open",
+    /// The payment token was redeemed already.
+    TokenUsed = "token_used",
+    /// The payment token's deadline passed.
+    TokenExpired = "token_expired",
+    /// The user revoked the payment token.
+    TokenRevoked = "token_revoked",
+    /// More than the user approved.
+    OverTokenAmount = "over_token_amount",
+    /// The user's ceiling for this requester (per day or month) would be passed.
+    CeilingReached = "ceiling_reached",
     // Identity checks and relationships (F4).
     /// An upload is not a JPEG, PNG or WebP image.
     NotAnImage = "not_an_image",

@@ -7,6 +7,7 @@
 //! on URLs wherever each was built.
 
 mod cardless;
+mod delegation;
 mod kyc;
 mod machine;
 mod purchase;
@@ -14,6 +15,7 @@ mod sub_withdrawal;
 mod transfer;
 
 pub use cardless::*;
+pub use delegation::*;
 pub use kyc::*;
 pub use machine::*;
 pub use purchase::*;
@@ -404,6 +406,7 @@ pub fn register() {
     register_explicit::<SignalConsultation>();
     register_explicit::<FetchIceServers>();
     cardless::register();
+    delegation::register();
     kyc::register();
     machine::register();
     purchase::register();

@@ -12,7 +12,7 @@ use shared::{
     AppError, Reason,
 };
 
-use super::{error_notice::ErrorNotice, money::MoneyText};
+use super::{delegated_facts::DelegatedFacts, error_notice::ErrorNotice, money::MoneyText};
 use crate::{
     api::{approve, begin_add_passkey, begin_approve, decline, finish_add_passkey},
     geolocation::{current_position, GeoError},
@@ -46,9 +46,14 @@ enum Problem {
     PasskeyFailed,
     LocationDenied,
     Imprecise,
-    TooFar { distance: String, place: String },
+    TooFar {
+        distance: String,
+        place: String,
+    },
     AlreadyDecided,
     NoPasskey,
+    /// Approving would pass the ceiling the person set for this requester.
+    Ceiling,
     Other(AppError),
 }
 
@@ -111,7 +116,7 @@ fn clock(left_ms: i64) -> String {
 }
 
 /// Integer arithmetic only: float formatting would add kilobytes to every page.
-fn distance_text(metres: f64) -> String {
+pub fn distance_text(metres: f64) -> String {
     let m = metres.max(0.0).round() as i64;
     if m >= 1000 {
         let tenths = (m + 50) / 100;
@@ -157,6 +162,9 @@ fn problem_of(error: AppError, place: Option<&Place>, at: Option<Position>) -> P
         AppError::Conflict {
             reason: Reason::NoPasskey,
         } => Problem::NoPasskey,
+        AppError::Conflict {
+            reason: Reason::CeilingReached,
+        } => Problem::Ceiling,
         AppError::Invalid {
             field,
             reason: Reason::TooImprecise,
@@ -260,7 +268,7 @@ pub fn ApprovalCard(
             }
         });
     };
-    let on_decline = move |_| {
+    let decline_now = move || {
         let Some(id) = a.try_with_value(|a| a.id) else {
             return;
         };
@@ -275,6 +283,7 @@ pub fn ApprovalCard(
             }
         });
     };
+    let on_decline = move |_| decline_now();
     let on_add_passkey = move |_| {
         step.set(Step::Passkey);
         spawn_local(async move {
@@ -313,6 +322,9 @@ pub fn ApprovalCard(
                 })}
                 <div><dt>{t!(i18n, approvals.requested_at)}</dt><dd>{local_time(approval.created_at_ms)}</dd></div>
             </dl>
+            {ctx.delegated.clone().map(|d| view! {
+                <DelegatedFacts d place=ctx.place.clone() on_blocked=Callback::new(move |_| decline_now()) />
+            })}
             {ctx.warnings.iter().map(|w| view! {
                 <p class="notice notice--warning approval__warning" role="note">{warning_text(i18n, *w)}</p>
             }).collect_view()}
@@ -371,6 +383,7 @@ fn ProblemNotice(
         Problem::LocationDenied => text(t_string!(i18n, approvals.location_denied).into()),
         Problem::Imprecise => text(t_string!(i18n, approvals.imprecise).into()),
         Problem::AlreadyDecided => text(t_string!(i18n, approvals.already_decided).into()),
+        Problem::Ceiling => text(t_string!(i18n, delegation.ceiling_reached).into()),
         // The page says this, as the card goes away with the request.
         Problem::TooFar { .. } => ().into_any(),
         Problem::NoPasskey => view! {

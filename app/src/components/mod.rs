@@ -5,6 +5,7 @@ pub mod approval_card;
 pub mod chat;
 pub mod clerk_form;
 pub mod code_card;
+pub mod delegated_facts;
 pub mod document_input;
 pub mod empty_state;
 pub mod error_notice;

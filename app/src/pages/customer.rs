@@ -38,6 +38,10 @@ pub fn CustomerShell() -> impl IntoView {
             label: t!(i18n, customer.consult).into_any(),
         },
         Section {
+            href: "/customer/delegation",
+            label: t!(i18n, customer.delegation).into_any(),
+        },
+        Section {
             href: "/customer/activity",
             label: t!(i18n, customer.activity).into_any(),
         },

@@ -54,9 +54,23 @@ pub struct NewApproval {
     pub ttl_ms: i64,
 }
 
+/// A flow's part in a decision on one of its requests: it runs in the
+/// decision's own transaction, so the flow's rows move with the decision
+/// (or, when it refuses, the decision does not happen).
+#[async_trait]
+pub trait OnDecided: Send + Sync + std::fmt::Debug {
+    async fn decided(&self, unit: &mut Unit<'_>, approval: &Approval) -> Result<(), Error>;
+    /// After the decision committed.
+    fn committed(&self) {}
+}
+
+type Hooks = Arc<std::sync::RwLock<Vec<(ApprovalKind, Arc<dyn OnDecided>)>>>;
+
 #[derive(Debug, Clone)]
 pub struct Approvals {
     db: Db,
+    /// The flows that settle their own rows when their requests end.
+    hooks: Hooks,
     identity: Arc<Identity>,
     notifier: Notifier,
     /// Decisions per person per minute.
@@ -74,11 +88,27 @@ impl Approvals {
     ) -> Self {
         Approvals {
             db,
+            hooks: Hooks::default(),
             identity,
             notifier,
             per_person: Limiter::new(decisions_per_minute),
             demo,
         }
+    }
+
+    /// `hook` settles requests of `kind` in their decision's transaction.
+    pub fn on_decided(&self, kind: ApprovalKind, hook: Arc<dyn OnDecided>) {
+        if let Ok(mut hooks) = self.hooks.write() {
+            hooks.push((kind, hook));
+        }
+    }
+
+    fn hook(&self, kind: ApprovalKind) -> Option<Arc<dyn OnDecided>> {
+        let hooks = self.hooks.read().ok()?;
+        hooks
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, h)| h.clone())
     }
 
     /// Raises a request; the decider's open pages hear of it at once.
@@ -136,8 +166,15 @@ impl Approvals {
         let mut tx = self.begin().await?;
         let mut unit = Unit::new(&mut tx, self.db.engine(), now);
         let approval = conclude_in(&mut unit, id, outcome, proof, actor).await?;
+        let hook = self.hook(approval.kind);
+        if let Some(h) = &hook {
+            h.decided(&mut unit, &approval).await?;
+        }
         let deliveries = unit.finish().await?;
         self.commit(tx, deliveries).await?;
+        if let Some(h) = hook {
+            h.committed();
+        }
         Ok(approval)
     }
 
@@ -411,6 +448,7 @@ impl ApprovalsPort for Approvals {
                 place,
                 warnings: vec![Warning::PhoneScam],
                 reasons: vec!["Practice request from the demo".into()],
+                delegated: None,
             },
             near: near_atm.then_some(NearRule { within_m: 300 }),
             ttl_ms: i64::from(seconds) * 1000,

@@ -177,6 +177,7 @@ impl KioskPort for Cardless {
                     }),
                     warnings: vec![Warning::PhoneScam],
                     reasons: vec![atm.address.clone()],
+                    delegated: None,
                 },
                 near: Some(NearRule {
                     within_m: NEAR_ATM_M,

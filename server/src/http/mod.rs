@@ -59,6 +59,8 @@ pub struct AppState {
     pub guardians: Arc<crate::guardians::Guardians>,
     /// Identity checks and guardian–ward relationships (F4).
     pub kyc: Arc<crate::kyc::Kyc>,
+    /// Payments asked for by shop terminals and agents (F5).
+    pub delegation: Arc<crate::delegation::Delegation>,
     /// Minors' purchases that merchants report (F4).
     pub purchases: Arc<crate::purchases::Purchases>,
     /// Webhooks to API clients.
@@ -75,7 +77,13 @@ const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 *
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `extra` is served beside the app (the demo shop in demo mode).
-pub fn router(state: AppState, dist: &Path, extra: Option<Router>) -> Router {
+/// `mcp` is the agents' MCP door; `extra` routes of the demo only.
+pub fn router(
+    state: AppState,
+    dist: &Path,
+    mcp: Router<AppState>,
+    extra: Option<Router>,
+) -> Router {
     server_fns::register();
     // The pages are read once here; start-up already checked that they exist.
     let pages: Vec<String> = shared::bundle::Bundle::ALL
@@ -109,6 +117,7 @@ pub fn router(state: AppState, dist: &Path, extra: Option<Router>) -> Router {
         .route("/documents/{id}", get(crate::kyc::doors::document))
         .merge(api)
         .merge(crate::machine::router(&state))
+        .merge(mcp)
         .fallback_service(static_files::service(dist))
         .with_state(state)
         .merge(extra.unwrap_or_default())

@@ -8,6 +8,7 @@
 
 pub mod clock;
 mod reauth;
+pub mod secret;
 pub mod session;
 pub mod store;
 

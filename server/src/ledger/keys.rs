@@ -53,6 +53,8 @@ pub enum Purpose {
     Return,
     /// Money paid straight to another person.
     Send,
+    /// A payment a user approved for someone else to take (F5).
+    Pay,
 }
 
 impl Purpose {
@@ -66,6 +68,7 @@ impl Purpose {
             Purpose::Fund => "fund",
             Purpose::Return => "return",
             Purpose::Send => "send",
+            Purpose::Pay => "pay",
         }
     }
 }

@@ -13,8 +13,10 @@ pub mod clients;
 mod docs;
 mod error;
 pub mod idempotency;
+mod payments;
 mod purchases;
 mod relationships;
+pub mod settlement;
 mod webhooks;
 
 use axum::{routing::get, Json, Router};
@@ -23,6 +25,9 @@ use utoipa::{
     Modify, OpenApi,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub use auth::caller_from;
+pub use error::ApiError;
 
 use crate::http::AppState;
 
@@ -39,6 +44,7 @@ pub const API_PER_MINUTE: u32 = 600;
     tags(
         (name = "relationships", description = "Guardians and the minors in their care"),
         (name = "purchases", description = "A minor's purchases, which their guardian may cancel within a window"),
+        (name = "payment_requests", description = "Payments a shop terminal or an agent asks a user for by nickname (OpenID CIBA in shape), and their tokens redeemed by the payee"),
         (name = "webhooks", description = "Events sent to you in the Standard Webhooks format"),
     )
 )]
@@ -69,6 +75,10 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(purchases::report))
         .routes(routes!(purchases::get))
         .routes(routes!(purchases::refund))
+        .routes(routes!(payments::request))
+        .routes(routes!(payments::poll))
+        .routes(routes!(payments::cancel))
+        .routes(routes!(payments::redeem))
         .routes(routes!(webhooks::set_endpoint, webhooks::get_endpoint))
         .routes(routes!(webhooks::rotate))
         .routes(routes!(webhooks::deliveries))

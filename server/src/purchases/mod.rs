@@ -41,7 +41,7 @@ use crate::{
         clock::{start_of_month_jst, start_of_week_jst, WEEK_MS},
         holder, user_of, Identity,
     },
-    ledger::{Ledger, NewAccount},
+    ledger::Ledger,
     notify::Notifier,
     system::now_ms,
     webhooks::Webhooks,
@@ -174,26 +174,6 @@ impl Purchases {
         }
     }
 
-    /// The merchant's settlement account, opened on its first charge.
-    async fn settlement(&self, merchant: ApiClientId) -> Result<AccountId, Error> {
-        if let Some(a) = store::settlement_of(self.db.pool(), merchant).await? {
-            return Ok(a);
-        }
-        let opened = self
-            .ledger
-            .open_account(NewAccount::platform(
-                AccountKind::MerchantSettlement,
-                Currency::Jpy,
-                &format!("Merchant {merchant} settlement"),
-            ))
-            .await?;
-        // Two first charges at once: the first recorded wins, the other stays empty.
-        store::set_settlement(self.db.pool(), merchant, opened).await?;
-        Ok(store::settlement_of(self.db.pool(), merchant)
-            .await?
-            .unwrap_or(opened))
-    }
-
     /// A merchant reports a purchase under its Idempotency-Key.
     pub async fn report(
         &self,
@@ -233,7 +213,7 @@ impl Purchases {
             if balance.available().amount_minor < new.amount.amount_minor {
                 return Err(AppError::invalid("amount", Reason::InsufficientFunds));
             }
-            self.settlement(merchant).await?;
+            crate::machine::settlement::account(&self.db, &self.ledger, merchant).await?;
         }
         let job = Report {
             merchant,
@@ -274,7 +254,9 @@ impl Purchases {
             .chain(store::guardians_of(self.db.pool(), p.minor).await?)
             .collect();
         let settlement = match p.payment {
-            Payment::Anshin => store::settlement_of(self.db.pool(), p.merchant).await?,
+            Payment::Anshin => {
+                crate::machine::settlement::settlement_of(self.db.pool(), p.merchant).await?
+            }
             Payment::Elsewhere => None,
         };
         let job = Step {

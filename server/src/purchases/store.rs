@@ -325,31 +325,3 @@ where
         })
         .collect()
 }
-
-/// The merchant's settlement account, if one was opened.
-pub async fn settlement_of<'e, E>(ex: E, merchant: ApiClientId) -> Result<Option<AccountId>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let id: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT settlement_account_id FROM api_clients WHERE id = $1")
-            .bind(merchant.0)
-            .fetch_optional(ex)
-            .await?;
-    Ok(id.flatten().map(AccountId))
-}
-
-/// Records `account` as the merchant's unless one was recorded first.
-pub async fn set_settlement<'e, E>(ex: E, merchant: ApiClientId, account: AccountId) -> Result<()>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    sqlx::query(
-        "UPDATE api_clients SET settlement_account_id = $2 WHERE id = $1 AND settlement_account_id IS NULL",
-    )
-    .bind(merchant.0)
-    .bind(account.0)
-    .execute(ex)
-    .await?;
-    Ok(())
-}

@@ -49,6 +49,7 @@ fn request(decider: UserId, near: bool, ttl_ms: i64) -> NewApproval {
             }),
             warnings: vec![Warning::PhoneScam],
             reasons: vec![],
+            delegated: None,
         },
         near: near.then_some(NearRule { within_m: 300 }),
         ttl_ms,
@@ -63,7 +64,7 @@ async fn raise(app: &TestApp, decider: UserId, near: bool) -> ApprovalId {
         .id
 }
 
-async fn begin(app: &TestApp, who: &Person, id: ApprovalId) -> Ceremony {
+pub async fn begin(app: &TestApp, who: &Person, id: ApprovalId) -> Ceremony {
     let res = app
         .post(
             "/api/approvals/approve/begin",
@@ -78,7 +79,7 @@ async fn begin(app: &TestApp, who: &Person, id: ApprovalId) -> Ceremony {
     ceremony
 }
 
-async fn finish(
+pub async fn finish(
     app: &TestApp,
     who: &Person,
     id: ApprovalId,

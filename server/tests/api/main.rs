@@ -16,6 +16,7 @@ mod cli;
 mod consultations;
 mod customer_api;
 mod database;
+mod delegation;
 mod flow_atomicity;
 mod health;
 mod identity;

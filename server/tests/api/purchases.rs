@@ -62,6 +62,16 @@ pub async fn family(app: &TestApp, prefix: &str, yen: i64) -> Family {
 
 /// A merchant's API key, registered by staff with `scopes`.
 pub async fn merchant(app: &TestApp, name: &str, scopes: Vec<Scope>) -> IssuedKey {
+    api_client(app, name, ClientKind::Merchant, scopes).await
+}
+
+/// An API client of `kind`, registered by a member of staff made for it.
+pub async fn api_client(
+    app: &TestApp,
+    name: &str,
+    kind: ClientKind,
+    scopes: Vec<Scope>,
+) -> IssuedKey {
     let clerk: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -79,7 +89,7 @@ pub async fn merchant(app: &TestApp, name: &str, scopes: Vec<Scope>) -> IssuedKe
     .cookie;
     let new = NewApiClient {
         name: name.into(),
-        kind: ClientKind::Merchant,
+        kind,
         scopes,
     };
     answer(

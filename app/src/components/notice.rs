@@ -95,6 +95,20 @@ pub fn notice_text(
             };
             text.into_any()
         }
+        Notice::DelegatedPaid {
+            requester,
+            payee,
+            amount,
+        } => {
+            let text = move || {
+                format!(
+                    "{} · {requester} → {payee} · {}",
+                    t_string!(i18n, notice.delegated_paid),
+                    amount.format(lang())
+                )
+            };
+            text.into_any()
+        }
         Notice::LegacyText { text } => text.into_any(),
     }
 }

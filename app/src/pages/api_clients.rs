@@ -35,6 +35,8 @@ fn scope_label(i18n: I18n, scope: Scope) -> String {
         Scope::RelationshipsRead => t_string!(i18n, staff.clients_scope_relationships_read),
         Scope::PurchasesWrite => t_string!(i18n, staff.clients_scope_purchases_write),
         Scope::WebhooksManage => t_string!(i18n, staff.clients_scope_webhooks_manage),
+        Scope::PaymentsRequest => t_string!(i18n, staff.clients_scope_payments_request),
+        Scope::PaymentsRedeem => t_string!(i18n, staff.clients_scope_payments_redeem),
     }
     .to_string()
 }

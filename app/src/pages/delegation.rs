@@ -17,7 +17,6 @@ use crate::api::{
     set_requester_blocked, set_requester_ceilings, set_user_code,
 };
 use crate::components::{
-    approval_card::date_time,
     empty_state::EmptyState,
     error_notice::ErrorNotice,
     money::{parse_yen, MoneyText},
@@ -189,6 +188,7 @@ fn RequesterLine(r: Requester, busy: RwSignal<bool>, go: Callback<Change>) -> im
     let day = RwSignal::new(text(r.day_ceiling));
     let month = RwSignal::new(text(r.month_ceiling));
     let heading = format!("requester-{client}");
+    let labelled_by = heading.clone();
     let kind = match r.kind {
         ClientKind::ShopTerminal => t!(i18n, delegation.kind_shop).into_any(),
         ClientKind::Agent => t!(i18n, delegation.kind_agent).into_any(),
@@ -201,7 +201,7 @@ fn RequesterLine(r: Requester, busy: RwSignal<bool>, go: Callback<Change>) -> im
         go.run(Box::pin(set_requester_ceilings(client, d, m)));
     };
     view! {
-        <li class="list__item" aria-labelledby=heading.clone()>
+        <li class="list__item" aria-labelledby=labelled_by>
             <p id=heading><strong>{r.name.clone()}</strong> " · " {kind}
                 {blocked.then(|| view! { " · " <span class="badge">{t!(i18n, delegation.blocked)}</span> })}
             </p>

@@ -43,6 +43,20 @@ impl ClientKind {
     pub fn parse(code: &str) -> Option<ClientKind> {
         ClientKind::ALL.into_iter().find(|k| k.as_str() == code)
     }
+
+    /// What a client of this kind usually needs: the staff's form starts there.
+    pub fn usual_scopes(self) -> Vec<Scope> {
+        match self {
+            ClientKind::Merchant => vec![
+                Scope::PurchasesWrite,
+                Scope::WebhooksManage,
+                Scope::PaymentsRedeem,
+            ],
+            ClientKind::ShopTerminal => vec![Scope::PaymentsRequest, Scope::PaymentsRedeem],
+            ClientKind::Agent => vec![Scope::PaymentsRequest, Scope::WebhooksManage],
+            ClientKind::RemittanceSystem => vec![Scope::RelationshipsRead],
+        }
+    }
 }
 
 /// What an API client may do; each endpoint needs one.

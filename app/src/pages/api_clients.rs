@@ -117,7 +117,7 @@ fn Register(
     let i18n = use_i18n();
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(ClientKind::Merchant);
-    let scopes = RwSignal::new(vec![Scope::RelationshipsRead]);
+    let scopes = RwSignal::new(ClientKind::Merchant.usual_scopes());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let new = NewApiClient {
@@ -179,7 +179,7 @@ fn Register(
                 <label>
                     <span>{t!(i18n, staff.clients_kind)}</span>
                     <select on:change=move |ev| {
-                        if let Some(k) = ClientKind::parse(&event_target_value(&ev)) { kind.set(k) }
+                        if let Some(k) = ClientKind::parse(&event_target_value(&ev)) { kind.set(k); scopes.set(k.usual_scopes()) }
                     }>{kinds}</select>
                 </label>
                 <fieldset class="purpose">
@@ -233,6 +233,7 @@ fn ClientItem(
         <li class="api-client" data-client=id.to_string()>
             <h3>{c.name.clone()}</h3>
             <p>
+                {t!(i18n, staff.clients_id, id = id.0)} " · "
                 {move || kind_label(i18n, kind)} " · "
                 {move || scopes.iter().map(|s| scope_label(i18n, *s)).collect::<Vec<_>>().join(", ")}
             </p>

@@ -24,6 +24,16 @@ struct Setup {
     place: String,
     lat: Option<f64>,
     lon: Option<f64>,
+    /// Seconds a customer has to decide.
+    #[serde(default = "usual_expiry")]
+    expiry_s: i64,
+}
+
+/// The times to decide a terminal may give, in seconds.
+const EXPIRIES: [i64; 4] = [30, 60, 120, 300];
+
+fn usual_expiry() -> i64 {
+    120
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -199,6 +209,7 @@ fn SetupForm(setup: RwSignal<Option<Setup>>, screen: RwSignal<Screen>) -> impl I
     let key = RwSignal::new(was.as_ref().map(|s| s.key.clone()).unwrap_or_default());
     let place = RwSignal::new(was.as_ref().map(|s| s.place.clone()).unwrap_or_default());
     let at = RwSignal::new(was.as_ref().and_then(|s| s.lat.zip(s.lon)));
+    let expiry = RwSignal::new(was.as_ref().map_or(usual_expiry(), |s| s.expiry_s));
     let locating = RwSignal::new(false);
     let locate = move |_| {
         locating.set(true);
@@ -216,6 +227,7 @@ fn SetupForm(setup: RwSignal<Option<Setup>>, screen: RwSignal<Screen>) -> impl I
             place: place.get_untracked().trim().to_string(),
             lat: at.get_untracked().map(|a| a.0),
             lon: at.get_untracked().map(|a| a.1),
+            expiry_s: expiry.get_untracked(),
         };
         store(&s);
         setup.set(Some(s));
@@ -234,6 +246,18 @@ fn SetupForm(setup: RwSignal<Option<Setup>>, screen: RwSignal<Screen>) -> impl I
                 <span>{t!(i18n, shop.place)}</span>
                 <input type="text" autocomplete="off" required maxlength="80"
                     prop:value=move || place.get() on:input=move |ev| place.set(event_target_value(&ev)) />
+            </label>
+            <label>
+                <span>{t!(i18n, shop.expiry)}</span>
+                <select on:change=move |ev| {
+                    if let Ok(s) = event_target_value(&ev).parse() { expiry.set(s) }
+                }>
+                    {EXPIRIES.map(|s| view! {
+                        <option value=s.to_string() prop:selected=move || expiry.get() == s>
+                            {t!(i18n, shop.expiry_option, seconds = s)}
+                        </option>
+                    })}
+                </select>
             </label>
             <p class="kiosk__hint" role="status">
                 {move || match at.get() {
@@ -314,6 +338,7 @@ fn Sale(
         let mut body = json!({
             "login_hint": who,
             "binding_message": code,
+            "requested_expiry": s.expiry_s,
             "authorization_details": [{
                 "type": "payment", "amount": yen, "currency": "JPY",
                 "description": description.get_untracked().trim(),

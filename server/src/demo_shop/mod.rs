@@ -124,7 +124,7 @@ impl DemoShop {
                 let new = NewApiClient {
                     name: "Anshin Demo Shop".into(),
                     kind: ClientKind::Merchant,
-                    scopes: vec![Scope::PurchasesWrite, Scope::WebhooksManage],
+                    scopes: ClientKind::Merchant.usual_scopes(),
                 };
                 let issued = clients.register(clerk, new).await?;
                 keep_setting(db, KEY_SETTING, &issued.secret).await?;

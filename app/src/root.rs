@@ -80,7 +80,7 @@ pub fn WelcomeApp() -> impl IntoView {
 /// The customer's accounts, statements, activity and approvals.
 #[component]
 pub fn CustomerApp() -> impl IntoView {
-    use crate::pages::{accounts, approvals, customer, inbox};
+    use crate::pages::{accounts, approvals, customer};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Customer)>
@@ -88,7 +88,6 @@ pub fn CustomerApp() -> impl IntoView {
                     <Route path=path!("") view=accounts::Accounts />
                     <Route path=path!("accounts/:id") view=accounts::Statement />
                     <Route path=path!("approvals") view=approvals::Approvals />
-                    <Route path=path!("activity") view=inbox::Inbox />
                 </ParentRoute>
             </Routes>
         </Shell>
@@ -114,7 +113,7 @@ pub fn CashApp() -> impl IntoView {
 /// Money to other people: sending, payees, conversations, proofs.
 #[component]
 pub fn SendApp() -> impl IntoView {
-    use crate::pages::{customer, delegation, identity, my_purchases, send};
+    use crate::pages::{customer, delegation, identity, inbox, my_purchases, send};
     view! {
         <Shell>
             <Routes fallback=|| elsewhere(Bundle::Send)>
@@ -127,6 +126,7 @@ pub fn SendApp() -> impl IntoView {
                     <Route path=path!("purchases") view=my_purchases::MyPurchases />
                     <Route path=path!("identity") view=identity::Identity />
                     <Route path=path!("delegation") view=delegation::Delegation />
+                    <Route path=path!("activity") view=inbox::Inbox />
                 </ParentRoute>
             </Routes>
         </Shell>

@@ -8,18 +8,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-
-const SHOTS = process.env.ANSHIN_SHOTS;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await page.screenshot({ path: `${SHOTS}/${name}-en.png`, fullPage: true });
-  await page.getByRole('combobox', { name: 'Language' }).selectOption('ja');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
-  await page.screenshot({ path: `${SHOTS}/${name}-ja.png`, fullPage: true });
-  await page.getByRole('combobox', { name: '言語' }).selectOption('en');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-}
+import { shot } from '../support/shots';
 
 /** A photo of a card, as a phone would take it: drawn in a page of its own and captured. */
 async function photo(from: Page, title: string): Promise<Buffer> {

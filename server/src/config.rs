@@ -172,6 +172,12 @@ pub struct ServeArgs {
     /// Calls each machine API client may make per minute.
     #[arg(long, env = "ANSHIN_API_PER_MINUTE", default_value_t = crate::machine::API_PER_MINUTE)]
     pub api_per_minute: u32,
+    /// Payment requests naming one nickname per minute, from all requesters together (F5).
+    #[arg(long, env = "ANSHIN_REQUESTS_PER_NICKNAME", default_value_t = crate::delegation::PER_NICKNAME_PER_MINUTE)]
+    pub requests_per_nickname: u32,
+    /// Payment requests one shop terminal or agent may make per minute (F5).
+    #[arg(long, env = "ANSHIN_REQUESTS_PER_REQUESTER", default_value_t = crate::delegation::PER_REQUESTER_PER_MINUTE)]
+    pub requests_per_requester: u32,
     /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
     /// How long a guardian may cancel a minor's purchase (ms).
     #[arg(long, env = "ANSHIN_PURCHASE_WINDOW_MS", default_value_t = 30 * 60 * 1000)]

@@ -214,6 +214,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         ledger.clone(),
         notifier.clone(),
         webhooks.clone(),
+        crate::delegation::Limits {
+            per_requester: args.requests_per_requester,
+            per_nickname: args.requests_per_nickname,
+        },
     );
     approvals.on_decided(
         shared::approval::ApprovalKind::DelegatedPayment,

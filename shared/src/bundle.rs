@@ -8,17 +8,18 @@
 pub enum Bundle {
     /// The landing page and sign-in: what a visitor meets first.
     Welcome,
-    /// The customer's accounts, statements, activity and approvals.
+    /// The customer's accounts, statements and approvals.
     Customer,
     /// The customer's ways to cash: ATM codes, withdrawals, the video consultation.
     Cash,
-    /// Money to and from other people: sending, payees, conversations, proofs, a minor's purchases.
+    /// Money to and from other people (sending, payees, conversations, proofs, a
+    /// minor's purchases, requests made for the customer) and the activity inbox.
     Send,
     /// The guardian's views.
     Guardian,
     /// The bank's staff: consultations, ATM fleet, people, audit.
     Staff,
-    /// The ATM kiosk, full screen, with its camera.
+    /// The kiosks, full screen: the ATM with its camera, and the shop terminal.
     Atm,
 }
 
@@ -49,6 +50,8 @@ impl Bundle {
             "/customer/purchases",
             "/customer/identity",
             "/customer/delegation",
+            // The inbox words every kind of notice: kept off the first page.
+            "/customer/activity",
         ]
         .into_iter()
         .any(under)
@@ -110,6 +113,7 @@ mod tests {
         assert_eq!(Bundle::for_path("/shop"), Bundle::Atm);
         assert_eq!(Bundle::for_path("/shopping"), Bundle::Welcome);
         assert_eq!(Bundle::for_path("/customer/delegation"), Bundle::Send);
+        assert_eq!(Bundle::for_path("/customer/activity"), Bundle::Send);
         assert_eq!(Bundle::for_path("/staffing"), Bundle::Welcome);
         assert_eq!(Bundle::for_path("/nowhere"), Bundle::Welcome);
     }

@@ -11,7 +11,10 @@
 use leptos::{prelude::*, task::spawn_local};
 use serde_json::{json, Value};
 
-use crate::components::{lang::LangSwitch, page_title::use_page_title};
+use crate::components::{
+    lang::{use_lang, LangSwitch},
+    page_title::use_page_title,
+};
 use crate::geolocation::current_position;
 use crate::i18n::*;
 
@@ -281,6 +284,7 @@ fn Sale(
     shown: Screen,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let lang = use_lang();
     let Form {
         nickname,
         amount,
@@ -448,7 +452,9 @@ fn Sale(
         Screen::Taking => view! { <p class="kiosk__message" role="status" aria-busy="true">{t!(i18n, shop.taking)}</p> }.into_any(),
         Screen::Paid { amount, nickname } => view! {
             <h1 class="kiosk__welcome">{t!(i18n, shop.paid)}</h1>
-            <p class="kiosk__message" role="status">{t!(i18n, shop.paid_detail, amount = format!("¥{amount}"), nickname = nickname.clone())}</p>
+            <p class="kiosk__message" role="status">
+                {move || t!(i18n, shop.paid_detail, amount = shared::money::Money::jpy(amount).format(lang()), nickname = nickname.clone())}
+            </p>
             <button type="button" class="button kiosk__button" on:click=again>{t!(i18n, shop.next)}</button>
         }.into_any(),
         Screen::Declined | Screen::Expired | Screen::Failed(_) | Screen::Setup => {

@@ -209,6 +209,13 @@ pub struct Outcome {
     pub token_expires_in: i64,
 }
 
+/// Requests per minute: per requester, and per nickname from all requesters.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub per_requester: u32,
+    pub per_nickname: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Delegation {
     db: Db,
@@ -234,14 +241,20 @@ fn secret_id(prefix: &str) -> String {
 }
 
 impl Delegation {
-    pub fn new(db: Db, ledger: Ledger, notifier: Notifier, webhooks: Webhooks) -> Self {
+    pub fn new(
+        db: Db,
+        ledger: Ledger,
+        notifier: Notifier,
+        webhooks: Webhooks,
+        limits: Limits,
+    ) -> Self {
         Delegation {
             db,
             ledger,
             notifier,
             webhooks,
-            per_requester: Limiter::new(PER_REQUESTER_PER_MINUTE),
-            per_nickname: Limiter::new(PER_NICKNAME_PER_MINUTE),
+            per_requester: Limiter::new(limits.per_requester),
+            per_nickname: Limiter::new(limits.per_nickname),
             wrong_codes: Limiter::new(WRONG_CODES_PER_MINUTE),
         }
     }

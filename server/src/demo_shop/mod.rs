@@ -18,7 +18,7 @@ use axum::{
 use serde::Deserialize;
 use shared::{
     ids::UserId,
-    machine::{ClientKind, NewApiClient, Scope},
+    machine::{ClientKind, NewApiClient},
 };
 use std::sync::{Arc, Mutex};
 

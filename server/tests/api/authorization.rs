@@ -572,6 +572,49 @@ async fn matrix(engine: DbEngine) {
             "client=999999&msg_id=msg_none",
             [401, 403, 403, 403, 404],
         ),
+        // Payments asked for on a person's behalf (F5): their own settings only.
+        (
+            "POST",
+            "/api/delegation/settings",
+            "",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/delegation/nickname",
+            "nickname=x",
+            [401, 422, 422, 422, 422],
+        ),
+        (
+            "POST",
+            "/api/delegation/hidden",
+            "hidden=false",
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/delegation/user-code",
+            "code=12",
+            [401, 422, 422, 422, 422],
+        ),
+        (
+            "POST",
+            "/api/delegation/ceilings",
+            r#"{"client":999999,"day":null,"month":null}"#,
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/delegation/blocked",
+            "client=999999&blocked=true",
+            [401, 404, 404, 404, 404],
+        ),
+        (
+            "POST",
+            "/api/delegation/revoke",
+            "request=999999",
+            [401, 404, 404, 404, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
     // Every mismatch is gathered, so one run shows them all.
@@ -676,11 +719,13 @@ async fn machine_matrix(engine: DbEngine) {
         &base,
         &sato,
         "merchant",
-        &["purchases:write", "webhooks:manage"],
+        &["purchases:write", "webhooks:manage", "payments:redeem"],
     )
     .await;
-    let (_, terminal) = api_key(&client, &base, &sato, "shop_terminal", &read).await;
-    let (_, agent) = api_key(&client, &base, &sato, "agent", &read).await;
+    let terminal_scopes = ["relationships:read", "payments:request", "payments:redeem"];
+    let (_, terminal) = api_key(&client, &base, &sato, "shop_terminal", &terminal_scopes).await;
+    let agent_scopes = ["relationships:read", "payments:request"];
+    let (_, agent) = api_key(&client, &base, &sato, "agent", &agent_scopes).await;
     let (_, remittance) = api_key(&client, &base, &sato, "remittance_system", &read).await;
     let (revoked_id, revoked) = api_key(
         &client,
@@ -715,6 +760,13 @@ async fn machine_matrix(engine: DbEngine) {
     });
     let endpoint = serde_json::json!({ "url": "http://127.0.0.1:9/hooks" });
     let empty = serde_json::json!({});
+    let ask = serde_json::json!({
+        "login_hint": "nobody_matrix", "binding_message": "M-1",
+        "authorization_details": [{ "type": "payment", "amount": 100, "currency": "JPY", "description": "matrix" }],
+    });
+    let redeem = serde_json::json!({
+        "payment_token": "pt_none", "amount": 100, "currency": "JPY", "reference": "m",
+    });
     // (method, path, body, expected per caller in API_CALLERS order)
     let table: Vec<(&str, &str, Option<&serde_json::Value>, [u16; 7])> = vec![
         (
@@ -770,6 +822,31 @@ async fn machine_matrix(engine: DbEngine) {
             "/v1/webhooks/deliveries/msg_none/resend",
             Some(&empty),
             [401, 401, 404, 403, 403, 403, 401],
+        ),
+        // F5: shop terminals and agents ask (an unknown nickname: CIBA's 400); payees redeem.
+        (
+            "POST",
+            "/v1/payment-requests",
+            Some(&ask),
+            [401, 401, 403, 400, 400, 403, 401],
+        ),
+        (
+            "GET",
+            "/v1/payment-requests/ar_none",
+            None,
+            [401, 401, 403, 404, 404, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/payment-requests/ar_none/cancel",
+            Some(&empty),
+            [401, 401, 403, 404, 404, 403, 401],
+        ),
+        (
+            "POST",
+            "/v1/payments",
+            Some(&redeem),
+            [401, 401, 422, 422, 403, 403, 401],
         ),
         ("GET", "/v1/openapi.json", None, [200; 7]),
         ("GET", "/v1/docs", None, [200; 7]),

@@ -160,6 +160,8 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         expiry_sweep_ms: 3_600_000,
         approval_sweep_ms: 100,
         decisions_per_minute: server::http::rate_limit::DECISIONS_PER_MINUTE,
+        requests_per_nickname: server::delegation::PER_NICKNAME_PER_MINUTE,
+        requests_per_requester: server::delegation::PER_REQUESTER_PER_MINUTE,
         api_per_minute: server::machine::API_PER_MINUTE,
         purchase_window_ms: 30 * 60 * 1000,
         webhook_first_retry_ms: 5_000,

@@ -277,6 +277,13 @@ impl Delegation {
             return Err(unknown);
         };
         drop(conn);
+        // A minor's purchases go through their guardians' controls (F4), not around them.
+        let minor = crate::identity::store::user(&self.db, user)
+            .await?
+            .is_none_or(|u| u.is_minor());
+        if minor {
+            return Err(unknown);
+        }
         if let Some(hash) = code_hash {
             let Some(code) = user_code else {
                 return Err(Refused::Ciba(Ciba::MissingUserCode));

@@ -276,6 +276,10 @@ on_both_engines!(
             )
             .await;
         assert_eq!(res.status(), 200);
+        // A minor cannot be asked: their purchases go through their guardians (F4).
+        let kid = crate::people::sign_up_born(app, "dh_kid", "2015-04-01", "").await;
+        drop(kid);
+        assert_eq!(request(app, &shop, "u0", ask("dh_kid", 100)).await, unknown);
         let hidden = request(app, &shop, "u3", ask("dh_hanako", 100)).await;
         assert_eq!(
             hidden, unknown,

@@ -245,7 +245,9 @@ pub fn ApprovalCard(
     let over = move || left() <= 0;
     let title_id = format!("approval-{}", approval.id);
     let labelled_by = title_id.clone();
-    let title = kind_label(i18n, approval.kind);
+    let kind = approval.kind;
+    // Worded in the render, so a switch of language rewords it.
+    let title = move || kind_label(i18n, kind);
     let on_approve = move |_| {
         let Some(a) = a.try_get_value() else { return };
         // Busy at once: a second click must not start a second passkey prompt.
@@ -325,8 +327,8 @@ pub fn ApprovalCard(
             {ctx.delegated.clone().map(|d| view! {
                 <DelegatedFacts d place=ctx.place.clone() on_blocked=Callback::new(move |_| decline_now()) />
             })}
-            {ctx.warnings.iter().map(|w| view! {
-                <p class="notice notice--warning approval__warning" role="note">{warning_text(i18n, *w)}</p>
+            {ctx.warnings.iter().copied().map(|w| view! {
+                <p class="notice notice--warning approval__warning" role="note">{move || warning_text(i18n, w)}</p>
             }).collect_view()}
             {ctx.reasons.iter().map(|r| view! { <p class="approval__reason">{r.clone()}</p> }).collect_view()}
             <p class="approval__countdown" class:approval__countdown--over=over>

@@ -38,13 +38,29 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|n| n > limit) {
-        return (
+    let too_big = || {
+        (
             StatusCode::PAYLOAD_TOO_LARGE,
             axum::Json(AppError::invalid("body", shared::Reason::TooBig)),
         )
-            .into_response();
+            .into_response()
+    };
+    if announced.is_some_and(|n| n > limit) {
+        return too_big();
     }
+    // A body sent without its length (chunked) is read here, up to the
+    // limit, so one that runs over it is the client's 413 too, not a 500
+    // from deep inside the server-function machinery.
+    let req = match announced {
+        Some(_) => req,
+        None => {
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, limit).await {
+                Ok(bytes) => Request::from_parts(parts, Body::from(bytes)),
+                Err(_) => return too_big(),
+            }
+        }
+    };
     let system: Arc<dyn SystemPort> = state.system.clone();
     let accounts: Arc<dyn AccountsPort> = state.accounts.clone();
     let identity: Arc<dyn IdentityPort> = state.identity.clone();

@@ -471,6 +471,11 @@ on_both_engines!(
         assert_eq!(res.status(), 413);
         let e: AppError = res.json().await.unwrap();
         assert_eq!(e, AppError::invalid("body", Reason::TooBig));
+        // The same body sent in chunks, with no length announced: also 413, as JSON.
+        let (status, body) = chunked_post(app, "/api/identity/mine", &p.cookie, 2_100_000).await;
+        assert_eq!(status, 413, "{body}");
+        let e: AppError = serde_json::from_str(&body).unwrap();
+        assert_eq!(e, AppError::invalid("body", Reason::TooBig));
         // A document of 4 MB fits the upload's larger limit.
         let mut big = png(2000, 1500);
         big.resize(4_000_000, 1);
@@ -555,3 +560,48 @@ on_both_engines!(
         );
     }
 );
+
+/// POSTs `len` bytes with `Transfer-Encoding: chunked` (no length announced)
+/// over a raw connection; answers the status and the body.
+async fn chunked_post(app: &TestApp, path: &str, cookie: &str, len: usize) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let origin = app.origin();
+    let host = origin.trim_start_matches("http://").to_string();
+    let addr = host.replace("localhost", "127.0.0.1");
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut sent = 0;
+    while sent < len {
+        let n = chunk.len().min(len - sent);
+        let piece = format!("{n:x}\r\n");
+        // The server may answer and close before all is sent: that is its right.
+        if s.write_all(piece.as_bytes()).await.is_err()
+            || s.write_all(&chunk[..n]).await.is_err()
+            || s.write_all(b"\r\n").await.is_err()
+        {
+            break;
+        }
+        sent += n;
+    }
+    let _ = s.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}

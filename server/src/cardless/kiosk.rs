@@ -7,7 +7,7 @@
 //! A wrong or unknown code counts against the kiosk (it locks after five in
 //! a row). A code works once. The customer hears of every scan of their code.
 
-use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
+use crate::identity::secret;
 use async_trait::async_trait;
 use shared::{
     approval::{ApprovalContext, ApprovalKind, ApprovalState, NearRule, Outcome, Place, Warning},
@@ -22,7 +22,7 @@ use super::{jobs::Dispense, store, Cardless, SCOPE};
 use crate::{
     approvals::{self, NewApproval},
     atms::AtmRow,
-    error::{internal, Error},
+    error::Error,
     identity::session,
     ledger::{FlowJob, Locks, Work},
     system::now_ms,
@@ -58,11 +58,8 @@ impl Cardless {
         let Some(found) = store::get(self.db.pool(), WithdrawalId(number)).await? else {
             return Ok(None);
         };
-        let hash = PasswordHash::new(&found.pin_hash).map_err(|e| internal("pin hash", e))?;
-        Ok(Argon2::default()
-            .verify_password(pin.as_bytes(), &hash)
-            .is_ok()
-            .then_some(found))
+        let right = secret::verify(pin.to_string(), found.pin_hash.clone()).await?;
+        Ok(right.then_some(found))
     }
 
     async fn tell_owner(&self, owner: shared::ids::UserId, notice: Notice) {

@@ -14,10 +14,7 @@ pub mod store;
 
 pub use kiosk::NEAR_ATM_M;
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
-    Argon2,
-};
+use crate::identity::secret;
 use async_trait::async_trait;
 use shared::{
     cardless::port::CardlessPort,
@@ -33,7 +30,7 @@ use shared::{
 
 use crate::{
     db::Db,
-    error::{internal, Error},
+    error::Error,
     identity::{holder, session},
     ledger::{client_key, Ledger},
     system::now_ms,
@@ -75,14 +72,6 @@ fn new_pin() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000))
 }
 
-fn hash_pin(pin: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| internal("pin hash", e))
-}
-
 impl Cardless {
     pub fn new(
         db: Db,
@@ -106,7 +95,7 @@ impl Cardless {
     fn codes(&self) -> Result<(String, String, String, String), AppError> {
         let token = session::new_token();
         let pin = new_pin();
-        let pin_hash = hash_pin(&pin)?;
+        let pin_hash = secret::hash(&pin)?;
         Ok((session::hash(&token), token, pin_hash, pin))
     }
 
@@ -249,7 +238,7 @@ mod tests {
         let pin = new_pin();
         assert_eq!(pin.len(), 6);
         assert!(pin.chars().all(|c| c.is_ascii_digit()));
-        let hash = hash_pin(&pin).unwrap();
+        let hash = secret::hash(&pin).unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains(&pin));
     }

@@ -111,7 +111,7 @@ impl DelegationPort for Delegation {
         let hash = match code {
             Some(c) => {
                 let c = parse_user_code(&c).map_err(|r| AppError::invalid("user_code", r))?;
-                Some(secret::hash(&c)?)
+                Some(secret::hash_off_workers(c).await?)
             }
             None => None,
         };

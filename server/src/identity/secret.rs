@@ -1,6 +1,7 @@
-//! Short secrets a person chooses (a user code): hashed with argon2id,
-//! checked off the async workers, since a short secret falls to a search
-//! of a fast hash.
+//! Short secrets (a cardless PIN, a withdrawal password, a user code):
+//! hashed with argon2id, since a short secret falls to a search of a fast
+//! hash. argon2id spends tens of milliseconds of CPU on purpose, so the
+//! async callers hash and check off the async workers.
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString},
@@ -18,6 +19,14 @@ pub fn hash(secret: &str) -> Result<String, AppError> {
         .to_string())
 }
 
+/// [`hash`], off the async workers.
+pub async fn hash_off_workers(secret: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash(&secret))
+        .await
+        .map_err(|e| internal("secret hash", e))?
+}
+
+/// Whether `secret` is the one `hash` was made from, checked off the async workers.
 pub async fn verify(secret: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let hash = PasswordHash::new(&hash).map_err(|e| internal("secret hash", e))?;

@@ -6,7 +6,7 @@
 //! sub-account and tell the customer. An unknown number counts against the
 //! kiosk, like a wrong cardless code, so numbers cannot be tried in bulk.
 
-use argon2::{password_hash::PasswordHash, Argon2, PasswordVerifier};
+use crate::identity::secret;
 use async_trait::async_trait;
 use shared::{
     sub_withdrawal::port::CodeKioskPort,
@@ -20,18 +20,6 @@ use super::{
     store, SubWithdrawals,
 };
 use crate::{error::internal, system::now_ms};
-
-/// Checks a password against its argon2id hash, off the async workers.
-async fn verify(password: String, hash: String) -> Result<bool, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let hash = PasswordHash::new(&hash).map_err(|e| internal("password hash", e))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| internal("password hash", e))?
-}
 
 fn wrong() -> AppError {
     AppError::invalid("code", Reason::Unknown)
@@ -79,7 +67,7 @@ impl CodeKioskPort for SubWithdrawals {
                 "ready row without password or money",
             ));
         };
-        if !verify(password.to_string(), hash.clone()).await? {
+        if !secret::verify(password.to_string(), hash.clone()).await? {
             // Counted against the sub-account, not the kiosk: five lock it, and the
             // next customer at this ATM is not locked out by someone else's typing.
             let what = What::WrongPassword {

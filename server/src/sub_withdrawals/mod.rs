@@ -13,10 +13,7 @@ mod jobs;
 mod kiosk;
 pub mod store;
 
-use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHasher, SaltString},
-    Argon2,
-};
+use crate::identity::secret;
 use async_trait::async_trait;
 use shared::{
     cardless::check_amount,
@@ -85,21 +82,6 @@ fn confirm_purpose(id: SubWithdrawalId, account: AccountId, amount: Money) -> St
         "sub_withdrawal:{id}:confirm:{account}:{}",
         amount.amount_minor
     )
-}
-
-fn hash_now(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| internal("password hash", e))
-}
-
-/// argon2id spends tens of milliseconds of CPU on purpose: off the async workers.
-async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(|e| internal("password hash", e))?
 }
 
 /// Six random digits that pass the password policy.
@@ -391,7 +373,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let passkey = self
             .passkey(user, &signed_for, ceremony, credential_json)
             .await?;
-        let hash = hash_password(password.clone()).await?;
+        let hash = secret::hash_off_workers(password.clone()).await?;
         let number = self.free_number().await?;
         let confirm = jobs::Confirm {
             rooms: self.rooms.clone(),
@@ -455,7 +437,7 @@ impl SubWithdrawalPort for SubWithdrawals {
         let passkey = self
             .passkey(user, &purpose(id), ceremony, credential_json)
             .await?;
-        let hash = jobs::Hash(hash_password(password.clone()).await?);
+        let hash = jobs::Hash(secret::hash_off_workers(password.clone()).await?);
         let withdrawal = self
             .change(&found, jobs::What::NewPassword { hash, passkey })
             .await?;
@@ -538,7 +520,7 @@ mod tests {
             assert_eq!(check_password(&p), Ok(()), "{p}");
         }
         let p = generate_password();
-        let hash = hash_now(&p).unwrap();
+        let hash = secret::hash(&p).unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains(&p));
     }

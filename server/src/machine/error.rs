@@ -3,11 +3,12 @@
 //! reference its cause was logged under.
 
 use axum::{
+    extract::rejection::JsonRejection,
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
-use shared::AppError;
+use shared::{AppError, Reason};
 
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
@@ -55,6 +56,13 @@ pub struct ErrorBody {
     retry_after_s: Option<u32>,
     /// With `internal`: the reference the cause was logged under.
     reference: Option<String>,
+}
+
+/// A JSON body as the handler's type, or `invalid body malformed` for
+/// anything that is not (bad JSON, a missing or unknown field, a wrong type).
+pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    json.map(|Json(b)| b)
+        .map_err(|_| AppError::invalid("body", Reason::Malformed))
 }
 
 pub async fn not_found() -> ApiError {

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::{answered, audit_call, ApiCaller},
-    error::{ApiError, ErrorBody},
+    error::{body, ApiError, ErrorBody},
 };
 use crate::{
     delegation::{store::Request, Ciba, NewRequest, Refused},
@@ -163,11 +163,6 @@ pub struct RedeemIn {
     /// Your reference, such as the receipt number (1–64 characters).
     #[schema(example = "receipt-0042")]
     reference: String,
-}
-
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(b)| b)
-        .map_err(|_| AppError::invalid("body", Reason::Malformed))
 }
 
 fn payment_of(r: &Request) -> Option<PaymentOut> {

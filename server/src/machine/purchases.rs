@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::{answered, ApiCaller},
-    error::{ApiError, ErrorBody},
+    error::{body, ApiError, ErrorBody},
 };
 use crate::{
     http::AppState,
@@ -51,11 +51,6 @@ pub struct PurchaseRequest {
     /// `elsewhere`: paid by other means, reported for the guardian.
     #[schema(example = "anshin")]
     payment: String,
-}
-
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    json.map(|Json(b)| b)
-        .map_err(|_| AppError::invalid("body", Reason::Malformed))
 }
 
 /// Report a minor's purchase.

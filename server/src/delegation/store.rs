@@ -84,9 +84,13 @@ fn request(r: &AnyRow) -> Result<Request> {
     })
 }
 
-async fn one(conn: &mut AnyConnection, filter: &str, value: &str) -> Result<Option<Request>> {
+/// The request whose `filter` (with `$1`) matches `value`, if any.
+async fn one<V>(conn: &mut AnyConnection, filter: &str, value: V) -> Result<Option<Request>>
+where
+    V: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+{
     sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE {filter}"))
-        .bind(value.to_string())
+        .bind(value)
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -95,31 +99,19 @@ async fn one(conn: &mut AnyConnection, filter: &str, value: &str) -> Result<Opti
 }
 
 pub async fn by_auth_req_id(conn: &mut AnyConnection, id: &str) -> Result<Option<Request>> {
-    one(conn, "r.auth_req_id = $1", id).await
+    one(conn, "r.auth_req_id = $1", id.to_string()).await
 }
 
 pub async fn by_token_hash(conn: &mut AnyConnection, hash: &str) -> Result<Option<Request>> {
-    one(conn, "r.token_hash = $1", hash).await
+    one(conn, "r.token_hash = $1", hash.to_string()).await
 }
 
 pub async fn get(conn: &mut AnyConnection, id: PaymentRequestId) -> Result<Option<Request>> {
-    sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE r.id = $1"))
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(request)
-        .transpose()
+    one(conn, "r.id = $1", id.0).await
 }
 
 pub async fn by_approval(conn: &mut AnyConnection, id: ApprovalId) -> Result<Option<Request>> {
-    sqlx::query(&format!("SELECT {COLUMNS} {FROM} WHERE r.approval_id = $1"))
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?
-        .as_ref()
-        .map(request)
-        .transpose()
+    one(conn, "r.approval_id = $1", id.0).await
 }
 
 /// A request about to be stored.

@@ -98,8 +98,17 @@ impl Db {
     }
 
     /// A transaction; `?` turns its failure into the services' error.
+    ///
+    /// On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
+    /// transaction that reads first and writes later could not upgrade its
+    /// read once another writer had committed, and would fail at once with
+    /// "database is locked" rather than wait its turn (seen under the crash
+    /// harness's load).
     pub async fn begin(&self) -> crate::error::Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.engine {
+            DbEngine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            DbEngine::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Commits `tx`; `?` turns a failure into the services' error.

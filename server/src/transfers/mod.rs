@@ -125,9 +125,21 @@ struct Resolved {
     to: AccountId,
     amount: Money,
     name_check: Option<NameCheck>,
+    /// What the paying account had available when the form was checked.
+    available: Money,
 }
 
 impl Resolved {
+    /// Refused when the paying account cannot cover the amount. Apart from
+    /// the checks of who and how much, so that a retry of a transfer already
+    /// made still gets its answer once the money has gone.
+    fn covered(self) -> Result<Resolved, AppError> {
+        if self.available.amount_minor < self.amount.amount_minor {
+            return Err(AppError::invalid("amount", Reason::InsufficientFunds));
+        }
+        Ok(self)
+    }
+
     fn digest(&self) -> String {
         format!("{}:{}:{}", self.from, self.to, self.amount.amount_minor)
     }
@@ -213,9 +225,7 @@ impl Transfers {
         if recipient == user || to == form.from {
             return Err(AppError::invalid("to", Reason::OwnAccount));
         }
-        if from.available().amount_minor < amount.amount_minor {
-            return Err(AppError::invalid("amount", Reason::InsufficientFunds));
-        }
+        let available = from.available();
         let sender = people::user(&self.db, user)
             .await?
             .ok_or(AppError::Unauthenticated)?;
@@ -234,6 +244,7 @@ impl Transfers {
             to,
             amount,
             name_check,
+            available,
         })
     }
 
@@ -361,7 +372,7 @@ impl TransfersPort for Transfers {
     async fn review(&self, caller: &Caller, form: SendForm) -> Result<Review, AppError> {
         let user = caller.require_user()?;
         let client_key = client_key(&form.key)?;
-        let p = self.resolve(user, &form).await?;
+        let p = self.resolve(user, &form).await?.covered()?;
         let left_today = self.left_today(user).await?;
         if p.amount.amount_minor > left_today.amount_minor {
             return Err(AppError::invalid("amount", Reason::OverDailyLimit));
@@ -417,7 +428,7 @@ impl TransfersPort for Transfers {
             };
         }
         drop(conn);
-        let p = p?;
+        let p = p?.covered()?;
         let (facts, mut assessment) = self.assess(&p).await?;
         let acknowledged = match (likelihood(assessment.decision), purpose) {
             (None, _) => None,

@@ -146,6 +146,34 @@ pub(crate) async fn ledger_ok(app: &TestApp) {
 }
 
 on_both_engines!(
+    a_retry_after_the_money_has_gone_still_gets_its_first_answer,
+    async |app: &TestApp| {
+        // Found by the crash harness: the retry of a transfer that spent
+        // every yen was checked for funds first, and answered a conflict.
+        let (mut ann, from) = funded(app, "f3_all_ann", 20_000).await;
+        let (_bo, to) = funded(app, "f3_all_bo", 1_000).await;
+        let f = form(from, &number(to), 20_000, "f3_all_bo", "all-in");
+        let ceremony = review(app, &ann, &f).await.unwrap().ceremony.unwrap();
+        let purpose = Some(Purpose::GoodsOrServices);
+        let sent = send_with(app, &mut ann, &f, purpose, &ceremony)
+            .await
+            .unwrap();
+        assert_eq!(available(app, from).await, 0);
+        let again = send_with(app, &mut ann, &f, purpose, &ceremony)
+            .await
+            .unwrap();
+        assert_eq!((again.id, again.state), (sent.id, sent.state));
+        // A new transfer for the same amount is refused for the money.
+        let more = form(from, &number(to), 20_000, "f3_all_bo", "all-in-2");
+        assert_eq!(
+            review(app, &ann, &more).await.map(|r| r.amount),
+            Err(AppError::invalid("amount", Reason::InsufficientFunds))
+        );
+        ledger_ok(app).await;
+    }
+);
+
+on_both_engines!(
     a_stranger_is_warned_and_the_acknowledgement_is_evidence,
     async |app: &TestApp| {
         let (mut ann, from) = funded(app, "f3_ann", 100_000).await;

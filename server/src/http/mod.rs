@@ -74,7 +74,7 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 * 1024;
 
 /// Longest a request may take before the client gets a 408.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `extra` is served beside the app (the demo shop in demo mode).
 /// `mcp` is the agents' MCP door; `extra` routes of the demo only.

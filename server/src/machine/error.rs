@@ -3,7 +3,10 @@
 //! reference its cause was logged under.
 
 use axum::{
-    extract::rejection::JsonRejection,
+    extract::{
+        rejection::{JsonRejection, PathRejection},
+        FromRequestParts,
+    },
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
@@ -63,6 +66,18 @@ pub struct ErrorBody {
 pub fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     json.map(|Json(b)| b)
         .map_err(|_| AppError::invalid("body", Reason::Malformed))
+}
+
+/// A path's id as the handler's type. One that cannot be is no id of the
+/// caller's: the JSON 404 any unknown id gets, not axum's plain-text 400.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct IdPath<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError(AppError::NotFound)
+    }
 }
 
 pub async fn not_found() -> ApiError {

@@ -13,7 +13,7 @@
 
 use axum::{
     body::{to_bytes, Body},
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::{header, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -21,6 +21,7 @@ use axum::{
 use sha2::{Digest, Sha256};
 use shared::{ids::ApiClientId, ledger::IdempotencyKey, ports::Caller, AppError, Reason};
 use sqlx::Row;
+use std::{collections::HashSet, sync::Arc};
 
 use super::{auth::Authenticated, error::ApiError};
 use crate::{db::Db, http::AppState, system::now_ms};
@@ -30,14 +31,18 @@ pub const HEADER: &str = "idempotency-key";
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Largest answer kept for replays.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
-/// A key left "in progress" longer than this (the server stopped mid-way) may be run again.
-const ABANDONED_MS: i64 = 60_000;
+/// A key left "in progress" longer than this may be run again: no request
+/// lives longer than the server's time limit, so its server stopped mid-way.
+const ABANDONED_MS: i64 = crate::http::REQUEST_TIMEOUT.as_millis() as i64 + 5_000;
 
 enum Begun {
     Fresh,
     Replay(u16, String),
     Conflict,
-    InProgress,
+    /// Still being answered (or abandoned by a server that stopped) until this time.
+    InProgress {
+        until_ms: i64,
+    },
 }
 
 async fn begin(
@@ -96,10 +101,14 @@ async fn begin(
             Ok(if taken.rows_affected() == 1 {
                 Begun::Fresh
             } else {
-                Begun::InProgress
+                Begun::InProgress {
+                    until_ms: now + ABANDONED_MS,
+                }
             })
         }
-        _ => Ok(Begun::InProgress),
+        _ => Ok(Begun::InProgress {
+            until_ms: at + ABANDONED_MS,
+        }),
     }
 }
 
@@ -136,8 +145,37 @@ fn json(status: u16, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-pub async fn idempotent(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+/// The paths the document says take a POST: only those carry a key. A
+/// POST to any other path is left to the router, whose answer is a 405
+/// naming the methods the path takes.
+#[derive(Debug, Clone)]
+pub struct Posts(Arc<HashSet<String>>);
+
+impl Posts {
+    pub fn of(api: &utoipa::openapi::OpenApi) -> Posts {
+        let paths = api
+            .paths
+            .paths
+            .iter()
+            .filter(|(_, item)| item.post.is_some());
+        Posts(Arc::new(paths.map(|(path, _)| path.clone()).collect()))
+    }
+
+    fn take(&self, req: &Request) -> bool {
+        req.method() == Method::POST
+            && req
+                .extensions()
+                .get::<MatchedPath>()
+                .is_some_and(|p| self.0.contains(p.as_str()))
+    }
+}
+
+pub async fn idempotent(
+    State((state, posts)): State<(AppState, Posts)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !posts.take(&req) {
         return next.run(req).await;
     }
     match run(&state, req, next).await {
@@ -186,11 +224,18 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
             }
             .into())
         }
-        Begun::InProgress => {
-            return Err(AppError::Conflict {
+        Begun::InProgress { until_ms } => {
+            // When to ask again: by then the first answer is kept, or the
+            // attempt counts as abandoned and the retry runs afresh.
+            let mut res = ApiError(AppError::Conflict {
                 reason: Reason::RequestInProgress,
+            })
+            .into_response();
+            let wait_s = ((until_ms - now_ms()).max(0) + 999) / 1000;
+            if let Ok(v) = HeaderValue::from_str(&wait_s.max(1).to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
             }
-            .into())
+            return Ok(res);
         }
     }
     parts.extensions.insert(Authenticated(caller));

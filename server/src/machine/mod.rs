@@ -10,6 +10,7 @@
 
 mod auth;
 pub mod clients;
+mod contract;
 mod docs;
 mod error;
 pub mod idempotency;
@@ -70,7 +71,7 @@ impl Modify for BearerKey {
 
 /// The document and the routes it describes, built together.
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (routes, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(relationships::guardianship))
         .routes(routes!(purchases::report))
         .routes(routes!(purchases::get))
@@ -83,7 +84,9 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::rotate))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::resend))
-        .split_for_parts()
+        .split_for_parts();
+    contract::complete(&mut api);
+    (routes, api)
 }
 
 /// The OpenAPI document, as served.
@@ -95,9 +98,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let (routes, api) = parts();
     let page = docs::page(&api);
     let json = serde_json::to_value(&api).unwrap_or_default();
+    let posts = idempotency::Posts::of(&api);
     routes
         .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            (state.clone(), posts),
             idempotency::idempotent,
         ))
         .route("/v1/openapi.json", get(move || async move { Json(json) }))

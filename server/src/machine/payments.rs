@@ -8,7 +8,7 @@
 //! `/v1/payments`.
 
 use axum::{
-    extract::{rejection::JsonRejection, Path, State},
+    extract::{rejection::JsonRejection, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     Json,
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::{answered, audit_call, ApiCaller},
-    error::{body, ApiError, ErrorBody},
+    error::{body, ApiError, ErrorBody, IdPath},
 };
 use crate::{
     delegation::{store::Request, Ciba, NewRequest, Refused},
@@ -32,11 +32,15 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct PlaceIn {
     /// The place's name as the user will read it (1–80 characters).
-    #[schema(example = "Anshin Mart, Shibuya 2-chome")]
+    #[schema(
+        example = "Anshin Mart, Shibuya 2-chome",
+        min_length = 1,
+        max_length = 80
+    )]
     name: String,
-    #[schema(example = 35.659)]
+    #[schema(example = 35.659, minimum = -90, maximum = 90)]
     lat: f64,
-    #[schema(example = 139.7005)]
+    #[schema(example = 139.7005, minimum = -180, maximum = 180)]
     lon: f64,
 }
 
@@ -46,20 +50,20 @@ pub struct PlaceIn {
 pub struct AuthorizationDetail {
     /// `payment`.
     #[serde(rename = "type")]
-    #[schema(example = "payment")]
+    #[schema(example = "payment", pattern = "^payment$")]
     kind: String,
     /// In minor units of `currency` (yen), 1 to 1,000,000.
-    #[schema(example = 1200)]
+    #[schema(example = 1200, minimum = 1, maximum = 1_000_000)]
     amount: i64,
     /// `JPY`.
-    #[schema(example = "JPY")]
+    #[schema(example = "JPY", pattern = "^JPY$")]
     currency: String,
     /// The API client id of the merchant to be paid. A shop terminal may
     /// leave it out to be paid itself; an agent must name one.
-    #[schema(example = 3)]
+    #[schema(example = 3, minimum = 1)]
     payee: Option<i64>,
     /// What is paid for, as the user will read it (1–200 characters).
-    #[schema(example = "Lunch set")]
+    #[schema(example = "Lunch set", min_length = 1, max_length = 200)]
     description: String,
 }
 
@@ -68,18 +72,20 @@ pub struct AuthorizationDetail {
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequestIn {
     /// The user's public nickname.
-    #[schema(example = "hanako")]
+    #[schema(example = "hanako", min_length = 1, max_length = 80)]
     login_hint: String,
     /// The user's secret code, when they set one (4–8 digits).
+    #[schema(pattern = "^[0-9]{4,8}$")]
     user_code: Option<String>,
     /// A short code shown on your screen and on the user's phone (1–20
     /// characters), so they can tell your request from any other.
-    #[schema(example = "K7-42")]
+    #[schema(example = "K7-42", min_length = 1, max_length = 20)]
     binding_message: String,
     /// Exactly one item, of `type` `payment`.
+    #[schema(min_items = 1, max_items = 1)]
     authorization_details: Vec<AuthorizationDetail>,
     /// Seconds the user has to decide: 10 to 600, 120 when left out.
-    #[schema(example = 120)]
+    #[schema(example = 120, minimum = 10, maximum = 600)]
     requested_expiry: Option<i64>,
     /// Where you are, shown to the user with its distance from them.
     place: Option<PlaceIn>,
@@ -153,15 +159,15 @@ pub struct PaymentRequestOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemIn {
-    #[schema(example = "pt_…")]
+    #[schema(example = "pt_…", min_length = 1, max_length = 128)]
     payment_token: String,
     /// In minor units: at most what the user approved.
-    #[schema(example = 1200)]
+    #[schema(example = 1200, minimum = 1, maximum = 1_000_000)]
     amount: i64,
-    #[schema(example = "JPY")]
+    #[schema(example = "JPY", pattern = "^JPY$")]
     currency: String,
     /// Your reference, such as the receipt number (1–64 characters).
-    #[schema(example = "receipt-0042")]
+    #[schema(example = "receipt-0042", min_length = 1, max_length = 64)]
     reference: String,
 }
 
@@ -231,7 +237,6 @@ async fn ciba_answered<T: Serialize>(
     tag = "payment_requests",
     operation_id = "request_payment",
     request_body = PaymentRequestIn,
-    params(("Idempotency-Key" = String, Header, description = "Your unique key for this request (1–128 visible ASCII characters)")),
     security(("api_key" = ["payments:request"])),
     responses(
         (status = 200, description = "Accepted: poll it or wait for the ping", body = PaymentRequestAccepted),
@@ -312,7 +317,7 @@ pub async fn request(
 pub async fn poll(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<String>,
 ) -> Result<Response, ApiError> {
     let answer = state
         .delegation
@@ -341,7 +346,6 @@ pub async fn poll(
     operation_id = "cancel_payment_request",
     params(
         ("auth_req_id" = String, Path, description = "The id you were given"),
-        ("Idempotency-Key" = String, Header, description = "Your unique key for this request"),
     ),
     security(("api_key" = ["payments:request"])),
     responses(
@@ -356,7 +360,7 @@ pub async fn poll(
 pub async fn cancel(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let answer = state.delegation.cancel(&caller, &id).await;
     answered(&state, &caller, "payments.cancel", answer).await?;
@@ -375,7 +379,6 @@ pub async fn cancel(
     tag = "payment_requests",
     operation_id = "redeem_payment_token",
     request_body = RedeemIn,
-    params(("Idempotency-Key" = String, Header, description = "Your unique key for this request")),
     security(("api_key" = ["payments:redeem"])),
     responses(
         (status = 201, description = "Paid", body = PaymentOut),

@@ -4,7 +4,7 @@
 //! merchant as webhooks.
 
 use axum::{
-    extract::{rejection::JsonRejection, Path, State},
+    extract::{rejection::JsonRejection, State},
     http::StatusCode,
     Json,
 };
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::{answered, ApiCaller},
-    error::{body, ApiError, ErrorBody},
+    error::{body, ApiError, ErrorBody, IdPath},
 };
 use crate::{
     http::AppState,
@@ -28,28 +28,31 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct PurchaseRequest {
     /// The minor's account number (7 digits).
-    #[schema(example = "0000011")]
+    #[schema(example = "0000011", pattern = "^[0-9]{7}$")]
     minor: String,
     /// In minor units of `currency` (yen), 1 to 1,000,000.
-    #[schema(example = 1200)]
+    #[schema(example = 1200, minimum = 1, maximum = 1_000_000)]
     amount: i64,
     /// `JPY`.
-    #[schema(example = "JPY")]
+    #[schema(example = "JPY", pattern = "^JPY$")]
     currency: String,
     /// `food`, `books`, `stationery`, `clothing`, `toys`, `games`,
     /// `in_game_items`, `electronics`, `transport`, `entertainment`,
     /// `alcohol`, `tobacco`, `gambling` or `other`.
-    #[schema(example = "books")]
+    #[schema(
+        example = "books",
+        pattern = "^(food|books|stationery|clothing|toys|games|in_game_items|electronics|transport|entertainment|alcohol|tobacco|gambling|other)$"
+    )]
     category: String,
     /// What was bought, as the minor and guardian will read it (1–200 characters).
-    #[schema(example = "Manga, volume 3")]
+    #[schema(example = "Manga, volume 3", min_length = 1, max_length = 200)]
     description: String,
     /// Your reference, such as the order number (1–64 characters).
-    #[schema(example = "order-2026-0001")]
+    #[schema(example = "order-2026-0001", min_length = 1, max_length = 64)]
     reference: String,
     /// `anshin`: charge the minor's account (they confirm on their phone);
     /// `elsewhere`: paid by other means, reported for the guardian.
-    #[schema(example = "anshin")]
+    #[schema(example = "anshin", pattern = "^(anshin|elsewhere)$")]
     payment: String,
 }
 
@@ -69,7 +72,6 @@ pub struct PurchaseRequest {
     tag = "purchases",
     operation_id = "report_purchase",
     request_body = PurchaseRequest,
-    params(("Idempotency-Key" = String, Header, description = "Your unique key for this request (1–128 visible ASCII characters)")),
     security(("api_key" = ["purchases:write"])),
     responses(
         (status = 201, description = "Reported (also when cancelled by a condition)", body = ApiPurchase),
@@ -133,7 +135,7 @@ pub async fn report(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Json<ApiPurchase>, ApiError> {
     let answer = state.purchases.for_merchant(&caller, PurchaseId(id)).await;
     let found = answered(&state, &caller, "purchases.get", answer).await?;
@@ -151,7 +153,6 @@ pub async fn get(
     operation_id = "confirm_refund",
     params(
         ("id" = i64, Path, description = "The purchase's id"),
-        ("Idempotency-Key" = String, Header, description = "Your unique key for this request"),
     ),
     security(("api_key" = ["purchases:write"])),
     responses(
@@ -166,7 +167,7 @@ pub async fn get(
 pub async fn refund(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath<i64>,
 ) -> Result<Json<ApiPurchase>, ApiError> {
     let answer = state.purchases.refunded(&caller, PurchaseId(id)).await;
     let done = answered(&state, &caller, "purchases.refund", answer).await?;

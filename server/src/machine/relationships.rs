@@ -20,10 +20,10 @@ use crate::{http::AppState, identity::clock::rfc3339_utc};
 #[into_params(parameter_in = Query)]
 pub struct GuardianshipQuery {
     /// The guardian's account number (7 digits).
-    #[param(example = "0000012")]
+    #[param(example = "0000012", pattern = "^[0-9]{7}$")]
     guardian: String,
     /// The minor's account number (7 digits).
-    #[param(example = "0000011")]
+    #[param(example = "0000011", pattern = "^[0-9]{7}$")]
     minor: String,
 }
 

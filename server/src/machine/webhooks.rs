@@ -3,7 +3,10 @@
 //! manual resend under the message's own id.
 
 use axum::{
-    extract::{rejection::JsonRejection, Path, Query, State},
+    extract::{
+        rejection::{JsonRejection, QueryRejection},
+        Query, State,
+    },
     Json,
 };
 use serde::{Deserialize, Serialize};
@@ -14,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{
     auth::{answered, ApiCaller},
-    error::{ApiError, ErrorBody},
+    error::{ApiError, ErrorBody, IdPath},
 };
 use crate::{http::AppState, identity::clock::rfc3339_utc, webhooks::store};
 
@@ -26,7 +29,11 @@ fn client_of(caller: &Caller) -> Result<ApiClientId, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct EndpointRequest {
     /// Where to POST webhooks: an absolute http(s) URL.
-    #[schema(example = "https://shop.example/anshin/webhooks")]
+    #[schema(
+        example = "https://shop.example/anshin/webhooks",
+        min_length = 1,
+        max_length = 500
+    )]
     url: String,
 }
 
@@ -62,7 +69,6 @@ fn endpoint(e: store::Endpoint, secret: Option<String>) -> Endpoint {
     tag = "webhooks",
     operation_id = "set_webhook_endpoint",
     request_body = EndpointRequest,
-    params(("Idempotency-Key" = String, Header, description = "Your unique key for this request")),
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "The endpoint", body = Endpoint),
@@ -133,7 +139,6 @@ pub struct Rotated {
     path = "/v1/webhooks/endpoint/rotate-secret",
     tag = "webhooks",
     operation_id = "rotate_webhook_secret",
-    params(("Idempotency-Key" = String, Header, description = "Your unique key for this request")),
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "The new secret", body = Rotated),
@@ -165,6 +170,7 @@ pub async fn rotate(
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
     /// How many messages, newest first (1–100, default 50).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -220,11 +226,17 @@ pub struct Delivery {
 pub async fn deliveries(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Query(q): Query<LogQuery>,
+    query: Result<Query<LogQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     let answer = async {
         let client = client_of(&caller)?;
-        let log = state.webhooks.log(client, q.limit.unwrap_or(50)).await?;
+        let limit = match query {
+            Ok(Query(LogQuery { limit: None })) => 50,
+            Ok(Query(LogQuery { limit: Some(n) })) if (1..=100).contains(&n) => n,
+            Ok(_) => return Err(AppError::invalid("limit", Reason::OutOfRange)),
+            Err(_) => return Err(AppError::invalid("limit", Reason::Malformed)),
+        };
+        let log = state.webhooks.log(client, limit).await?;
         Ok(log.into_iter().map(delivery).collect())
     }
     .await;
@@ -262,7 +274,6 @@ fn delivery(m: DeliveryView) -> Delivery {
     operation_id = "resend_webhook",
     params(
         ("id" = String, Path, description = "The message's id (`msg_…`)"),
-        ("Idempotency-Key" = String, Header, description = "Your unique key for this request"),
     ),
     security(("api_key" = ["webhooks:manage"])),
     responses(
@@ -276,7 +287,7 @@ fn delivery(m: DeliveryView) -> Delivery {
 pub async fn resend(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<String>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let answer = async {
         let client = client_of(&caller)?;

@@ -68,6 +68,40 @@ impl Yen {
     pub const fn money(self) -> Money {
         Money::jpy(self.0)
     }
+
+    /// Yen as a person types them: digits of either width (a Japanese IME
+    /// gives `２０，０００`), commas between groups of three, a `¥` before
+    /// or `円` after, spaces around. `None` for anything else, so the form
+    /// can say what is wrong rather than send a number nobody meant.
+    pub fn parse_typed(text: &str) -> Option<Yen> {
+        // Only the full-width forms an IME types fold to ASCII: other
+        // digits (`𝟙`, `①`, `١`) are not how anyone writes an amount.
+        let normal: String = text
+            .chars()
+            .map(|c| match c {
+                '０'..='９' | '，' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '￥' => '¥',
+                c => c,
+            })
+            .collect();
+        let t = normal.trim();
+        let t = t.strip_prefix('¥').unwrap_or(t).trim_start();
+        let t = t.strip_suffix('円').unwrap_or(t).trim_end();
+        let mut groups = t.split(',');
+        let first = groups.next()?;
+        let rest: Vec<&str> = groups.collect();
+        let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+        let grouped = rest.is_empty() || (first.len() <= 3 && rest.iter().all(|g| g.len() == 3));
+        if !digits(first) || !rest.iter().all(|g| digits(g)) || !grouped {
+            return None;
+        }
+        let whole: String = std::iter::once(first).chain(rest).collect();
+        // 15 digits stay far inside i64, and far above any amount a flow allows.
+        if whole.len() > 15 {
+            return None;
+        }
+        whole.parse().ok().map(Yen)
+    }
 }
 
 impl std::fmt::Display for Yen {
@@ -147,7 +181,7 @@ impl Money {
     }
 }
 
-fn group_thousands(mut n: u64) -> String {
+pub fn group_thousands(mut n: u64) -> String {
     let mut groups = Vec::new();
     loop {
         if n < 1000 {

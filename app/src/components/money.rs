@@ -5,10 +5,10 @@ use shared::{Money, Yen};
 
 use super::lang::use_lang;
 
-/// Yen typed by a person (`20,000` or ` 20000 `); -1 when it is not a whole
-/// number, so the server refuses it with its own reason.
+/// Yen typed by a person (`20,000`, `２０，０００円`); -1 when it is not a
+/// whole number, so the server refuses it with its own reason.
 pub fn parse_yen(text: &str) -> Yen {
-    Yen(text.trim().replace(',', "").parse().unwrap_or(-1))
+    Yen::parse_typed(text).unwrap_or(Yen(-1))
 }
 
 /// The account the person picked, or else their first main account.

@@ -18,7 +18,7 @@ use shared::{
     AppError, Reason,
 };
 
-use super::{jobs::Dispense, store, Cardless, SCOPE};
+use super::{jobs::Dispense, store, Cardless, QR_PREFIX, SCOPE};
 use crate::{
     approvals::{self, NewApproval},
     atms::AtmRow,
@@ -33,6 +33,33 @@ const CONFIRM_MS: i64 = 2 * 60 * 1000;
 /// How near this ATM the phone must be, in metres.
 pub const NEAR_ATM_M: u32 = 300;
 
+/// What a kiosk was given: the QR's token, or the short code a person typed
+/// (`<withdrawal id>-<6 digits>`, spaces anywhere).
+#[derive(Debug, PartialEq)]
+enum Code<'a> {
+    Token(&'a str),
+    Typed { number: WithdrawalId, pin: String },
+}
+
+fn read_code(code: &str) -> Option<Code<'_>> {
+    let code = code.trim();
+    if let Some(token) = code.strip_prefix(QR_PREFIX) {
+        return Some(Code::Token(token));
+    }
+    let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let (number, pin) = typed.split_once('-')?;
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(number, 1..=15) || !digits(pin, 6..=6) {
+        return None;
+    }
+    Some(Code::Typed {
+        number: WithdrawalId(number.parse().ok()?),
+        pin: pin.to_string(),
+    })
+}
+
 fn unknown() -> AppError {
     AppError::invalid("code", Reason::Unknown)
 }
@@ -44,22 +71,17 @@ fn conflict(reason: Reason) -> AppError {
 impl Cardless {
     /// The withdrawal a QR payload or a typed short code names, if the code is right.
     async fn find(&self, code: &str) -> Result<Option<store::Stored>, Error> {
-        let code = code.trim();
-        if let Some(token) = code.strip_prefix("anshin:cw:") {
-            return store::by_token(&self.db, &session::hash(token)).await;
+        match read_code(code) {
+            None => Ok(None),
+            Some(Code::Token(token)) => store::by_token(&self.db, &session::hash(token)).await,
+            Some(Code::Typed { number, pin }) => {
+                let Some(found) = store::get(self.db.pool(), number).await? else {
+                    return Ok(None);
+                };
+                let right = secret::verify(pin, found.pin_hash.clone()).await?;
+                Ok(right.then_some(found))
+            }
         }
-        let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        let Some((number, pin)) = typed.split_once('-') else {
-            return Ok(None);
-        };
-        let (Ok(number), true) = (number.parse::<i64>(), pin.len() == 6) else {
-            return Ok(None);
-        };
-        let Some(found) = store::get(self.db.pool(), WithdrawalId(number)).await? else {
-            return Ok(None);
-        };
-        let right = secret::verify(pin.to_string(), found.pin_hash.clone()).await?;
-        Ok(right.then_some(found))
     }
 
     async fn tell_owner(&self, owner: shared::ids::UserId, notice: Notice) {
@@ -244,6 +266,48 @@ impl KioskPort for Cardless {
                     Some(Outcome::Approved | Outcome::Cancelled) => Reason::Cancelled,
                 },
             })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_code_is_the_qr_token_or_an_id_and_six_digits() {
+        assert_eq!(read_code(" anshin:cw:abc "), Some(Code::Token("abc")));
+        assert_eq!(
+            read_code("12 - 345 678"),
+            Some(Code::Typed {
+                number: WithdrawalId(12),
+                pin: "345678".into()
+            })
+        );
+        for bad in [
+            "12-34567",
+            "12-3456789",
+            "-345678",
+            "+12-345678",
+            "12-３４５６７８",
+            "12345678",
+        ] {
+            assert_eq!(read_code(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn no_string_makes_a_code_out_of_rule(s in "\\PC{0,40}|[0-9 -]{0,20}|anshin:cw:\\PC{0,10}") {
+            match read_code(&s) {
+                Some(Code::Token(t)) => prop_assert!(s.trim().ends_with(t)),
+                Some(Code::Typed { number, pin }) => {
+                    prop_assert!(number.0 >= 0);
+                    prop_assert!(pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()));
+                }
+                None => {}
+            }
         }
     }
 }

@@ -62,9 +62,12 @@ pub struct Terms {
     pub fee_yen: i64,
 }
 
+/// What a kiosk recognises a cardless QR payload by.
+pub const QR_PREFIX: &str = "anshin:cw:";
+
 /// The QR payload for a token: a scheme the kiosk recognises, then the token.
 pub fn qr_payload(token: &str) -> String {
-    format!("anshin:cw:{token}")
+    format!("{QR_PREFIX}{token}")
 }
 
 fn new_pin() -> String {

@@ -328,6 +328,38 @@ impl Webhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn an_endpoint_url_is_plain_http_with_a_host(
+            s in "\\PC{0,60}|(https?|ftp|javascript|file):(//)?[a-zA-Z0-9.@:%_\\[\\]-]{0,30}(/\\PC{0,20})?"
+        ) {
+            if let Ok(url) = checked_url(&s) {
+                let parsed = url::Url::parse(&url).expect("a checked URL parses");
+                prop_assert!(matches!(parsed.scheme(), "http" | "https"));
+                prop_assert!(parsed.host_str().is_some_and(|h| !h.is_empty()));
+                prop_assert!(parsed.username().is_empty() && parsed.password().is_none());
+                prop_assert_eq!(checked_url(&url).ok(), Some(url.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn endpoint_urls_refuse_other_schemes_credentials_and_length() {
+        for bad in [
+            "",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://user:pw@shop.example/hooks",
+            "http://",
+            "shop.example/hooks",
+        ] {
+            assert!(checked_url(bad).is_err(), "{bad:?}");
+        }
+        assert!(checked_url(&format!("https://shop.example/{}", "a".repeat(500))).is_err());
+        assert!(checked_url(" https://shop.example/hooks ").is_ok());
+    }
 
     #[test]
     fn backoff_doubles_honours_retry_after_and_is_capped() {

@@ -1,0 +1,201 @@
+"""The harness's plumbing: the server under test (started, SIGKILLed and
+started again on the same database), HTTP calls that keep trying through
+a kill, and the run's counts, claims and findings."""
+
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_dist(work):
+    """Each bundle's page (shared::bundle): the server needs them all to start."""
+    dist = os.path.join(work, "dist")
+    os.makedirs(dist, exist_ok=True)
+    for page in ("index.html", "customer.html", "cash.html", "send.html", "guardian.html",
+                 "staff.html", "atm.html"):
+        with open(os.path.join(dist, page), "w") as f:
+            f.write("<!doctype html><title>crash</title>")
+    return dist
+
+
+class Server:
+    """One `anshin serve --demo` process; `kill` is SIGKILL, never a shutdown."""
+
+    def __init__(self, binary, url, dist, port, log, extra=()):
+        unlimited = "1000000"
+        self.args = [binary, "serve", "--demo", "--listen", f"127.0.0.1:{port}",
+                     "--database-url", url, "--dist", dist,
+                     "--sign-in-per-minute", unlimited, "--decisions-per-minute", unlimited,
+                     "--requests-per-nickname", unlimited, "--requests-per-requester", unlimited,
+                     "--api-per-minute", unlimited,
+                     "--approval-sweep-ms", "200", "--expiry-sweep-ms", "500", *extra]
+        self.base = f"http://localhost:{port}"
+        self.log = log
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited with {self.proc.returncode} at start")
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.05)
+        raise SystemExit("server did not come up in 60 s")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+class Down(Exception):
+    """No answer: the server is down (or was killed mid-request)."""
+
+
+def form_body(form):
+    # Leptos reads nested names (`form[to]`) with the brackets as they are.
+    return "&".join(f"{k}={urllib.parse.quote(str(v), safe='')}" for k, v in form.items()
+                    if v is not None).encode()
+
+
+def send(base, method, path, body=None, headers=None):
+    req = urllib.request.Request(base + path, data=body, method=method)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=15) as res:
+            return res.status, res.read(), res.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+    except (urllib.error.URLError, ConnectionError, OSError, TimeoutError) as e:
+        raise Down(str(e)) from e
+
+
+class Caller:
+    """Who calls: a person's session, a kiosk's cookie or an API key."""
+
+    def __init__(self, name, cookie=None, api_key=None):
+        self.name = name
+        self.cookie = cookie
+        self.api_key = api_key
+        self.passkey = None
+
+
+class Run:
+    def __init__(self, server, deadline):
+        self.server = server
+        self.deadline = deadline
+        self.lock = threading.Lock()
+        self.up = threading.Event()
+        self.up.set()
+        self.counts = {k: 0 for k in ("operations", "acknowledged", "replays", "reuses",
+                                      "retried_after_kill", "waited_in_progress", "abandoned",
+                                      "refused", "server_errors")}
+        self.per_flow = {}
+        self.errors = []
+        self.reasons = {}  # "path reason" -> how many 4xx answers
+        # (table, id) -> (state claimed by an acknowledged answer, amount or None)
+        self.claims = {}
+
+    def count(self, what, n=1):
+        with self.lock:
+            self.counts[what] += n
+
+    def flow_done(self, flow, what):
+        with self.lock:
+            row = self.per_flow.setdefault(flow, {})
+            row[what] = row.get(what, 0) + 1
+
+    def error(self, text):
+        with self.lock:
+            self.errors.append(text)
+
+    def claim(self, table, ident, state, amount=None):
+        """An acknowledged answer said this row is in `state` (with `amount`)."""
+        self.count("acknowledged")
+        with self.lock:
+            self.claims[(table, str(ident))] = (state, amount)
+
+    def refused(self, body, status):
+        """A flow gave up on an item because of this answer."""
+        self.count("refused")
+
+    def answered(self, path, status, body):
+        if 400 <= status < 500:
+            reason = (body or {}).get("reason") or (body or {}).get("error") or str(status)
+            where = re.sub(r"/(ar_[\w-]+|\d+)(?=/|$)", "/:id", path)
+            with self.lock:
+                key = f"{where}:{reason}"
+                self.reasons[key] = self.reasons.get(key, 0) + 1
+
+    def call(self, caller, method, path, body=None, idem=None, as_json=False, may_abandon=False):
+        """Until an answer: a request cut off by a kill is sent again,
+        unchanged; with `may_abandon`, half the time it is given up instead
+        (a page closed) and `(None, None)` is returned. A 5xx is a finding."""
+        headers = {}
+        if path.startswith("/v1/"):
+            headers["Authorization"] = f"Bearer {caller.api_key}"
+            if idem:
+                headers["Idempotency-Key"] = idem
+            data = json.dumps(body).encode() if body is not None else None
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+        else:
+            headers["Origin"] = self.server.base
+            if caller.cookie:
+                headers["Cookie"] = caller.cookie
+            if as_json:
+                headers["Content-Type"] = "application/json"
+                data = json.dumps(body or {}).encode()
+            else:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                data = form_body(body or {})
+        while time.time() < self.deadline + 120:
+            self.up.wait(timeout=5)
+            try:
+                status, raw, res_headers = send(self.server.base, method, path, data, headers)
+            except Down:
+                if may_abandon and random.random() < 0.5:
+                    self.count("abandoned")
+                    return None, None
+                self.count("retried_after_kill")
+                time.sleep(0.05)
+                continue
+            self.count("operations")
+            if status >= 500:
+                self.count("server_errors")
+                self.error(f"{status} on {method} {path}: {raw[:200]!r}")
+                time.sleep(0.05)
+                continue
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                self.error(f"{status} on {method} {path} is not JSON: {raw[:200]!r}")
+                return status, None
+            if status == 409 and (body or {}).get("reason") == "request_in_progress":
+                # A try cut off by a kill holds the key until its time runs
+                # out: ask again when the server says, for the first answer.
+                self.count("waited_in_progress")
+                time.sleep(min(int(res_headers.get("Retry-After", "5")), 60))
+                continue
+            self.answered(path, status, body)
+            return status, body
+        raise SystemExit(f"no answer to {path} before the deadline")

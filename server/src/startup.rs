@@ -253,8 +253,16 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         flows: flows.into(),
         notifier: Arc::new(notifier.clone()),
         address_limits: http::rate_limit::AddressLimits {
-            sign_in: http::rate_limit::Limiter::new(args.sign_in_per_minute),
-            decisions: http::rate_limit::Limiter::new(args.decisions_per_minute),
+            sign_in: http::rate_limit::Limiter::new(
+                &db,
+                "sign_in_address",
+                args.sign_in_per_minute,
+            ),
+            decisions: http::rate_limit::Limiter::new(
+                &db,
+                "decisions_address",
+                args.decisions_per_minute,
+            ),
         },
         demo: args.demo,
         allowed_origins: Arc::new(args.allowed_origins.clone()),

@@ -74,7 +74,7 @@ pub struct Approvals {
     identity: Arc<Identity>,
     notifier: Notifier,
     /// Decisions per person per minute.
-    per_person: Limiter<UserId>,
+    per_person: Limiter,
     demo: bool,
 }
 
@@ -87,11 +87,11 @@ impl Approvals {
         demo: bool,
     ) -> Self {
         Approvals {
+            per_person: Limiter::new(&db, "decisions_person", decisions_per_minute),
             db,
             hooks: Hooks::default(),
             identity,
             notifier,
-            per_person: Limiter::new(decisions_per_minute),
             demo,
         }
     }
@@ -200,11 +200,11 @@ impl Approvals {
         Ok(found.approval)
     }
 
-    fn decider(&self, caller: &Caller) -> Result<UserId, AppError> {
+    async fn decider(&self, caller: &Caller) -> Result<UserId, AppError> {
         let Caller::User { id, .. } = caller else {
             return Err(AppError::Unauthenticated);
         };
-        self.per_person.check(id)?;
+        self.per_person.check(id).await?;
         Ok(*id)
     }
 }
@@ -346,7 +346,7 @@ impl ApprovalsPort for Approvals {
     }
 
     async fn begin_approve(&self, caller: &Caller, id: ApprovalId) -> Result<Ceremony, AppError> {
-        let user = self.decider(caller)?;
+        let user = self.decider(caller).await?;
         self.decidable(user, id).await?;
         self.identity.begin_reauth(user, &purpose(id)).await
     }
@@ -359,7 +359,7 @@ impl ApprovalsPort for Approvals {
         credential_json: &str,
         position: Option<Position>,
     ) -> Result<Approval, AppError> {
-        let user = self.decider(caller)?;
+        let user = self.decider(caller).await?;
         let approval = self.decidable(user, id).await?;
         let place = match (approval.near, &approval.context.place) {
             (Some(rule), Some(place)) => {
@@ -409,7 +409,7 @@ impl ApprovalsPort for Approvals {
     }
 
     async fn decline(&self, caller: &Caller, id: ApprovalId) -> Result<Approval, AppError> {
-        let user = self.decider(caller)?;
+        let user = self.decider(caller).await?;
         self.decidable(user, id).await?;
         self.conclude(id, Outcome::DeclinedByUser, None, &holder(user), now_ms())
             .await

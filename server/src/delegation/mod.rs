@@ -222,9 +222,9 @@ pub struct Delegation {
     ledger: Ledger,
     notifier: Notifier,
     webhooks: Webhooks,
-    per_requester: Limiter<ApiClientId>,
-    per_nickname: Limiter<String>,
-    wrong_codes: Limiter<(UserId, ApiClientId)>,
+    per_requester: Limiter,
+    per_nickname: Limiter,
+    wrong_codes: Limiter,
 }
 
 fn requester_of(caller: &Caller) -> Result<(ApiClientId, ClientKind), AppError> {
@@ -249,13 +249,13 @@ impl Delegation {
         limits: Limits,
     ) -> Self {
         Delegation {
+            per_requester: Limiter::new(&db, "requests_requester", limits.per_requester),
+            per_nickname: Limiter::new(&db, "requests_nickname", limits.per_nickname),
+            wrong_codes: Limiter::new(&db, "wrong_user_codes", WRONG_CODES_PER_MINUTE),
             db,
             ledger,
             notifier,
             webhooks,
-            per_requester: Limiter::new(limits.per_requester),
-            per_nickname: Limiter::new(limits.per_nickname),
-            wrong_codes: Limiter::new(WRONG_CODES_PER_MINUTE),
         }
     }
 
@@ -271,7 +271,7 @@ impl Delegation {
             return Err(unknown);
         };
         // Counted before the lookup, so an unknown nickname costs the same.
-        self.per_nickname.check(&nickname.canonical().to_string())?;
+        self.per_nickname.check(nickname.canonical()).await?;
         let mut conn = self.db.conn().await?;
         let Some((user, code_hash)) = store::target(&mut conn, nickname.canonical()).await? else {
             return Err(unknown);
@@ -289,7 +289,7 @@ impl Delegation {
                 return Err(Refused::Ciba(Ciba::MissingUserCode));
             };
             if !secret::verify(code.to_string(), hash).await? {
-                self.wrong_codes.check(&(user, client))?;
+                self.wrong_codes.check(format!("{user}:{client}")).await?;
                 return Err(Refused::Ciba(Ciba::InvalidUserCode));
             }
         }
@@ -317,7 +317,7 @@ impl Delegation {
     /// A requester asks a user, by nickname, to approve a payment.
     pub async fn request(&self, caller: &Caller, new: NewRequest) -> Result<Accepted, Refused> {
         let (client, kind) = requester_of(caller)?;
-        self.per_requester.check(&client)?;
+        self.per_requester.check(client).await?;
         let user = self
             .resolve(client, &new.login_hint, new.user_code.as_deref())
             .await?;

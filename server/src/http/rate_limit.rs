@@ -11,46 +11,127 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use shared::AppError;
-use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, sync::Arc};
+use std::{fmt::Display, net::SocketAddr};
+
+use crate::{db::Db, system::now_ms};
 
 /// Sign-in and sign-up calls allowed per address per minute (each sign-in is two).
 pub const PER_MINUTE: u32 = 20;
 /// Approval decisions (each approval is two calls) per address, and per person, per minute.
 pub const DECISIONS_PER_MINUTE: u32 = 30;
+const MINUTE_MS: i64 = 60_000;
 
-/// So many calls per minute for each key (an address, a person).
+/// So many calls per minute for each key (an address, a person, a client),
+/// a whole minute's worth at once at most. Counted in the database, so that
+/// every server instance on it counts together (GCRA: one row per key,
+/// holding the time up to which its allowance is spent).
 #[derive(Debug, Clone)]
-pub struct Limiter<K: std::hash::Hash + Eq + Clone>(Arc<DefaultKeyedRateLimiter<K>>);
+pub struct Limiter {
+    db: Db,
+    /// Which limit: keys of different limits never meet.
+    scope: &'static str,
+    /// The time one call uses of the allowance.
+    per_call_ms: i64,
+}
 
-impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
-    pub fn new(per_minute: u32) -> Self {
-        let quota =
-            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
-        Limiter(Arc::new(RateLimiter::keyed(quota)))
+impl Limiter {
+    pub fn new(db: &Db, scope: &'static str, per_minute: u32) -> Self {
+        Limiter {
+            db: db.clone(),
+            scope,
+            per_call_ms: (MINUTE_MS / i64::from(per_minute.max(1))).max(1),
+        }
     }
 
     /// `Err(RateLimited)` when `key` has used up its calls.
-    pub fn check(&self, key: &K) -> Result<(), AppError> {
-        self.0.check_key(key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            AppError::RateLimited {
-                retry_after_s: u32::try_from(wait.as_secs()).unwrap_or(u32::MAX).max(1),
-            }
-        })
+    pub async fn check(&self, key: impl Display) -> Result<(), AppError> {
+        let now = now_ms();
+        match self.take(&key.to_string(), now).await {
+            Ok(None) => Ok(()),
+            Ok(Some(wait_ms)) => Err(AppError::RateLimited {
+                retry_after_s: u32::try_from((wait_ms + 999) / 1000)
+                    .unwrap_or(u32::MAX)
+                    .max(1),
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
+
+    /// Spends one call of `key`'s allowance: `None` when it was there to
+    /// spend, else how long until it is.
+    async fn take(&self, key: &str, now: i64) -> crate::error::Result<Option<i64>> {
+        // Twice: a key's first calls may race to create its row, and the
+        // losers then spend from the row the winner made.
+        for _ in 0..2 {
+            if self.spend(key, now).await? {
+                return Ok(None);
+            }
+            let first = sqlx::query(
+                "INSERT INTO rate_limits (scope, key, tat_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (scope, key) DO NOTHING",
+            )
+            .bind(self.scope)
+            .bind(key)
+            .bind(now + self.per_call_ms)
+            .execute(self.db.pool())
+            .await?;
+            if first.rows_affected() == 1 {
+                if rand::random::<u16>() < 64 {
+                    forget_spent(&self.db, now).await?;
+                }
+                return Ok(None);
+            }
+        }
+        let tat: i64 =
+            sqlx::query_scalar("SELECT tat_ms FROM rate_limits WHERE scope = $1 AND key = $2")
+                .bind(self.scope)
+                .bind(key)
+                .fetch_optional(self.db.pool())
+                .await?
+                .unwrap_or(now);
+        Ok(Some(tat.max(now) + self.per_call_ms - MINUTE_MS - now))
+    }
+
+    /// One call from an existing row, if it fits: the allowance is used
+    /// from `max(spent_to, now)` on, and a call fits while that stays
+    /// within a minute of now.
+    async fn spend(&self, key: &str, now: i64) -> crate::error::Result<bool> {
+        let spent = sqlx::query(
+            "UPDATE rate_limits SET tat_ms = (CASE WHEN tat_ms > $3 THEN tat_ms ELSE $3 END) + $4 \
+             WHERE scope = $1 AND key = $2 \
+             AND (CASE WHEN tat_ms > $3 THEN tat_ms ELSE $3 END) + $4 - $3 <= $5",
+        )
+        .bind(self.scope)
+        .bind(key)
+        .bind(now)
+        .bind(self.per_call_ms)
+        .bind(MINUTE_MS)
+        .execute(self.db.pool())
+        .await?;
+        Ok(spent.rows_affected() == 1)
+    }
+}
+
+/// Rows whose allowance is whole again are the same as no row: they go,
+/// now and then, when a new key arrives.
+async fn forget_spent(db: &Db, now: i64) -> crate::error::Result<()> {
+    sqlx::query("DELETE FROM rate_limits WHERE tat_ms < $1")
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 /// The per-address limits, each for its class of paths.
 #[derive(Debug, Clone)]
 pub struct AddressLimits {
-    pub sign_in: Limiter<IpAddr>,
-    pub decisions: Limiter<IpAddr>,
+    pub sign_in: Limiter,
+    pub decisions: Limiter,
 }
 
 impl AddressLimits {
-    fn for_path(&self, path: &str) -> Option<(&Limiter<IpAddr>, &'static str)> {
+    fn for_path(&self, path: &str) -> Option<(&Limiter, &'static str)> {
         if path.starts_with("/api/identity/sign-in/")
             || path.starts_with("/api/identity/sign-up/")
             || path == "/api/identity/demo-sign-in"
@@ -72,7 +153,7 @@ pub async fn limit_by_address(limits: AddressLimits, req: Request, next: Next) -
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         if let Some(ip) = ip {
-            if let Err(refusal) = limiter.check(&ip) {
+            if let Err(refusal) = limiter.check(ip).await {
                 tracing::warn!(%ip, path = %req.uri().path(), what, "rate-limited");
                 return too_many(refusal);
             }
@@ -98,25 +179,64 @@ pub fn too_many(refusal: AppError) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn limits_each_address_on_its_own() {
-        let limiter = Limiter::new(3);
-        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        for _ in 0..3 {
-            assert!(limiter.check(&a).is_ok());
-        }
-        let Err(AppError::RateLimited { retry_after_s }) = limiter.check(&a) else {
-            panic!("fourth call passed");
-        };
-        assert!((1..=60).contains(&retry_after_s), "{retry_after_s}");
-        assert!(limiter.check(&b).is_ok());
+    async fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        (dir, db)
     }
 
-    #[test]
-    fn each_path_counts_against_its_own_class() {
+    #[tokio::test]
+    async fn limits_each_key_on_its_own_and_says_when_to_come_back() {
+        let (_dir, db) = db().await;
+        let limiter = Limiter::new(&db, "test", 3);
+        let (a, b): (std::net::IpAddr, std::net::IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limiter.check(a).await.is_ok());
+        }
+        let Err(AppError::RateLimited { retry_after_s }) = limiter.check(a).await else {
+            panic!("fourth call passed");
+        };
+        assert!((1..=20).contains(&retry_after_s), "{retry_after_s}");
+        assert!(limiter.check(b).await.is_ok());
+        // Another limit's count of the same key is its own.
+        assert!(Limiter::new(&db, "other", 3).check(a).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_first_calls_spends_exactly_the_allowance() {
+        let (_dir, db) = db().await;
+        let limiter = Limiter::new(&db, "test", 10);
+        let calls = (0..16).map(|_| limiter.check("burst"));
+        let answers = futures::future::join_all(calls).await;
+        assert_eq!(
+            answers.iter().filter(|a| a.is_ok()).count(),
+            10,
+            "{answers:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_allowance_comes_back_with_time() {
+        let (_dir, db) = db().await;
+        let limiter = Limiter::new(&db, "test", 2);
+        let now = now_ms();
+        assert_eq!(limiter.take("k", now).await.unwrap(), None);
+        assert_eq!(limiter.take("k", now).await.unwrap(), None);
+        assert_eq!(limiter.take("k", now).await.unwrap(), Some(30_000));
+        // Half a minute later one call's worth is back, and only one.
+        assert_eq!(limiter.take("k", now + 30_000).await.unwrap(), None);
+        assert!(limiter.take("k", now + 30_000).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn each_path_counts_against_its_own_class() {
+        let (_dir, db) = db().await;
         let limits = AddressLimits {
-            sign_in: Limiter::new(1),
-            decisions: Limiter::new(1),
+            sign_in: Limiter::new(&db, "sign_in", 1),
+            decisions: Limiter::new(&db, "decisions", 1),
         };
         let class = |p| limits.for_path(p).map(|(_, what)| what);
         assert_eq!(class("/api/identity/sign-in/begin"), Some("sign-in"));

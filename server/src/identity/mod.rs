@@ -52,7 +52,7 @@ pub struct Identity {
     /// Demo mode: personas may sign in with one click.
     demo: bool,
     /// Sign-ins per person per minute (the address limit is in the HTTP layer).
-    per_person: crate::http::rate_limit::Limiter<UserId>,
+    per_person: crate::http::rate_limit::Limiter,
 }
 
 impl std::fmt::Debug for Identity {
@@ -78,13 +78,15 @@ impl Identity {
         let webauthn = WebauthnBuilder::new(rp_id, origin)
             .and_then(|b| b.rp_name("Anshin").build())
             .map_err(|e| format!("passkey settings rp_id={rp_id} origin={origin}: {e}"))?;
+        let per_person =
+            crate::http::rate_limit::Limiter::new(&db, "sign_in_person", sign_ins_per_minute);
         Ok(Identity {
             db,
             ledger,
             webauthn: Arc::new(webauthn),
             secure_cookies,
             demo,
-            per_person: crate::http::rate_limit::Limiter::new(sign_ins_per_minute),
+            per_person,
         })
     }
 
@@ -311,7 +313,7 @@ impl IdentityPort for Identity {
         let (user, mut passkey) = store::passkey_of(&self.db, &handle.to_string(), credential_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        self.per_person.check(&user.id)?;
+        self.per_person.check(user.id).await?;
         let result = self
             .webauthn
             .finish_discoverable_authentication_v2(&credential, state, &passkey)

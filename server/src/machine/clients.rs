@@ -29,7 +29,7 @@ use crate::{
 pub struct ApiClients {
     db: Db,
     /// Calls per client per minute.
-    limiter: Limiter<ApiClientId>,
+    limiter: Limiter,
 }
 
 /// A new key: its public prefix and the whole key.
@@ -183,8 +183,8 @@ fn staff_event(
 impl ApiClients {
     pub fn new(db: Db, per_minute: u32) -> Self {
         ApiClients {
+            limiter: Limiter::new(&db, "api_client", per_minute),
             db,
-            limiter: Limiter::new(per_minute),
         }
     }
 
@@ -197,7 +197,7 @@ impl ApiClients {
             .await?
             .filter(|k| same(&k.secret_hash, &session::hash(key)))
             .ok_or(AppError::Unauthenticated)?;
-        self.limiter.check(&found.client)?;
+        self.limiter.check(found.client).await?;
         sqlx::query("UPDATE api_keys SET last_used_at_ms = $1 WHERE id = $2")
             .bind(now)
             .bind(found.id)

@@ -215,6 +215,31 @@ impl TestApp {
         })
     }
 
+    /// A second server on the same database, as another instance behind no
+    /// balancer would be: its own port, its own memory, its own sweeps.
+    pub async fn twin(&self) -> TestApp {
+        let dist = fake_dist();
+        let mut args = self.args.clone();
+        args.dist = dist.path().to_path_buf();
+        // One site: passkeys made on the first instance sign in on this one.
+        args.origin = Some(format!("http://{}:{}", args.rp_id, self.addr.port()));
+        let running = startup::start(args.clone()).await.expect("twin starts");
+        TestApp {
+            addr: running.addr,
+            client: self.client.clone(),
+            engine: self.engine,
+            args,
+            running: Some(running),
+            _dist: dist,
+            // The database is the first instance's to remove.
+            _db: TestDb {
+                url: self._db.url.clone(),
+                _dir: None,
+                pg_name: None,
+            },
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -18,7 +18,7 @@ use shared::{
     AppError, Money, Reason,
 };
 
-async fn staff(app: &TestApp) -> String {
+pub(crate) async fn staff(app: &TestApp) -> String {
     cookie_of(
         &app.post("/api/identity/demo-sign-in", "persona=sato", None)
             .await,
@@ -40,7 +40,7 @@ pub async fn kiosk_for(app: &TestApp, sato: &str, id: i64) -> String {
     cookie_of(&res)
 }
 
-async fn scan(app: &TestApp, kiosk: &str, code: &str) -> reqwest::Response {
+pub(crate) async fn scan(app: &TestApp, kiosk: &str, code: &str) -> reqwest::Response {
     app.post(
         "/api/kiosk/scan",
         &format!("code={}", urlencode(code)),
@@ -49,7 +49,11 @@ async fn scan(app: &TestApp, kiosk: &str, code: &str) -> reqwest::Response {
     .await
 }
 
-async fn progress(app: &TestApp, kiosk: &str, id: shared::ids::WithdrawalId) -> KioskStep {
+pub(crate) async fn progress(
+    app: &TestApp,
+    kiosk: &str,
+    id: shared::ids::WithdrawalId,
+) -> KioskStep {
     let res = app
         .post("/api/kiosk/progress", &format!("id={id}"), Some(kiosk))
         .await;
@@ -57,7 +61,7 @@ async fn progress(app: &TestApp, kiosk: &str, id: shared::ids::WithdrawalId) -> 
     res.json::<KioskWithdrawal>().await.unwrap().step
 }
 
-async fn approve_near_shibuya(app: &TestApp, who: &mut Person, approval: i64) -> u16 {
+pub(crate) async fn approve_near_shibuya(app: &TestApp, who: &mut Person, approval: i64) -> u16 {
     let res = app
         .post(
             "/api/approvals/approve/begin",

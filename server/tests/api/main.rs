@@ -40,4 +40,5 @@ mod startup_errors;
 mod static_files;
 mod sub_withdrawals;
 mod transfers;
+mod two_instances;
 mod webhooks;

@@ -1,11 +1,68 @@
-//! Who may call what: every server function and endpoint, called as each
-//! role and as someone not signed in, with the answer each must get.
+//! Who may call what: every server function and endpoint, called as every
+//! kind of caller — not signed in, a customer, a minor, a guardian, staff,
+//! an enrolled ATM kiosk, a merchant, a shop terminal, an agent, a revoked
+//! key — with the answer each must get.
 
 use crate::helpers::{fake_dist, serve_args, DbEngine, TestDb};
 use server::startup;
 
-/// The callers: not signed in, and each demo persona.
+/// The people: not signed in, and each demo persona. Each row of the
+/// views' table names their answers; the other callers' follow from them.
 const CALLERS: [&str; 5] = ["anonymous", "hanako", "taro", "yoko", "sato"];
+
+/// Callers that are not people. A kiosk's credential or an API key names no
+/// person, so each gets what someone not signed in gets, except a kiosk at
+/// the kiosk's own functions (`KIOSK`).
+const NOT_PEOPLE: [&str; 5] = ["kiosk", "merchant", "shop_terminal", "agent", "revoked"];
+
+/// What an enrolled kiosk gets where it differs from someone not signed in.
+const KIOSK: [(&str, u16); 4] = [
+    // A code nobody was given.
+    ("/api/kiosk/scan", 422),
+    // No withdrawal of this kiosk's has this id.
+    ("/api/kiosk/progress", 404),
+    // A code number nobody holds.
+    ("/api/kiosk/code", 422),
+    // It is enrolled already; the code is no enrollment code anyway.
+    ("/api/kiosk/enroll", 422),
+];
+
+/// An enrolled kiosk's credential cookie (`anshin_atm=…`), for the demo ATM.
+async fn kiosk_cookie(client: &reqwest::Client, base: &str, staff: &str) -> String {
+    let post = |path: &str, body: String, cookie: Option<&str>| {
+        let mut req = client
+            .post(format!("{base}{path}"))
+            .header("origin", base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c.to_string());
+        }
+        req.send()
+    };
+    let atms: Vec<shared::atm::Atm> = post("/api/atms/list", String::new(), Some(staff))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code: shared::atm::AtmEnrollment = post(
+        "/api/atms/reissue",
+        format!("id={}", atms[0].id.0),
+        Some(staff),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let res = post("/api/kiosk/enroll", format!("code={}", code.code), None)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "kiosk enrolled");
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_string()
+}
 
 async fn session_cookie(client: &reqwest::Client, base: &str, persona: &str) -> Option<String> {
     if persona == "anonymous" {
@@ -615,14 +672,86 @@ async fn matrix(engine: DbEngine) {
             "request=999999",
             [401, 404, 404, 404, 404],
         ),
+        // Demo mode's one-click sign-in takes only a persona's nickname.
+        (
+            "POST",
+            "/api/identity/demo-sign-in",
+            "persona=nobody",
+            [404; 5],
+        ),
+        // API clients are registered and managed by staff; a nameless one is refused.
+        (
+            "POST",
+            "/api/staff/api-clients",
+            "",
+            [401, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/staff/api-clients/register",
+            r#"{"new":{"name":"","kind":"merchant","scopes":[]}}"#,
+            [401, 403, 403, 403, 422],
+        ),
+        (
+            "POST",
+            "/api/staff/api-clients/revoke",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/api/staff/api-clients/rotate",
+            "id=999999",
+            [401, 403, 403, 403, 404],
+        ),
         ("POST", "/api/identity/sign-out", "", [200; 5]),
     ];
+    // Every server function the app registers has its row: a new one
+    // cannot be added without saying who may call it.
+    let rows: std::collections::HashSet<&str> = table.iter().map(|(_, path, _, _)| *path).collect();
+    let mut missing: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .filter(|path| !rows.contains(path))
+        .collect();
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "server functions without a row: {missing:?}"
+    );
+    // The callers that are not people: the kiosk's cookie, and API keys
+    // (sent as a bearer token, which the views' functions do not take).
+    let sato = session_cookie(&client, &base, "sato").await.unwrap();
+    let kiosk = kiosk_cookie(&client, &base, &sato).await;
+    let mut bearer = Vec::new();
+    for kind in ["merchant", "shop_terminal", "agent"] {
+        let scopes = shared::machine::ClientKind::parse(kind)
+            .unwrap()
+            .usual_scopes();
+        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        bearer.push(api_key(&client, &base, &sato, kind, &scopes).await.1);
+    }
+    bearer.push(revoked_key(&client, &base, &sato).await);
     // Every mismatch is gathered, so one run shows them all.
     let mut wrong = Vec::new();
     let mut checked = 0;
-    for (i, caller) in CALLERS.iter().enumerate() {
-        let cookie = session_cookie(&client, &base, caller).await;
-        for (method, path, body, expected) in &table {
+    let everyone = CALLERS.iter().chain(NOT_PEOPLE.iter()).enumerate();
+    for (i, caller) in everyone {
+        let (cookie, key) = match i {
+            0..5 => (session_cookie(&client, &base, caller).await, None),
+            5 => (Some(kiosk.clone()), None),
+            _ => (None, Some(bearer[i - 6].clone())),
+        };
+        for (method, path, body, people) in &table {
+            let expected = if i < 5 {
+                people[i]
+            } else if *caller == "kiosk" {
+                KIOSK
+                    .iter()
+                    .find(|(p, _)| p == path)
+                    .map_or(people[0], |(_, status)| *status)
+            } else {
+                people[0]
+            };
             let mut req = match *method {
                 "GET" => client.get(format!("{base}{path}")),
                 _ => client
@@ -642,12 +771,14 @@ async fn matrix(engine: DbEngine) {
             if let Some(c) = &cookie {
                 req = req.header("cookie", c);
             }
+            if let Some(k) = &key {
+                req = req.bearer_auth(k);
+            }
             // Sign-out is last in the table, so it ends this caller's session only after the rest.
             let status = req.send().await.unwrap().status().as_u16();
-            if status != expected[i] {
+            if status != expected {
                 wrong.push(format!(
-                    "{method} {path} as {caller}: {status}, expected {}",
-                    expected[i]
+                    "{method} {path} as {caller}: {status}, expected {expected}"
                 ));
             }
             checked += 1;
@@ -658,15 +789,16 @@ async fn matrix(engine: DbEngine) {
         "authorization matrix on {}: {} endpoints x {} callers = {checked} checks",
         engine.name(),
         table.len(),
-        CALLERS.len()
+        CALLERS.len() + NOT_PEOPLE.len()
     );
     running.shutdown().await.unwrap();
 }
 
 crate::per_engine!(every_endpoint_as_every_caller, matrix);
 
-/// The machine API's callers: no key, a person's session (which `/v1` does
-/// not take), each kind of API client, and a revoked client's key.
+/// The machine API's callers: no key, a session (which `/v1` does not
+/// take), each kind of API client, and a revoked client's key. Each row of
+/// its table names these answers.
 const API_CALLERS: [&str; 7] = [
     "anonymous",
     "session",
@@ -676,6 +808,11 @@ const API_CALLERS: [&str; 7] = [
     "remittance_system",
     "revoked",
 ];
+
+/// The other sessions `/v1` is called with ("session" is Hanako's): each
+/// persona's, and a kiosk's credential. None is a key, so each gets the
+/// "session" answer.
+const SESSIONS: [&str; 4] = ["taro", "yoko", "sato", "kiosk"];
 
 async fn api_key(
     client: &reqwest::Client,
@@ -699,6 +836,23 @@ async fn api_key(
         issued["client"]["id"].as_i64().unwrap(),
         issued["secret"].as_str().unwrap().to_string(),
     )
+}
+
+/// A merchant's key, revoked by staff.
+async fn revoked_key(client: &reqwest::Client, base: &str, staff: &str) -> String {
+    let scopes = ["purchases:write", "webhooks:manage"];
+    let (id, key) = api_key(client, base, staff, "merchant", &scopes).await;
+    let res = client
+        .post(format!("{base}/api/staff/api-clients/revoke"))
+        .header("origin", base)
+        .header("cookie", staff)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("id={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    key
 }
 
 async fn machine_matrix(engine: DbEngine) {
@@ -727,24 +881,7 @@ async fn machine_matrix(engine: DbEngine) {
     let agent_scopes = ["relationships:read", "payments:request"];
     let (_, agent) = api_key(&client, &base, &sato, "agent", &agent_scopes).await;
     let (_, remittance) = api_key(&client, &base, &sato, "remittance_system", &read).await;
-    let (revoked_id, revoked) = api_key(
-        &client,
-        &base,
-        &sato,
-        "merchant",
-        &["purchases:write", "webhooks:manage"],
-    )
-    .await;
-    let res = client
-        .post(format!("{base}/api/staff/api-clients/revoke"))
-        .header("origin", &base)
-        .header("cookie", &sato)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("id={revoked_id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let revoked = revoked_key(&client, &base, &sato).await;
     let keys = [
         None,
         None,
@@ -766,6 +903,13 @@ async fn machine_matrix(engine: DbEngine) {
     });
     let redeem = serde_json::json!({
         "payment_token": "pt_none", "amount": 100, "currency": "JPY", "reference": "m",
+    });
+    let initialize = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": { "name": "matrix", "version": "1" },
+        },
     });
     // (method, path, body, expected per caller in API_CALLERS order)
     let table: Vec<(&str, &str, Option<&serde_json::Value>, [u16; 7])> = vec![
@@ -848,24 +992,57 @@ async fn machine_matrix(engine: DbEngine) {
             Some(&redeem),
             [401, 401, 422, 422, 403, 403, 401],
         ),
+        // MCP over streamable HTTP: agents only, checked before any message is read.
+        (
+            "POST",
+            "/mcp",
+            Some(&initialize),
+            [401, 401, 403, 403, 200, 403, 401],
+        ),
         ("GET", "/v1/openapi.json", None, [200; 7]),
         ("GET", "/v1/docs", None, [200; 7]),
     ];
+    let mut sessions = Vec::new();
+    for persona in &SESSIONS[..3] {
+        sessions.push(session_cookie(&client, &base, persona).await.unwrap());
+    }
+    sessions.push(kiosk_cookie(&client, &base, &sato).await);
+    // Each caller with the column of the table that names its answers.
+    let callers = API_CALLERS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                i,
+                (*c).to_string(),
+                (*c == "session").then(|| hanako.clone()),
+            )
+        })
+        .chain(
+            SESSIONS
+                .iter()
+                .zip(sessions)
+                .map(|(name, cookie)| (1, format!("{name}'s session"), Some(cookie))),
+        );
     let mut checked = 0;
-    for (i, caller) in API_CALLERS.iter().enumerate() {
+    let mut kinds = 0;
+    for (i, caller, cookie) in callers {
+        kinds += 1;
         for (n, (method, path, body, expected)) in table.iter().enumerate() {
             let mut req = match (*method, body) {
                 ("POST", Some(b)) => client
                     .post(format!("{base}{path}"))
-                    .header("idempotency-key", format!("matrix-{caller}-{n}"))
+                    .header("idempotency-key", format!("matrix-{kinds}-{n}"))
+                    // What an MCP client accepts; the JSON endpoints answer JSON anyway.
+                    .header("accept", "application/json, text/event-stream")
                     .json(b),
                 _ => client.get(format!("{base}{path}")),
             };
             if let Some(k) = &keys[i] {
                 req = req.bearer_auth(k);
             }
-            if *caller == "session" {
-                req = req.header("cookie", &hanako);
+            if let Some(c) = &cookie {
+                req = req.header("cookie", c);
             }
             let status = req.send().await.unwrap().status().as_u16();
             assert_eq!(status, expected[i], "{method} {path} as {caller}");
@@ -873,10 +1050,9 @@ async fn machine_matrix(engine: DbEngine) {
         }
     }
     eprintln!(
-        "machine API matrix on {}: {} endpoints x {} callers = {checked} checks",
+        "machine API matrix on {}: {} endpoints x {kinds} callers = {checked} checks",
         engine.name(),
         table.len(),
-        API_CALLERS.len()
     );
     running.shutdown().await.unwrap();
 }

@@ -42,9 +42,11 @@ pub fn AuditTrail() -> impl IntoView {
             />
         </Show>
         <Show when=move || entries.with(|e| !e.is_empty())>
-            <div class="table-scroll">
+            // A region that scrolls sideways on a phone: focusable, so the
+            // keyboard can scroll it too, and named by the table's caption.
+            <div class="table-scroll" tabindex="0" role="region" aria-labelledby="audit-caption">
                 <table class="audit-table">
-                    <caption class="visually-hidden">{t!(i18n, staff.audit)}</caption>
+                    <caption id="audit-caption" class="visually-hidden">{t!(i18n, staff.audit)}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"#"</th>

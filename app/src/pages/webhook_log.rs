@@ -116,9 +116,9 @@ pub fn WebhookLog(client: ApiClientId, name: String) -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorNotice error on_retry=Callback::new(move |_| log.refetch()) /> }.into_any(),
                 Some(Ok(items)) if items.is_empty() => view! { <p>{t!(i18n, staff.deliveries_empty)}</p> }.into_any(),
                 Some(Ok(items)) => view! {
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0" role="region" aria-labelledby="deliveries-caption">
                         <table class="audit-table deliveries">
-                            <caption>{t!(i18n, staff.deliveries_caption)}</caption>
+                            <caption id="deliveries-caption">{t!(i18n, staff.deliveries_caption)}</caption>
                             <thead><tr>
                                 <th scope="col">{t!(i18n, staff.deliveries_event)}</th>
                                 <th scope="col">{t!(i18n, staff.deliveries_state)}</th>

@@ -252,6 +252,10 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
         consultations,
         flows: flows.into(),
         notifier: Arc::new(notifier.clone()),
+        live_channels: http::channels::Channels::new(
+            http::channels::PER_SESSION,
+            http::channels::TOTAL,
+        ),
         address_limits: http::rate_limit::AddressLimits {
             sign_in: http::rate_limit::Limiter::new(
                 &db,

@@ -56,6 +56,14 @@ pub async fn stream(
         }
         .into_response_json();
     }
+    // Counted per session: a browser's tabs share its cookie.
+    let session = crate::identity::session::token_from_cookies(cookies.as_deref().unwrap_or(""))
+        .map(|token| crate::identity::session::hash(&token))
+        .unwrap_or_default();
+    let held = match state.live_channels.open(&session) {
+        Ok(held) => held,
+        Err(refusal) => return super::rate_limit::too_many(refusal),
+    };
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -71,7 +79,10 @@ pub async fn stream(
         .or(resume.after)
         .map_or(newest, |seq| seq.clamp(0, newest));
     let (out, rx) = mpsc::channel::<SseEvent>(64);
-    tokio::spawn(pump(state, user, cookies, after, hub, out));
+    tokio::spawn(async move {
+        pump(state, user, cookies, after, hub, out).await;
+        drop(held);
+    });
     let body = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
     });

@@ -1,6 +1,7 @@
 //! The HTTP layer: routes and middleware, kept thin. Handlers unpack the
 //! request and hand it to a service; no business rule lives here.
 
+pub mod channels;
 mod csp;
 mod events;
 pub(crate) use events::IntoJson;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub notifier: Arc<crate::notify::Notifier>,
     /// Sign-in steps and approval decisions per network address.
     pub address_limits: rate_limit::AddressLimits,
+    /// The live channels open on this instance, bounded.
+    pub live_channels: channels::Channels,
     /// Demo mode: until sign-in exists, callers act as the demo customer.
     pub demo: bool,
     /// Origins besides the request's own that may send state-changing requests.
@@ -70,8 +73,8 @@ pub struct AppState {
 }
 
 /// Largest body a server function takes; uploads of documents take more.
-const BODY_LIMIT: usize = 2 * 1024 * 1024;
-const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+pub const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 * 1024;
 
 /// Longest a request may take before the client gets a 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

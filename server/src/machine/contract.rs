@@ -25,8 +25,9 @@ const ANY: [(&str, &str); 3] = [
         "Over the client's rate limit (`Retry-After` says when to try again)",
     ),
 ];
-const POST: [(&str, &str); 2] = [
+const POST: [(&str, &str); 3] = [
     ("409", "The `Idempotency-Key` was used with another request, or that request is still being answered"),
+    ("413", "The body is over 64 KiB"),
     ("422", "A field refused (`field`, `reason`), such as a missing or malformed `Idempotency-Key`"),
 ];
 const NAMED: (&str, &str) = ("404", "Nothing of yours has this id");

@@ -198,9 +198,11 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
         .ok()
         .and_then(|k| IdempotencyKey::parse(k).ok())
         .ok_or(AppError::invalid("Idempotency-Key", Reason::Malformed))?;
-    let bytes = to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| AppError::invalid("body", Reason::TooBig))?;
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        // The client's mistake, answered as the views' functions answer it.
+        let refusal = axum::Json(AppError::invalid("body", Reason::TooBig));
+        return Ok((StatusCode::PAYLOAD_TOO_LARGE, refusal).into_response());
+    };
     let mut hash = Sha256::new();
     hash.update(parts.method.as_str());
     hash.update(b" ");

@@ -44,6 +44,49 @@ fn text_of(n: &shared::events::Notification) -> &str {
 }
 
 on_both_engines!(
+    a_browser_keeps_at_most_so_many_live_tabs,
+    async |app: &TestApp| {
+        let base = app.origin();
+        let hanako = sign_up(app, "hanako_tabs").await;
+        let mut tabs = Vec::new();
+        for _ in 0..server::http::channels::PER_SESSION {
+            tabs.push(Live::open(&base, &hanako.cookie, None).await);
+        }
+        let one_more = |cookie: String| {
+            let url = app.url("/api/events");
+            async move {
+                reqwest::Client::new()
+                    .get(url)
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let refused = one_more(hanako.cookie.clone()).await;
+        assert_eq!(refused.status(), 429);
+        assert_eq!(refused.headers()["retry-after"], "15");
+        // Another person's browser is not refused for hers.
+        let other = sign_up(app, "other_tabs").await;
+        drop(Live::open(&base, &other.cookie, None).await);
+        // A tab closed frees its place (the server notices the page gone).
+        drop(tabs.pop());
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let res = one_more(hanako.cookie.clone()).await;
+            if res.status() == 200 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the place was not freed"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+);
+
+on_both_engines!(
     every_open_page_gets_every_event_and_resumes_after_a_drop,
     async |app: &TestApp| {
         let base = app.origin();

@@ -11,6 +11,7 @@ mod approvals;
 mod atms;
 mod audit;
 mod authorization;
+mod bounds;
 mod cardless;
 mod cli;
 mod consultations;

@@ -178,7 +178,6 @@ pub struct ServeArgs {
     /// Payment requests one shop terminal or agent may make per minute (F5).
     #[arg(long, env = "ANSHIN_REQUESTS_PER_REQUESTER", default_value_t = crate::delegation::PER_REQUESTER_PER_MINUTE)]
     pub requests_per_requester: u32,
-    /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
     /// How long a guardian may cancel a minor's purchase (ms).
     #[arg(long, env = "ANSHIN_PURCHASE_WINDOW_MS", default_value_t = 30 * 60 * 1000)]
     pub purchase_window_ms: i64,
@@ -191,6 +190,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ANSHIN_WEBHOOK_SWEEP_MS", default_value_t = 1_000)]
     pub webhook_sweep_ms: u64,
 
+    /// How long a cardless withdrawal code waits for an ATM, in milliseconds.
     #[arg(long, env = "ANSHIN_CARDLESS_TTL_MS", default_value_t = 10 * 60 * 1000)]
     pub cardless_ttl_ms: i64,
     /// The fee for one cardless withdrawal, in yen (charged only when the cash is taken).

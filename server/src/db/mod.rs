@@ -42,6 +42,13 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
      PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; \
      PRAGMA wal_autocheckpoint = 10000;";
 
+/// PostgreSQL's time limits for each connection: no statement runs longer
+/// than a request may (30 s), no lock is waited on for long, and a
+/// transaction left idle (its task gone) is ended rather than holding its
+/// locks; the SQLite counterpart is `busy_timeout` above.
+const POSTGRES_LIMITS: &str = "SET statement_timeout = '20s'; SET lock_timeout = '10s'; \
+     SET idle_in_transaction_session_timeout = '30s';";
+
 /// A connection pool plus the engine behind it.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -66,14 +73,16 @@ impl Db {
                 DbEngine::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(5));
-        if engine == DbEngine::Sqlite {
-            options = options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(SQLITE_PRAGMAS).await?;
-                    Ok(())
-                })
-            });
-        }
+        let setup = match engine {
+            DbEngine::Sqlite => SQLITE_PRAGMAS,
+            DbEngine::Postgres => POSTGRES_LIMITS,
+        };
+        options = options.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(setup).await?;
+                Ok(())
+            })
+        });
         let pool = options
             .connect(url)
             .await

@@ -58,3 +58,32 @@ on_both_engines!(postgres_commits_synchronously, async |app: &TestApp| {
         .unwrap();
     assert_eq!(row.get::<String, _>(0), "on");
 });
+
+on_both_engines!(
+    postgres_ends_long_statements_lock_waits_and_idle_transactions,
+    async |app: &TestApp| {
+        if app.engine != DbEngine::Postgres {
+            return;
+        }
+        for (setting, value) in [
+            ("statement_timeout", "20s"),
+            ("lock_timeout", "10s"),
+            ("idle_in_transaction_session_timeout", "30s"),
+        ] {
+            let row = sqlx::query(&format!("SHOW {setting}"))
+                .fetch_one(app.db().pool())
+                .await
+                .unwrap();
+            assert_eq!(row.get::<String, _>(0), value, "{setting}");
+        }
+        // A statement over the limit is ended by the database, not left running.
+        let mut conn = app.db().pool().acquire().await.unwrap();
+        sqlx::query("SET statement_timeout = '100ms'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let slow = sqlx::query("SELECT pg_sleep(2)").execute(&mut *conn).await;
+        assert!(slow.is_err(), "a two-second statement outlived a 100 ms limit");
+        conn.close().await.unwrap();
+    }
+);

@@ -289,16 +289,9 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     let mcp = crate::mcp::service(&state, format!("http://127.0.0.1:{}", addr.port()));
     let router = http::router(state, &args.dist, mcp, shop);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(http::serve::serve(listener, router, async move {
+        let _ = stopped.await;
+    }));
     tracing::info!(%addr, engine = db.engine().name(), demo = args.demo, "anshin listening");
     Ok(Running {
         addr,

@@ -4,6 +4,7 @@
 pub mod channels;
 mod csp;
 mod events;
+pub mod serve;
 pub(crate) use events::IntoJson;
 mod health;
 mod origin;

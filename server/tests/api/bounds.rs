@@ -1,5 +1,6 @@
-//! Every bound on what a client may send, shown: a header section over
-//! hyper's bounds (its read buffer, under a MiB; 100 headers) is a 431, a body over its door's limit a
+//! Every bound on what a client may send, shown: a header section over 64
+//! KiB or 100 headers is a 431, one not sent within 10 s ends the
+//! connection (a slow client holds nothing), a body over its door's limit a
 //! 413 with the JSON error (never read into a transaction, never stored),
 //! and a browser's live channels are bounded (`live.rs`).
 
@@ -13,8 +14,7 @@ use shared::{machine::ClientKind, AppError, Reason};
 crate::on_both_engines!(
     a_header_section_too_big_or_too_many_is_refused,
     async |app: &TestApp| {
-        // hyper's bound on the header section (its read buffer): under a MiB.
-        let big = "x".repeat(1024 * 1024);
+        let big = "x".repeat(server::http::serve::MAX_HEADER_BYTES);
         let res = app
             .client
             .get(app.url("/healthz"))
@@ -36,6 +36,30 @@ crate::on_both_engines!(
             .send()
             .await
             .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+);
+
+crate::on_both_engines!(
+    a_client_that_never_finishes_its_headers_is_let_go,
+    async |app: &TestApp| {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let limit = server::http::serve::HEADER_READ_TIMEOUT;
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(limit * 2, slow.read_to_end(&mut answer)).await;
+        assert!(
+            read.is_ok(),
+            "the connection was still held after {:?}",
+            limit * 2
+        );
+        assert!(started.elapsed() >= limit - std::time::Duration::from_millis(500));
+        // And everyone else is still served.
+        let res = app.client.get(app.url("/healthz")).send().await.unwrap();
         assert_eq!(res.status(), 200);
     }
 );

@@ -83,7 +83,10 @@ on_both_engines!(
             .await
             .unwrap();
         let slow = sqlx::query("SELECT pg_sleep(2)").execute(&mut *conn).await;
-        assert!(slow.is_err(), "a two-second statement outlived a 100 ms limit");
+        assert!(
+            slow.is_err(),
+            "a two-second statement outlived a 100 ms limit"
+        );
         conn.close().await.unwrap();
     }
 );

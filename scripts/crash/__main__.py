@@ -22,9 +22,7 @@ Loopback only; every loop is bounded in count and time.
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -32,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from crash import checks, setup  # noqa: E402
 from crash.cash import cardless, sub_withdrawals  # noqa: E402
-from crash.core import Run, Server, free_port, write_dist  # noqa: E402
+from crash.core import Run, finish, start_server  # noqa: E402
 from crash.delegated import delegated  # noqa: E402
 from crash.purchases import purchases  # noqa: E402
 from crash.transfers import transfers  # noqa: E402
@@ -60,15 +58,11 @@ def main():
     p.add_argument("--seed", type=int, default=int(time.time()))
     a = p.parse_args()
     random.seed(a.seed)
-    work = tempfile.mkdtemp(prefix="anshin-crash-")
-    url = a.database_url or f"sqlite://{work}/crash.db?mode=rwc"
-    engine = "postgres" if url.startswith("postgres") else "sqlite"
-    log = open(os.path.join(work, "server.log"), "wb")
     # Short windows and lifetimes, so the sweeps settle work during the run.
-    server = Server(a.bin, url, write_dist(work), free_port(), log,
-                    ["--purchase-window-ms", "3000", "--sub-account-ttl-ms", "5000",
-                     "--cardless-ttl-ms", "15000"])
-    server.start()
+    work, url, server = start_server("anshin-crash-", a.bin, a.database_url,
+                                     ["--purchase-window-ms", "3000", "--sub-account-ttl-ms", "5000",
+                                      "--cardless-ttl-ms", "15000"])
+    engine = "postgres" if url.startswith("postgres") else "sqlite"
     people = setup.prepare(server.base)
     before = checks.money(url)
     run = Run(server, time.time() + 3600)
@@ -107,12 +101,7 @@ def main():
           f"refusals: {sorted(run.reasons.items())}".replace(": ", ":"))
     for e in run.errors[:30]:
         print("  " + e)
-    bad = run.errors or c["server_errors"]
-    if not bad:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"  server log and database kept in {work}")
-    sys.exit(1 if bad else 0)
+    finish(work, bool(run.errors or c["server_errors"]))
 
 
 if __name__ == "__main__":

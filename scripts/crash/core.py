@@ -6,9 +6,12 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -16,13 +19,13 @@ import urllib.parse
 import urllib.request
 
 
-def free_port():
+def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def write_dist(work):
+def _write_dist(work):
     """Each bundle's page (shared::bundle): the server needs them all to start."""
     dist = os.path.join(work, "dist")
     os.makedirs(dist, exist_ok=True)
@@ -66,6 +69,26 @@ class Server:
         self.proc.wait()
 
 
+def start_server(prefix, binary, database_url=None, extra=()):
+    """A demo server in a working directory of its own (its log, its
+    SQLite database unless `database_url` names another): (work, url, server)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    url = database_url or f"sqlite://{work}/anshin.db?mode=rwc"
+    log = open(os.path.join(work, "server.log"), "wb")
+    server = Server(binary, url, _write_dist(work), _free_port(), log, extra)
+    server.start()
+    return work, url, server
+
+
+def finish(work, failed):
+    """Exits: 0 and the working directory removed, or 1 with it kept to look at."""
+    if failed:
+        print(f"  server log and database kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
 class Down(Exception):
     """No answer: the server is down (or was killed mid-request)."""
 
@@ -87,6 +110,18 @@ def send(base, method, path, body=None, headers=None):
         return e.code, e.read(), e.headers
     except (urllib.error.URLError, ConnectionError, OSError, TimeoutError) as e:
         raise Down(str(e)) from e
+
+
+def view_request(base, caller, body, as_json=False):
+    """A server function's request from a page of `base`: (data, headers)."""
+    headers = {"Origin": base}
+    if caller is not None and caller.cookie:
+        headers["Cookie"] = caller.cookie
+    if as_json:
+        headers["Content-Type"] = "application/json"
+        return json.dumps(body or {}).encode(), headers
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return form_body(body or {}), headers
 
 
 class Caller:
@@ -146,6 +181,20 @@ class Run:
                 key = f"{where}:{reason}"
                 self.reasons[key] = self.reasons.get(key, 0) + 1
 
+    def replay(self, caller, path, body, idem, first, statuses):
+        """The same `/v1` request again with its key: it must get the first answer."""
+        self.count("replays")
+        status, again = self.call(caller, "POST", path, body, idem=idem)
+        if status not in statuses or again != first:
+            self.error(f"replay of {path} with {idem} answered {status} {again}, first {first}")
+
+    def reuse(self, caller, path, changed, idem):
+        """The key again with another body: it must be refused as a conflict."""
+        self.count("reuses")
+        status, other = self.call(caller, "POST", path, changed, idem=idem)
+        if status != 409:
+            self.error(f"key {idem} reused on {path} answered {status} {other}")
+
     def call(self, caller, method, path, body=None, idem=None, as_json=False, may_abandon=False):
         """Until an answer: a request cut off by a kill is sent again,
         unchanged; with `may_abandon`, half the time it is given up instead
@@ -159,15 +208,7 @@ class Run:
             if data is not None:
                 headers["Content-Type"] = "application/json"
         else:
-            headers["Origin"] = self.server.base
-            if caller.cookie:
-                headers["Cookie"] = caller.cookie
-            if as_json:
-                headers["Content-Type"] = "application/json"
-                data = json.dumps(body or {}).encode()
-            else:
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-                data = form_body(body or {})
+            data, headers = view_request(self.server.base, caller, body, as_json)
         while time.time() < self.deadline + 120:
             self.up.wait(timeout=5)
             try:

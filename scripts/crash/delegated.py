@@ -34,16 +34,10 @@ def delegated(run, people, requester_name, payer_name, seed):
         ar = first["auth_req_id"]
         run.claim("payment_requests", ar, "pending", amount)
         if rng.random() < 0.3:
-            run.count("replays")
-            status, again = run.call(requester, "POST", "/v1/payment-requests", body, idem=idem)
-            if status != 200 or again != first:
-                run.error(f"payment request replay {idem} answered {status} {again}, first {first}")
+            run.replay(requester, "/v1/payment-requests", body, idem, first, (200,))
         if rng.random() < 0.2:
-            run.count("reuses")
-            status, other = run.call(requester, "POST", "/v1/payment-requests",
-                                     {**body, "binding_message": binding + "x"}, idem=idem)
-            if status != 409:
-                run.error(f"payment request key {idem} reused answered {status} {other}")
+            run.reuse(requester, "/v1/payment-requests", {**body, "binding_message": binding + "x"},
+                      idem)
         roll = rng.random()
         if roll < 0.15:
             status, _ = run.call(requester, "POST", f"/v1/payment-requests/{ar}/cancel", idem=key())
@@ -90,12 +84,6 @@ def redeem(run, rng, payee, ar, token, max_amount):
     run.claim("payment_requests", ar, "paid", amount)
     run.flow_done("delegated", "paid")
     if rng.random() < 0.4:
-        run.count("replays")
-        status, again = run.call(payee, "POST", "/v1/payments", body, idem=idem)
-        if status != 201 or again != paid:
-            run.error(f"redeem replay {idem} answered {status} {again}, first {paid}")
+        run.replay(payee, "/v1/payments", body, idem, paid, (201,))
     if rng.random() < 0.3:
-        run.count("reuses")
-        status, other = run.call(payee, "POST", "/v1/payments", {**body, "amount": 1}, idem=idem)
-        if status != 409:
-            run.error(f"redeem key {idem} reused answered {status} {other}")
+        run.reuse(payee, "/v1/payments", {**body, "amount": 1}, idem)

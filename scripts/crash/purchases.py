@@ -53,15 +53,9 @@ def purchases(run, people, seed):
         pid = first["id"]
         run.claim("purchases", pid, first["state"], amount)
         if rng.random() < 0.4:
-            run.count("replays")
-            status, again = v1(run, merchant, "POST", "/v1/purchases", body, idem)
-            if status not in (200, 201) or again != first:
-                run.error(f"purchase replay {idem} answered {status} {again}, first {first}")
+            run.replay(merchant, "/v1/purchases", body, idem, first, (200, 201))
         if rng.random() < 0.2:
-            run.count("reuses")
-            status, other = v1(run, merchant, "POST", "/v1/purchases", {**body, "amount": amount + 1}, idem)
-            if status != 409:
-                run.error(f"purchase key {idem} reused for another body answered {status} {other}")
+            run.reuse(merchant, "/v1/purchases", {**body, "amount": amount + 1}, idem)
         follow(run, rng, people, first)
 
 

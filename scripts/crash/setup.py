@@ -5,7 +5,7 @@ reachable on purpose, and the minor's guardian conditions."""
 
 import json
 
-from .core import Caller, send, form_body
+from .core import Caller, send, view_request
 from .passkey import Passkey
 
 # Risk rules under which the expected name alone picks the decision:
@@ -15,15 +15,7 @@ WEIGHTS = {"name_not_checked": 30, "name_close_match": 60, "name_no_match": 100}
 
 
 def post(base, caller, path, form=None, as_json=False):
-    headers = {"Origin": base}
-    if caller is not None and caller.cookie:
-        headers["Cookie"] = caller.cookie
-    if as_json:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(form or {}).encode()
-    else:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        data = form_body(form or {})
+    data, headers = view_request(base, caller, form, as_json)
     status, raw, res_headers = send(base, "POST", path, data, headers)
     body = json.loads(raw) if raw else None
     if status != 200:

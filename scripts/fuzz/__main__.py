@@ -13,17 +13,15 @@ can see. Prints one line per key kind; exits 1 on any failure.
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from crash import setup  # noqa: E402
-from crash.core import Server, free_port, write_dist  # noqa: E402
+from crash.core import finish, start_server  # noqa: E402
 
 # Each kind with the scopes staff would usually grant it (ClientKind::usual_scopes).
 KINDS = {
@@ -41,11 +39,7 @@ def main():
     p.add_argument("--max-examples", type=int, default=30)
     p.add_argument("--seed", type=int, default=int(time.time()))
     a = p.parse_args()
-    work = tempfile.mkdtemp(prefix="anshin-fuzz-")
-    url = a.database_url or f"sqlite://{work}/fuzz.db?mode=rwc"
-    log = open(os.path.join(work, "server.log"), "wb")
-    server = Server(a.bin, url, write_dist(work), free_port(), log)
-    server.start()
+    work, url, server = start_server("anshin-fuzz-", a.bin, a.database_url)
     failed = False
     try:
         staff = setup.sign_in(server.base, "sato")
@@ -74,11 +68,7 @@ def main():
                 print(text[-6000:])
     finally:
         server.kill()
-    if failed:
-        print(f"  server log and database kept in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    sys.exit(1 if failed else 0)
+    finish(work, failed)
 
 
 if __name__ == "__main__":

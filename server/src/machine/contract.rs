@@ -16,7 +16,8 @@ use utoipa::openapi::{
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 const KEY_PATTERN: &str = "^[!-~]{1,128}$";
 
-/// Refusals any operation may answer, and what each means there.
+/// Refusals any operation may answer, and what each means there (an
+/// operation says its own 403 and 429 where it has more to say).
 const ANY: [(&str, &str); 3] = [
     ("401", "No key, or an unknown, expired or revoked one"),
     ("403", "The client lacks the scope this operation needs"),

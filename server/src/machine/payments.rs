@@ -241,7 +241,6 @@ async fn ciba_answered<T: Serialize>(
     responses(
         (status = 200, description = "Accepted: poll it or wait for the ping", body = PaymentRequestAccepted),
         (status = 400, description = "Refused in CIBA's words", body = CibaError),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `payments:request`", body = ErrorBody),
         (status = 409, description = "The key was used with another request, or is still being answered", body = ErrorBody),
         (status = 422, description = "A field refused (`field`, `reason`)", body = ErrorBody),
@@ -308,7 +307,6 @@ pub async fn request(
     responses(
         (status = 200, description = "Decided: approved (with the token), paid or revoked", body = PaymentRequestOut),
         (status = 400, description = "Not (or no longer) approved, in CIBA's words", body = CibaError),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `payments:request`", body = ErrorBody),
         (status = 404, description = "No request of yours has this id", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
@@ -350,7 +348,6 @@ pub async fn poll(
     security(("api_key" = ["payments:request"])),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `payments:request`", body = ErrorBody),
         (status = 404, description = "No request of yours has this id", body = ErrorBody),
         (status = 409, description = "Already decided or ended (`request_not_open`)", body = ErrorBody),
@@ -382,7 +379,6 @@ pub async fn cancel(
     security(("api_key" = ["payments:redeem"])),
     responses(
         (status = 201, description = "Paid", body = PaymentOut),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `payments:redeem`", body = ErrorBody),
         (status = 409, description = "`token_used`, `token_expired`, `token_revoked` or `ceiling_reached`", body = ErrorBody),
         (status = 422, description = "A field refused: an unknown token (or another payee's), `over_token_amount`, `insufficient_funds`…", body = ErrorBody),

@@ -76,7 +76,6 @@ pub struct PurchaseRequest {
     responses(
         (status = 201, description = "Reported (also when cancelled by a condition)", body = ApiPurchase),
         (status = 200, description = "A replay: the first answer", body = ApiPurchase),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `purchases:write`", body = ErrorBody),
         (status = 409, description = "The key was used with another request, or is still being answered", body = ErrorBody),
         (status = 422, description = "A field refused (`field`, `reason`): unknown minor, no verified guardian, over the balance…", body = ErrorBody),
@@ -126,7 +125,6 @@ pub async fn report(
     security(("api_key" = ["purchases:write"])),
     responses(
         (status = 200, description = "The purchase", body = ApiPurchase),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `purchases:write`", body = ErrorBody),
         (status = 404, description = "No purchase of yours has this id", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
@@ -157,7 +155,6 @@ pub async fn get(
     security(("api_key" = ["purchases:write"])),
     responses(
         (status = 200, description = "Refunded", body = ApiPurchase),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `purchases:write`", body = ErrorBody),
         (status = 404, description = "No purchase of yours has this id", body = ErrorBody),
         (status = 409, description = "No refund was asked for (`refund_not_requested`)", body = ErrorBody),

@@ -50,7 +50,6 @@ pub struct Guardianship {
     security(("api_key" = ["relationships:read"])),
     responses(
         (status = 200, description = "The answer", body = Guardianship),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `relationships:read`", body = ErrorBody),
         (status = 422, description = "An account number that is not 7 digits", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),

@@ -72,7 +72,6 @@ fn endpoint(e: store::Endpoint, secret: Option<String>) -> Endpoint {
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "The endpoint", body = Endpoint),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `webhooks:manage`", body = ErrorBody),
         (status = 422, description = "Not an absolute http(s) URL", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
@@ -104,7 +103,6 @@ pub async fn set_endpoint(
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "The endpoint (without its secret)", body = Endpoint),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `webhooks:manage`", body = ErrorBody),
         (status = 404, description = "No endpoint set", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
@@ -142,7 +140,6 @@ pub struct Rotated {
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "The new secret", body = Rotated),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `webhooks:manage`", body = ErrorBody),
         (status = 404, description = "No endpoint set", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
@@ -218,7 +215,6 @@ pub struct Delivery {
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 200, description = "Newest first", body = Vec<Delivery>),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `webhooks:manage`", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),
     )
@@ -278,7 +274,6 @@ fn delivery(m: DeliveryView) -> Delivery {
     security(("api_key" = ["webhooks:manage"])),
     responses(
         (status = 202, description = "Queued"),
-        (status = 401, description = "No key, or an unknown, expired or revoked one", body = ErrorBody),
         (status = 403, description = "The client lacks `webhooks:manage`", body = ErrorBody),
         (status = 404, description = "No message of yours has this id", body = ErrorBody),
         (status = 429, description = "Over the client's rate limit", body = ErrorBody),

@@ -84,8 +84,11 @@ proptest! {
     fn a_recipient_is_seven_digits_or_a_name(s in adversarial()) {
         match To::parse(&s) {
             Ok(To::Account(id)) => prop_assert!((0..10_000_000).contains(&id.0)),
-            Ok(To::Nickname(n)) => prop_assert!(!s.trim().is_empty() && !n.starts_with(char::is_whitespace)),
-            Err(_) => prop_assert!(s.trim().is_empty()),
+            Ok(To::Nickname(n)) => {
+                prop_assert!(!n.is_empty() && n.trim() == n);
+                prop_assert!(!n.starts_with('@'));
+            }
+            Err(_) => prop_assert!(s.trim().trim_start_matches('@').trim().is_empty()),
         }
     }
 

@@ -45,7 +45,11 @@ impl To {
                 digits.parse().map_err(|_| Reason::Malformed)?,
             )));
         }
-        Ok(To::Nickname(t.trim_start_matches('@').to_string()))
+        // "@ hanako" and a lone "@" are what people type, not names.
+        match t.trim_start_matches(|c: char| c == '@' || c.is_whitespace()) {
+            "" => Err(Reason::Required),
+            name => Ok(To::Nickname(name.to_string())),
+        }
     }
 }
 
@@ -289,6 +293,8 @@ mod tests {
         assert_eq!(To::parse("@hanako"), Ok(To::Nickname("hanako".into())));
         assert_eq!(To::parse("12"), Ok(To::Nickname("12".into())));
         assert_eq!(To::parse("  "), Err(Reason::Required));
+        assert_eq!(To::parse("@"), Err(Reason::Required));
+        assert_eq!(To::parse("@ hanako"), Ok(To::Nickname("hanako".into())));
         assert_eq!(account_number(AccountId(12)), "0000012");
     }
 

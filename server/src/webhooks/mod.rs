@@ -14,7 +14,7 @@ pub mod store;
 
 use rand::RngCore;
 use shared::{ids::ApiClientId, AppError, Reason};
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
 use crate::{db::Db, error::Error, system::now_ms};
@@ -25,8 +25,11 @@ pub const GIVE_UP_AFTER_MS: i64 = 3 * 24 * 3600 * 1000;
 const MAX_BACKOFF_MS: i64 = 6 * 3600 * 1000;
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Messages attempted at once.
-const BATCH: i64 = 32;
+/// Attempts running at once, over all clients.
+const IN_FLIGHT: usize = 32;
+/// Attempts running at once to one client: a slow endpoint holds its own
+/// few slots, never the other clients'.
+const PER_CLIENT: usize = 4;
 /// Longest endpoint URL accepted.
 const MAX_URL_CHARS: usize = 500;
 /// How long the secret before a rotation is still signed with.
@@ -120,6 +123,34 @@ fn signature(
     Ok(signed.join(" "))
 }
 
+/// The attempts under way, and whose each is.
+#[derive(Default)]
+struct Running {
+    tasks: tokio::task::JoinSet<()>,
+    clients: HashMap<tokio::task::Id, ApiClientId>,
+}
+
+impl Running {
+    fn started(&mut self, task: tokio::task::Id, client: ApiClientId) {
+        self.clients.insert(task, client);
+    }
+
+    fn to(&self, client: ApiClientId) -> usize {
+        self.clients.values().filter(|c| **c == client).count()
+    }
+
+    fn ended(&mut self, ended: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let task = match ended {
+            Ok((task, ())) => task,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook attempt panicked; retried after its lease");
+                e.id()
+            }
+        };
+        self.clients.remove(&task);
+    }
+}
+
 /// How one attempt ended.
 enum Outcome {
     Delivered(u16),
@@ -154,41 +185,58 @@ impl Webhooks {
     }
 
     /// Delivers what is due until the server stops: at once when woken,
-    /// otherwise at the sweep period (which also catches up after a restart).
+    /// otherwise at the sweep period (which also catches up after a
+    /// restart). A new attempt starts as soon as a slot is free, so a
+    /// client whose endpoint answers slowly (or only at the 10 s limit)
+    /// delays no one else's messages.
     pub fn start(&self) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         tokio::spawn(async move {
+            let mut running = Running::default();
             loop {
-                match me.deliver_due().await {
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "webhook delivery failed; will retry"),
+                if let Err(e) = me.start_due(&mut running).await {
+                    tracing::error!(error = %e, "webhook delivery failed; will retry");
                 }
                 let sweep = Duration::from_millis(me.terms.sweep_ms);
-                let _ = tokio::time::timeout(sweep, me.wake.notified()).await;
+                tokio::select! {
+                    Some(ended) = running.tasks.join_next_with_id(), if !running.tasks.is_empty() => {
+                        running.ended(ended);
+                    }
+                    _ = tokio::time::timeout(sweep, me.wake.notified()) => {}
+                }
             }
         })
     }
 
-    /// One pass over the outbox; answers how many attempts it made.
-    pub async fn deliver_due(&self) -> Result<usize, Error> {
-        let mut made = 0;
+    /// Claims and starts due attempts while slots are free.
+    async fn start_due(&self, running: &mut Running) -> Result<(), Error> {
         loop {
+            let free = IN_FLIGHT - running.tasks.len();
+            if free == 0 {
+                return Ok(());
+            }
             let now = now_ms();
-            let due = store::due(&self.db, now, BATCH).await?;
-            if due.is_empty() {
-                return Ok(made);
-            }
             let lease = now + ATTEMPT_TIMEOUT.as_millis() as i64 + 5_000;
-            let mut mine = Vec::new();
-            for m in due {
-                if store::claim(&self.db, &m, lease).await? {
-                    mine.push(m);
+            let mut started = 0;
+            for m in store::due(&self.db, now, IN_FLIGHT as i64, PER_CLIENT as i64).await? {
+                if started == free || running.to(m.client) >= PER_CLIENT {
+                    continue;
                 }
+                if !store::claim(&self.db, &m, lease).await? {
+                    continue;
+                }
+                let me = self.clone();
+                let client = m.client;
+                let task = running.tasks.spawn(async move {
+                    if let Err(e) = me.attempt(&m).await {
+                        tracing::error!(error = %e, "webhook attempt not recorded; retried after its lease");
+                    }
+                });
+                running.started(task.id(), client);
+                started += 1;
             }
-            made += mine.len();
-            let attempts = mine.iter().map(|m| self.attempt(m));
-            for result in futures::future::join_all(attempts).await {
-                result?;
+            if started == 0 {
+                return Ok(());
             }
         }
     }

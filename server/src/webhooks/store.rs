@@ -112,16 +112,22 @@ pub struct Due {
     pub endpoint: Endpoint,
 }
 
-pub async fn due(db: &Db, now_ms: i64, limit: i64) -> Result<Vec<Due>> {
+/// Up to `limit` due messages, oldest first, at most `per_client` of any
+/// one client's: a client with a long queue cannot fill the whole batch.
+pub async fn due(db: &Db, now_ms: i64, limit: i64, per_client: i64) -> Result<Vec<Due>> {
     let rows = sqlx::query(
         "SELECT m.id, m.msg_id, m.client_id, m.payload, m.attempts, m.next_at_ms, m.created_at_ms, \
-         e.url, e.secret, e.old_secret, e.old_secret_until_ms FROM webhook_messages m \
+         e.url, e.secret, e.old_secret, e.old_secret_until_ms FROM \
+         (SELECT id, msg_id, client_id, payload, attempts, next_at_ms, created_at_ms, \
+          ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY next_at_ms, id) AS nth \
+          FROM webhook_messages WHERE state = 'pending' AND next_at_ms <= $1) m \
          JOIN webhook_endpoints e ON e.client_id = m.client_id \
-         WHERE m.state = 'pending' AND m.next_at_ms <= $1 AND e.enabled = 1 \
+         WHERE m.nth <= $3 AND e.enabled = 1 \
          ORDER BY m.next_at_ms, m.id LIMIT $2",
     )
     .bind(now_ms)
     .bind(limit)
+    .bind(per_client)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

@@ -4,7 +4,8 @@
 //! delivered after a restart of the server (nothing lost, nothing sent
 //! twice under another id), `Retry-After` honoured, 410 turning the
 //! endpoint off, secret rotation signing with both secrets, a resend, and
-//! the delivery log, as the merchant and as staff read it.
+//! the delivery log, as the merchant and as staff read it; an endpoint
+//! that hangs holds four attempts at most and delays no other client.
 
 use crate::{
     helpers::{answer, DbEngine, TestApp},
@@ -12,11 +13,19 @@ use crate::{
     receiver::{verified_independently, Receiver},
 };
 use serde_json::{json, Value};
+use server::{db::Unit, webhooks::outbox};
 use shared::{
+    ids::ApiClientId,
     machine::IssuedKey,
     webhook::{DeliveryState, DeliveryView},
 };
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 async fn app_with(engine: DbEngine) -> Option<TestApp> {
     TestApp::spawn_with(engine, |a| {
@@ -324,3 +333,69 @@ async fn staff_read_the_log_and_resend(engine: DbEngine) {
 }
 
 crate::per_engine!(staff_read_the_log_and_resend, staff_read_the_log_and_resend);
+
+/// An endpoint that takes connections and never answers; how many it took.
+async fn hanging_endpoint() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let taken = Arc::new(AtomicUsize::new(0));
+    let count = taken.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            held.push(socket);
+        }
+    });
+    (url, taken)
+}
+
+async fn queue(app: &TestApp, client: ApiClientId, n: usize) {
+    let mut tx = app.db().begin().await.unwrap();
+    let mut unit = Unit::new(&mut tx, app.engine, server::system::now_ms());
+    for i in 0..n {
+        outbox::enqueue(&mut unit, client, "test.queued", json!({ "n": i }))
+            .await
+            .unwrap();
+    }
+    unit.finish().await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn a_slow_endpoint_holds_its_own_slots_not_the_other_clients(engine: DbEngine) {
+    let Some(app) = app_with(engine).await else {
+        return;
+    };
+    let (slow_url, taken) = hanging_endpoint().await;
+    let fast = Receiver::start().await;
+    let slow = merchant(&app, "Slow shop", all_scopes()).await;
+    let quick = merchant(&app, "Quick shop", all_scopes()).await;
+    endpoint(&app, &slow, &slow_url, "slow-endpoint").await;
+    endpoint(&app, &quick, &fast.url, "quick-endpoint").await;
+    // A long queue for the endpoint that hangs, older than the other's one message.
+    queue(&app, slow.client.id, 40).await;
+    queue(&app, quick.client.id, 1).await;
+
+    let got = fast.wait_for(1, Duration::from_secs(8)).await;
+    assert_eq!(got.len(), 1, "the quick shop's message went out");
+    let at_delivery = taken.load(Ordering::SeqCst);
+    assert!(
+        at_delivery <= 4,
+        "{at_delivery} attempts hung on one endpoint"
+    );
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while taken.load(Ordering::SeqCst) < 4 && std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        taken.load(Ordering::SeqCst),
+        4,
+        "four at once to one client"
+    );
+    app.stop().await;
+}
+
+crate::per_engine!(
+    a_slow_endpoint_holds_its_own_slots_not_the_other_clients,
+    a_slow_endpoint_holds_its_own_slots_not_the_other_clients
+);

@@ -56,7 +56,7 @@ impl From<Error> for AppError {
         match e {
             Error::App(e) => e,
             Error::Ledger(e) => e.into(),
-            Error::Db(e) => internal("database", e),
+            Error::Db(e) => database("database", e),
             Error::Json(e) => internal("json", e),
         }
     }
@@ -76,6 +76,29 @@ pub fn internal(context: &'static str, cause: impl Display) -> AppError {
     AppError::Internal { reference }
 }
 
+/// A database failure as the caller sees it: [`AppError::Unavailable`]
+/// (503, worth retrying) when the database was only busy, else [`internal`].
+pub fn database(context: &'static str, cause: sqlx::Error) -> AppError {
+    if busy(&cause) {
+        tracing::warn!(context, error = %cause, "database busy; the caller may retry");
+        return AppError::Unavailable;
+    }
+    internal(context, cause)
+}
+
+/// Whether the database was busy rather than broken: no pooled connection
+/// came free in time, a lock or statement time limit ran out, PostgreSQL
+/// picked this transaction to lose a deadlock or serialization conflict, or
+/// SQLite's write lock stayed taken past `busy_timeout`.
+fn busy(e: &sqlx::Error) -> bool {
+    const CODES: [&str; 7] = ["55P03", "57014", "40001", "40P01", "5", "6", "517"];
+    match e {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| CODES.contains(&c.as_ref())),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +109,17 @@ mod tests {
         let json = serde_json::to_string(&err).unwrap();
         assert!(!json.contains("SELEC"), "{json}");
         assert!(matches!(err, AppError::Internal { reference } if reference.len() == 12));
+    }
+
+    #[test]
+    fn a_busy_database_is_worth_retrying_and_a_broken_one_is_not() {
+        assert_eq!(
+            database("t", sqlx::Error::PoolTimedOut),
+            AppError::Unavailable
+        );
+        assert!(matches!(
+            database("t", sqlx::Error::RowNotFound),
+            AppError::Internal { .. }
+        ));
     }
 }

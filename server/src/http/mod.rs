@@ -11,6 +11,7 @@ mod origin;
 pub mod rate_limit;
 mod server_fns;
 mod static_files;
+mod time_limit;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -21,8 +22,7 @@ use axum::{
 use http::{header, HeaderValue};
 use std::{path::Path, sync::Arc, time::Duration};
 use tower_http::{
-    compression::CompressionLayer, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
-    trace::TraceLayer,
+    compression::CompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 
 use crate::{accounts::AccountsService, identity::Identity, system::SystemService};
@@ -77,7 +77,7 @@ pub struct AppState {
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const UPLOAD_BODY_LIMIT: usize = crate::kyc::document::MAX_DATA_URL_CHARS + 64 * 1024;
 
-/// Longest a request may take before the client gets a 408.
+/// Longest a request may take before the client gets a 503 (`time_limit`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `extra` is served beside the app (the demo shop in demo mode).
@@ -142,9 +142,8 @@ pub fn router(
             HeaderValue::from_static("DENY"),
         ))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(middleware::from_fn(|req, next| {
+            time_limit::within(REQUEST_TIMEOUT, req, next)
+        }))
         .layer(TraceLayer::new_for_http())
 }

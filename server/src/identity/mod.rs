@@ -268,7 +268,7 @@ impl IdentityPort for Identity {
                 store::CreateError::EnrollmentUsed => {
                     AppError::invalid("enrollment", Reason::InvalidOrUsed)
                 }
-                store::CreateError::Db(e) => internal("sign-up", e),
+                store::CreateError::Db(e) => crate::error::database("sign-up", e),
             })?;
         if role == Role::Customer {
             // Every customer starts with an ordinary account of their own.

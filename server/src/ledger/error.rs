@@ -108,7 +108,7 @@ impl LedgerError {
 impl From<LedgerError> for AppError {
     fn from(e: LedgerError) -> Self {
         match e {
-            LedgerError::Database(cause) => crate::error::internal("ledger", cause),
+            LedgerError::Database(cause) => crate::error::database("ledger", cause),
             LedgerError::ShuttingDown => AppError::Unavailable,
             LedgerError::IdempotencyConflict => AppError::Conflict {
                 reason: Reason::IdempotencyConflict,

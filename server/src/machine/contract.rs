@@ -1,6 +1,6 @@
 //! What every operation of the machine API shares, written into its
 //! OpenAPI document once rather than on each handler: the refusals any call
-//! can get (401, 403, 429), those of any POST (the `Idempotency-Key`'s 409
+//! can get (401, 403, 429, 503), those of any POST (the `Idempotency-Key`'s 409
 //! and 422), the 404 of a path that names something, and the key's bounds,
 //! so that a client generated from the document (or a fuzzer reading it)
 //! knows every answer it can get and every value the server accepts.
@@ -18,12 +18,16 @@ const KEY_PATTERN: &str = "^[!-~]{1,128}$";
 
 /// Refusals any operation may answer, and what each means there (an
 /// operation says its own 403 and 429 where it has more to say).
-const ANY: [(&str, &str); 3] = [
+const ANY: [(&str, &str); 4] = [
     ("401", "No key, or an unknown, expired or revoked one"),
     ("403", "The client lacks the scope this operation needs"),
     (
         "429",
         "Over the client's rate limit (`Retry-After` says when to try again)",
+    ),
+    (
+        "503",
+        "The server was too busy to answer in time; nothing was done (`Retry-After` says when to try again, with the same `Idempotency-Key`)",
     ),
 ];
 const POST: [(&str, &str); 3] = [
@@ -99,7 +103,7 @@ fn idempotency_key(op: &mut Operation) {
             .required(Required::True)
             .description(Some(
                 "Your unique key for this request (1–128 visible ASCII characters): \
-                 a retry with the same key and body gets the first answer",
+                 a retry with the same key and body gets the first answer (kept seven days)",
             ))
             .schema(Some(
                 ObjectBuilder::new()

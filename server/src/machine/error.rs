@@ -13,6 +13,9 @@ use axum::{
 };
 use shared::{AppError, Reason};
 
+/// When to try again after a 503: the database's own lock waits end by then.
+pub const UNAVAILABLE_RETRY_S: u32 = 5;
+
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
@@ -34,6 +37,7 @@ impl IntoResponse for ApiError {
             StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry = match &self.0 {
             AppError::RateLimited { retry_after_s } => Some(*retry_after_s),
+            AppError::Unavailable => Some(UNAVAILABLE_RETRY_S),
             _ => None,
         };
         let mut res = (status, Json(self.0)).into_response();

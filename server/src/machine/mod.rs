@@ -12,7 +12,7 @@ mod auth;
 pub mod clients;
 mod contract;
 mod docs;
-mod error;
+pub(crate) mod error;
 pub mod idempotency;
 mod payments;
 mod purchases;

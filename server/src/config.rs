@@ -25,7 +25,7 @@ pub enum Command {
     /// Serve the app and its API (the default). A flag given twice takes its
     /// last value, so a wrapper's defaults can be overridden after them.
     #[command(args_override_self = true)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Check the ledger's invariants: prints `ledger ok …`, or each violation and exits 1.
@@ -151,6 +151,10 @@ pub struct ServeArgs {
     /// besides the one the request was addressed to. Comma-separated.
     #[arg(long, env = "ANSHIN_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+    /// Addresses of proxies in front of the server, whose `X-Forwarded-For`
+    /// names the client that per-address limits count. Comma-separated.
+    #[arg(long, env = "ANSHIN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The passkey relying-party id: the site's domain.
     #[arg(long, env = "ANSHIN_RP_ID", default_value = "localhost")]
     pub rp_id: String,

@@ -55,7 +55,7 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Mcp(args)) => match server::mcp::stdio(args).await {
             Ok(()) => Ok(()),
             Err(e) => Err(StartupError::Serve(e)),

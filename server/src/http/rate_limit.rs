@@ -12,7 +12,11 @@ use axum::{
     Json,
 };
 use shared::AppError;
-use std::{fmt::Display, net::SocketAddr};
+use std::{
+    fmt::Display,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use crate::{db::Db, system::now_ms};
 
@@ -128,6 +132,41 @@ async fn forget_spent(db: &Db, now: i64) -> crate::error::Result<()> {
 pub struct AddressLimits {
     pub sign_in: Limiter,
     pub decisions: Limiter,
+    /// Proxies in front of the server: a request from one of them is
+    /// counted against the client it names in `X-Forwarded-For`.
+    pub trusted_proxies: Arc<[IpAddr]>,
+}
+
+/// Whom a request is counted against: the peer, or, when the peer is a
+/// trusted proxy, the nearest address in `X-Forwarded-For` that is not one
+/// (each proxy appends the address it was called from, so only the right
+/// end of the list is the proxies' word; the rest is the client's).
+pub fn client_address(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded
+        .into_iter()
+        .flat_map(|list| list.rsplit(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .find(|hop| !trusted.contains(hop))
+        .unwrap_or(peer)
+}
+
+/// The key an address is counted under: an IPv4 address as it is, an IPv6
+/// one by its /64 (one household or host gets a whole /64, so counting
+/// each address would give it 2^64 allowances).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 impl AddressLimits {
@@ -148,12 +187,17 @@ impl AddressLimits {
 
 pub async fn limit_by_address(limits: AddressLimits, req: Request, next: Next) -> Response {
     if let Some((limiter, what)) = limits.for_path(req.uri().path()) {
-        let ip = req
+        let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        if let Some(ip) = ip {
-            if let Err(refusal) = limiter.check(ip).await {
+        if let Some(peer) = peer {
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok());
+            let ip = client_address(peer, forwarded, &limits.trusted_proxies);
+            if let Err(refusal) = limiter.check(address_key(ip)).await {
                 tracing::warn!(%ip, path = %req.uri().path(), what, "rate-limited");
                 return too_many(refusal);
             }
@@ -231,12 +275,42 @@ mod tests {
         assert!(limiter.take("k", now + 30_000).await.unwrap().is_some());
     }
 
+    #[test]
+    fn an_ipv6_host_counts_once_and_a_proxy_counts_its_clients() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(address_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(address_key(ip("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(
+            address_key(ip("2001:db8:1:2:aaaa::1")),
+            address_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+        );
+        assert_ne!(
+            address_key(ip("2001:db8:1:2::1")),
+            address_key(ip("2001:db8:1:3::1"))
+        );
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy];
+        let via = |list: &str| client_address(proxy, Some(list), &trusted);
+        assert_eq!(via("198.51.100.9"), ip("198.51.100.9"));
+        // A client cannot choose whom it is counted as by sending its own header.
+        assert_eq!(via("1.2.3.4, 198.51.100.9"), ip("198.51.100.9"));
+        assert_eq!(via("198.51.100.9, 10.0.0.2"), ip("198.51.100.9"));
+        assert_eq!(via("not an address"), proxy);
+        let stranger = ip("192.0.2.1");
+        assert_eq!(
+            client_address(stranger, Some("198.51.100.9"), &trusted),
+            stranger,
+            "only a trusted proxy's header is believed"
+        );
+    }
+
     #[tokio::test]
     async fn each_path_counts_against_its_own_class() {
         let (_dir, db) = db().await;
         let limits = AddressLimits {
             sign_in: Limiter::new(&db, "sign_in", 1),
             decisions: Limiter::new(&db, "decisions", 1),
+            trusted_proxies: Arc::from([]),
         };
         let class = |p| limits.for_path(p).map(|(_, what)| what);
         assert_eq!(class("/api/identity/sign-in/begin"), Some("sign-in"));

@@ -153,6 +153,7 @@ pub fn serve_args(db: &TestDb, dist: PathBuf) -> ServeArgs {
         demo: false,
         production: false,
         allowed_origins: vec![],
+        trusted_proxies: vec![],
         rp_id: "localhost".into(),
         sign_in_per_minute: server::http::rate_limit::PER_MINUTE,
         origin: None,

@@ -19,6 +19,7 @@ pub mod due;
 pub mod error;
 pub mod flow;
 pub mod guardians;
+pub mod housekeeping;
 pub mod http;
 pub mod identity;
 pub mod kyc;

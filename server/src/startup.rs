@@ -18,6 +18,9 @@ use crate::{
     system::SystemService,
 };
 
+/// How often rows of no more use are cut back (`housekeeping`).
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(600);
+
 /// Opens the database and applies migrations (what `anshin migrate` does).
 pub async fn open_database(url: &str) -> Result<Db, StartupError> {
     let db = Db::connect(url).await?;
@@ -182,7 +185,11 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
     let approval_period = Duration::from_millis(args.approval_sweep_ms.max(10));
     let mut due = crate::due::Registry::default();
     due.add(hold_period, Arc::new(ledger.clone()))
-        .add(approval_period, Arc::new(approvals.clone()));
+        .add(approval_period, Arc::new(approvals.clone()))
+        .add(
+            HOUSEKEEPING_PERIOD,
+            Arc::new(crate::housekeeping::Housekeeping::new(db.clone())),
+        );
     // The money flows: each brings its ports and its due-work.
     let transfers = crate::transfers::Transfers::new(
         db.clone(),
@@ -262,6 +269,7 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
                 "sign_in_address",
                 args.sign_in_per_minute,
             ),
+            trusted_proxies: args.trusted_proxies.clone().into(),
             decisions: http::rate_limit::Limiter::new(
                 &db,
                 "decisions_address",

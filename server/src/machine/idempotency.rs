@@ -2,7 +2,8 @@
 //! the first answer to a key is kept, a replay with the same request gets
 //! it again (marked `Idempotent-Replayed: true`), the same key with another
 //! request is a 409 `idempotency_conflict`, and a key still being answered
-//! a 409 `request_in_progress`. Keys are per API client. An answer that
+//! a 409 `request_in_progress`. Keys are per API client, and answers are
+//! kept for seven days (`housekeeping`). An answer that
 //! was a server error is not kept, so a retry runs again; the flows below
 //! are idempotent on the same key themselves, so a crash between their
 //! commit and the answer being kept does no harm either.
@@ -29,8 +30,6 @@ use crate::{db::Db, http::AppState, system::now_ms};
 pub const HEADER: &str = "idempotency-key";
 /// Largest request body the machine API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Largest answer kept for replays.
-const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// A key left "in progress" longer than this may be run again: no request
 /// lives longer than the server's time limit, so its server stopped mid-way.
 const ABANDONED_MS: i64 = crate::http::REQUEST_TIMEOUT.as_millis() as i64 + 5_000;
@@ -245,8 +244,17 @@ async fn run(state: &AppState, req: Request, next: Next) -> Result<Response, Api
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     let (parts, body) = res.into_parts();
+    // Our own answer, read whole however long (it is never outside input),
+    // so a replay is exactly what the first caller was sent. One that cannot
+    // be read is a server error like any other: not kept, retried afresh.
+    let bytes = match to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(cause) => {
+            forget(db, client, key.as_str()).await?;
+            return Ok(ApiError(crate::error::internal("api answer", cause)).into_response());
+        }
+    };
     let status = parts.status.as_u16();
-    let bytes = to_bytes(body, MAX_ANSWER_BYTES).await.unwrap_or_default();
     if status >= 500 {
         forget(db, client, key.as_str()).await?;
     } else {

@@ -20,6 +20,7 @@ mod database;
 mod delegation;
 mod flow_atomicity;
 mod health;
+mod housekeeping;
 mod identity;
 mod kiosk;
 mod kyc;

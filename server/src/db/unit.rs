@@ -73,6 +73,19 @@ impl<'c> Unit<'c> {
         self.now_ms
     }
 
+    /// Holds `user`'s row until commit, so two transactions that each read
+    /// what the person may still spend, then promise some of it, take turns
+    /// (on PostgreSQL; SQLite's single writer already makes them).
+    pub async fn lock_user(&mut self, user: UserId) -> Result<()> {
+        if self.engine == DbEngine::Postgres {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user.0)
+                .fetch_optional(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Records `event` for `user`; it reaches their open pages after commit.
     pub async fn notify(&mut self, user: UserId, event: &Event) -> Result<()> {
         if self.declared.is_some_and(|d| !d.contains(&user)) {

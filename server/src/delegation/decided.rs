@@ -36,6 +36,11 @@ pub(super) async fn within_ceilings(
     amount: i64,
     promised: bool,
 ) -> Result<bool, Error> {
+    // Two approvals of one requester's requests, decided at once (on two
+    // instances, say), must not each miss the other's promise. The decision's
+    // event already took the person's row; this says so here rather than
+    // leaning on that order.
+    unit.lock_user(r.user).await?;
     let now = unit.now_ms();
     let s = store::settings(unit.conn(), r.user, r.client).await?;
     let pending = if promised {

@@ -1,7 +1,7 @@
 //! `/mcp`: the MCP tools over streamable HTTP, for agent API clients only.
 //! The key is checked here before any MCP message is read (an unknown key,
 //! or another kind of client, gets 401/403 as JSON); each tool call then
-//! uses the key of its own request.
+//! uses the key of its own request. No session is kept between calls.
 
 use axum::{
     extract::{Request, State},
@@ -35,7 +35,14 @@ async fn agents_only(State(state): State<AppState>, req: Request, next: Next) ->
 
 /// The `/mcp` routes; `base` is where this server's `/v1` answers.
 pub fn service(state: &AppState, base: String) -> Router<AppState> {
-    let config = StreamableHttpServerConfig::default().disable_allowed_hosts();
+    // Stateless: no MCP session lives in one process's memory, so any
+    // instance answers any call, and a restart loses no agent's session.
+    // The tools need none (each call brings its key). A body is bounded as
+    // on `/v1`.
+    let config = StreamableHttpServerConfig::default()
+        .disable_allowed_hosts()
+        .with_legacy_session_mode(false)
+        .with_max_request_body_bytes(crate::machine::idempotency::MAX_BODY_BYTES);
     let mcp = StreamableHttpService::new(
         move || Ok(AnshinTools::new(base.clone(), None)),
         Arc::new(LocalSessionManager::default()),

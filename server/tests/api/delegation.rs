@@ -24,12 +24,12 @@ use shared::{
 };
 
 /// A shop terminal that asks and is paid itself.
-async fn terminal(app: &TestApp, name: &str) -> IssuedKey {
+pub(crate) async fn terminal(app: &TestApp, name: &str) -> IssuedKey {
     let scopes = vec![Scope::PaymentsRequest, Scope::PaymentsRedeem];
     api_client(app, name, ClientKind::ShopTerminal, scopes).await
 }
 
-fn ask(nickname: &str, yen: i64) -> Value {
+pub(crate) fn ask(nickname: &str, yen: i64) -> Value {
     json!({
         "login_hint": nickname,
         "binding_message": "K7-42",
@@ -40,7 +40,12 @@ fn ask(nickname: &str, yen: i64) -> Value {
     })
 }
 
-async fn request(app: &TestApp, key: &IssuedKey, idem: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn request(
+    app: &TestApp,
+    key: &IssuedKey,
+    idem: &str,
+    body: Value,
+) -> (u16, Value) {
     let (s, v, _) = v1(
         app,
         Some(&key.secret),
@@ -68,7 +73,7 @@ async fn redeem(app: &TestApp, key: &IssuedKey, idem: &str, token: &str, yen: i6
     (s, v)
 }
 
-async fn pending_of(app: &TestApp, who: &Person) -> Vec<shared::approval::Approval> {
+pub(crate) async fn pending_of(app: &TestApp, who: &Person) -> Vec<shared::approval::Approval> {
     let list: ApprovalList = answer(app.post("/api/approvals/mine", "", Some(&who.cookie)).await)
         .await
         .unwrap();
@@ -84,7 +89,7 @@ async fn approve(app: &TestApp, who: &mut Person, id: ApprovalId) -> reqwest::Re
     finish(app, who, id, &ceremony.id, &credential, None).await
 }
 
-async fn settings(app: &TestApp, who: &Person) -> DelegationSettings {
+pub(crate) async fn settings(app: &TestApp, who: &Person) -> DelegationSettings {
     answer(
         app.post("/api/delegation/settings", "", Some(&who.cookie))
             .await,

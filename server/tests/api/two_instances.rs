@@ -2,21 +2,29 @@
 //! each on its own port with its own memory and its own sweeps (the events
 //! crossing between two processes are in `live.rs`): what one writes the
 //! other reads, their rate limits and lockouts count together, two kiosks
-//! on different instances cannot dispense one withdrawal twice, and both
-//! sweeps expiring the same withdrawals end each once.
+//! on different instances cannot dispense one withdrawal twice, both
+//! sweeps expiring the same withdrawals end each once, and two approvals
+//! decided at once on two instances never promise past a ceiling, and an
+//! agent's MCP calls may go to either instance (no session in memory).
 
 use crate::{
+    approvals::{begin, finish},
     cardless::{funded, prepare},
-    helpers::{DbEngine, TestApp},
+    delegation::{ask, pending_of, request, settings, terminal},
+    helpers::{answer, DbEngine, TestApp},
     kiosk::{approve_near_shibuya, kiosk_for, progress, scan, staff},
     people::Person,
+    purchases::api_client,
     transfers::ledger_ok,
 };
+use serde_json::{json, Value};
 use server::config::ServeArgs;
 use shared::{
     approval::{ApprovalKind, ApprovalList, ApprovalState},
     atm::AtmEnrollment,
     cardless::{CashOverview, KioskStep, KioskWithdrawal, Prepared},
+    ids::ApprovalId,
+    machine::{ClientKind, Scope},
     AppError, Money, Reason,
 };
 
@@ -247,6 +255,139 @@ async fn both_instances_sweeping_end_each_expired_withdrawal_once() {
         Money::jpy(200_000)
     );
     ledger_ok(&a).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn two_approvals_on_two_instances_never_promise_past_a_ceiling() {
+    const SHOPS: usize = 4;
+    let Some((a, b)) = pair(|args| args.requests_per_nickname = 1000).await else {
+        return;
+    };
+    let (mut hanako, _) = funded(&a, "twin_ceiling", 50_000).await;
+    for i in 0..SHOPS {
+        let shop = terminal(&a, &format!("Twin Mart {i}")).await;
+        // Two requests that fit the day's 1,000 one at a time, not together.
+        for n in 0..2 {
+            let (s, _) = request(&a, &shop, &format!("t{i}-{n}"), ask("twin_ceiling", 600)).await;
+            assert_eq!(s, 200);
+        }
+        let body = json!({ "client": shop.client.id, "day": Money::jpy(1_000), "month": null });
+        let res = b
+            .post_json("/api/delegation/ceilings", &body, &hanako.cookie)
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let mut cards: Vec<ApprovalId> = pending_of(&a, &hanako).await.iter().map(|c| c.id).collect();
+    cards.sort_by_key(|id| id.0);
+    assert_eq!(cards.len(), 2 * SHOPS);
+
+    // Each shop's two cards are decided at once, one through each instance.
+    let on = |i: usize| if i.is_multiple_of(2) { &a } else { &b };
+    let mut signed = Vec::new();
+    for (i, id) in cards.iter().enumerate() {
+        signed.push((i, *id, begin(on(i), &hanako, *id).await));
+    }
+    let signed: Vec<_> = signed
+        .into_iter()
+        .map(|(i, id, c)| (i, id, c.id, hanako.passkey.assert(&c.options_json)))
+        .collect();
+    let decisions = signed.iter().map(|(i, id, ceremony, credential)| {
+        finish(on(*i), &hanako, *id, ceremony, credential, None)
+    });
+    let mut outcomes = Vec::new();
+    for res in futures::future::join_all(decisions).await {
+        outcomes.push(answer::<Value>(res).await.map(|_| ()));
+    }
+    let approved = outcomes.iter().filter(|o| o.is_ok()).count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| **o == Err(AppError::conflict(Reason::CeilingReached)))
+        .count();
+    assert_eq!((approved, refused), (SHOPS, SHOPS), "{outcomes:?}");
+    let live = settings(&b, &hanako).await.live_tokens;
+    let mut per_shop: Vec<&str> = live.iter().map(|t| t.requester.as_str()).collect();
+    per_shop.sort();
+    let names: Vec<String> = (0..SHOPS).map(|i| format!("Twin Mart {i}")).collect();
+    assert_eq!(per_shop, names, "one token per shop");
+    assert!(live.iter().all(|t| t.max_amount == Money::jpy(600)));
+    b.stop().await;
+    a.stop().await;
+}
+
+/// One JSON-RPC message to `/mcp` as an agent; the answer's `result`,
+/// whether sent as JSON or as one server-sent event.
+async fn mcp(app: &TestApp, key: &str, id: u64, method: &str, params: Value) -> (Value, bool) {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+    let res = app
+        .client
+        .post(app.url("/mcp"))
+        .bearer_auth(key)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{method}");
+    let session = res.headers().contains_key("mcp-session-id");
+    let text = res.text().await.unwrap();
+    let json = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data:"))
+        .unwrap_or(&text)
+        .trim()
+        .to_string();
+    let answer: Value = serde_json::from_str(&json).unwrap_or_else(|_| panic!("{text}"));
+    (answer["result"].clone(), session)
+}
+
+/// What a tool answered, as the JSON it wrote.
+fn tool_json(result: &Value) -> Value {
+    let text = result["content"][0]["text"].as_str().expect("a text block");
+    serde_json::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn an_agent_starts_on_one_instance_and_carries_on_at_the_other() {
+    let Some((a, b)) = pair(|_| {}).await else {
+        return;
+    };
+    funded(&a, "twin_mcp", 10_000).await;
+    let payee = api_client(
+        &a,
+        "Twin Books",
+        ClientKind::Merchant,
+        vec![Scope::PaymentsRedeem],
+    )
+    .await;
+    let agent = api_client(
+        &a,
+        "Twin Agent",
+        ClientKind::Agent,
+        vec![Scope::PaymentsRequest],
+    )
+    .await;
+    let init = json!({
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": { "name": "twin", "version": "1" },
+    });
+    let (hello, session) = mcp(&a, &agent.secret, 1, "initialize", init).await;
+    assert!(hello["serverInfo"].is_object(), "{hello}");
+    assert!(!session, "no session is kept in one instance's memory");
+
+    let ask = json!({ "name": "request_payment", "arguments": {
+        "nickname": "twin_mcp", "amount_yen": 1500, "description": "Books", "payee": payee.client.id.0,
+    }});
+    let (asked, _) = mcp(&b, &agent.secret, 2, "tools/call", ask).await;
+    let id = tool_json(&asked)["auth_req_id"]
+        .as_str()
+        .expect("asked")
+        .to_string();
+    let check = json!({ "name": "check_payment_request", "arguments": { "auth_req_id": id } });
+    let (checked, _) = mcp(&a, &agent.secret, 3, "tools/call", check).await;
+    assert_eq!(tool_json(&checked)["status"], "pending", "{checked}");
     b.stop().await;
     a.stop().await;
 }

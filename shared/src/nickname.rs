@@ -5,10 +5,15 @@
 //! canonical form that also ignores case, so `ＨＡＮＡＫＯ`, `Hanako` and
 //! `hanako` are one nickname. Letters of any script (kana and kanji
 //! included) and digits are allowed, with `_`, `-` and `.` between them.
-//! Names that could pass for the bank or its staff are reserved.
+//! Names that could pass for the bank or its staff are reserved, and so
+//! is any mix of scripts a reader cannot tell apart (UTS #39's "highly
+//! restrictive" level): `hаnako` with a Cyrillic `а` would look exactly
+//! like `hanako` on a payment card. One script, or Latin with Japanese
+//! (kanji and kana), Chinese or Korean, is fine.
 
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
+use unicode_security::MixedScript;
 
 pub const MIN_CHARS: usize = 3;
 pub const MAX_CHARS: usize = 20;
@@ -53,6 +58,8 @@ pub enum NicknameError {
     BadSeparator,
     #[error("this nickname is reserved")]
     Reserved,
+    #[error("a nickname may not mix alphabets that look alike")]
+    MixedScripts,
 }
 
 impl NicknameError {
@@ -65,6 +72,7 @@ impl NicknameError {
             NicknameError::BadCharacter(_) => Reason::BadCharacter,
             NicknameError::BadSeparator => Reason::BadSeparator,
             NicknameError::Reserved => Reason::Reserved,
+            NicknameError::MixedScripts => Reason::MixedScripts,
         }
     }
 }
@@ -97,6 +105,9 @@ impl Nickname {
         if bad_edge || doubled {
             return Err(NicknameError::BadSeparator);
         }
+        if !scripts_read_apart(&display) {
+            return Err(NicknameError::MixedScripts);
+        }
         let canonical = canonical(&display);
         let bare: String = canonical.chars().filter(|c| !is_separator(*c)).collect();
         if RESERVED.contains(&canonical.as_str())
@@ -117,6 +128,17 @@ impl Nickname {
     pub fn canonical(&self) -> &str {
         &self.canonical
     }
+}
+
+/// One script, or ASCII Latin beside one of the scripts written with Han
+/// (Japanese, Chinese, Korean): UTS #39's highly restrictive level.
+fn scripts_read_apart(s: &str) -> bool {
+    if s.is_single_script() {
+        return true;
+    }
+    let beside_latin: String = s.chars().filter(|c| !c.is_ascii()).collect();
+    let set = beside_latin.as_str().resolve_script_set();
+    !set.is_empty() && (set.jpan || set.hanb || set.kore)
 }
 
 /// NFKC, then case-folded (lower case), then NFKC again, as folding can denormalise.
@@ -167,6 +189,24 @@ mod tests {
         assert_eq!(e("s.u.p.p.o.r.t"), "reserved");
         assert_eq!(e("anshin_help"), "reserved");
         assert_eq!(e("安心サポート"), "reserved");
+        assert_eq!(e("h\u{430}nako"), "mixed_scripts", "Cyrillic а among Latin");
+        assert_eq!(e("\u{3b1}lpha"), "mixed_scripts", "Greek α among Latin");
+        assert_eq!(e("tarо_ρ"), "mixed_scripts");
+        assert_eq!(e("Ωmega"), "mixed_scripts", "Greek beside Latin");
+    }
+
+    #[test]
+    fn scripts_people_write_together_are_fine() {
+        for ok in [
+            "はなこ_2026",
+            "Taro山田",
+            "山田タロウ",
+            "pho_北京",
+            "김민수kim",
+            "иван",
+        ] {
+            assert!(Nickname::parse(ok).is_ok(), "{ok}");
+        }
     }
 
     proptest! {

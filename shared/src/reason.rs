@@ -48,6 +48,8 @@ reasons! {
     BadCharacters = "bad_characters",
     BadSeparator = "bad_separator",
     Reserved = "reserved",
+    /// A nickname mixing scripts that look alike (UTS #39).
+    MixedScripts = "mixed_scripts",
     NotADate = "not_a_date",
     TooOld = "too_old",
     InTheFuture = "in_the_future",

@@ -9,12 +9,7 @@ import type { APIRequestContext, Page } from '@playwright/test';
 import { request as http } from '@playwright/test';
 import { demoSignIn } from '../support/session';
 import { addVirtualAuthenticator } from '../support/webauthn';
-
-const SHOTS = process.env.ANSHIN_SHOTS;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+import { lookAt } from '../support/screens';
 
 async function ask(api: APIRequestContext, key: string, guardian: string, minor: string) {
   return api.get(`/v1/relationships/guardianship?guardian=${guardian}&minor=${minor}`, {
@@ -45,7 +40,7 @@ test('a clerk registers a client, its key answers the guardianship check, rotati
   const item = clerk.getByRole('listitem').filter({ has: clerk.getByRole('heading', { name: 'Family Remit Co.' }) });
   await expect(item).toContainText('Remittance system');
   await expect(item).toContainText('not used yet');
-  await shot(clerk, 'staff-api-clients');
+  await lookAt(clerk, 'staff-api-clients');
 
   // From outside the browser, as the remittance system would.
   const api = await http.newContext({ baseURL: isolated.origin });
@@ -108,5 +103,5 @@ test('in Japanese: the API clients page reads in Japanese', async ({ isolated })
   await expect(clerk.getByRole('heading', { name: 'こども送金のキー' })).toBeVisible();
   await expect(clerk.getByRole('heading', { name: 'こども送金', exact: true })).toBeVisible();
   await expect(clerk.getByText('未使用')).toBeVisible();
-  await shot(clerk, 'staff-api-clients-ja');
+  await lookAt(clerk, 'staff-api-clients-in-japanese');
 });

@@ -4,6 +4,7 @@
 // again with the kiosk's camera reading the QR code the phone shows. On a
 // server of its own, so its ATM's cash and Yoko's account are its own.
 import { test, expect } from '../support/fixtures';
+import { lookAt } from '../support/screens';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
 import { demoSignIn } from '../support/session';
@@ -23,7 +24,7 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await expect(page.getByTestId('cash-terms')).toContainText('Fee ¥110 per withdrawal');
   const shortCode = await prepareCash(page, 10_000);
   await expect(page.getByText('plus a ¥110 fee, reserved with it')).toBeVisible();
-  await page.screenshot({ path: test.info().outputPath('phone-code.png'), fullPage: true });
+  await lookAt(page, 'phone-code');
 
   // Staff issue a kiosk code for the Shibuya Station ATM; a kiosk browser becomes it.
   const staff = await isolated.newPage();
@@ -34,12 +35,14 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await typeCode(kiosk, shortCode);
   await expect(kiosk.getByRole('heading', { name: 'Confirm on your phone' })).toBeVisible();
   await expect(kiosk.getByText(/^Time left [0-2]:\d\d$/)).toBeVisible();
+  await lookAt(kiosk, 'kiosk-confirm-on-phone');
 
   await page.goto('/customer/approvals');
   const card = page.getByRole('article', { name: 'Cash withdrawal at an ATM' });
   await expect(card).toContainText('Shibuya Station ATM');
   await expect(card).toContainText('¥10,000');
   await expect(card).toContainText('Fee¥110');
+  await lookAt(page, 'phone-approval-card');
   await card.getByRole('button', { name: 'Approve with passkey' }).click();
   await card.getByRole('button', { name: 'Add a passkey on this device' }).click();
   await expect(card.getByRole('status')).toContainText('Passkey added');
@@ -48,7 +51,7 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
 
   await expect(kiosk.getByRole('heading', { name: 'Please take your cash' })).toBeVisible();
   await expect(kiosk.getByText('¥10,000 is being dispensed.')).toBeVisible();
-  await kiosk.screenshot({ path: test.info().outputPath('kiosk-dispensing.png') });
+  await lookAt(kiosk, 'kiosk-dispensing');
   await kiosk.getByRole('button', { name: 'I have taken my cash' }).click();
   const receipt = kiosk.getByRole('definition').locator('..');
   await expect(kiosk.getByRole('heading', { name: 'Receipt' })).toBeVisible();
@@ -56,7 +59,7 @@ test('a code typed at the ATM, then one its camera reads, become cash once the p
   await expect(receipt.filter({ hasText: 'Taken from your account' })).toContainText('¥10,110');
   await expect(receipt.filter({ hasText: 'ATM' })).toContainText('Shibuya Station');
   await expect(kiosk.getByText(/^Back to start in \d+ s$/)).toBeVisible();
-  await kiosk.screenshot({ path: test.info().outputPath('kiosk-receipt.png') });
+  await lookAt(kiosk, 'kiosk-receipt');
   await kiosk.getByRole('button', { name: 'Done — back to start' }).click();
   await expect(kiosk.getByLabel('Code from your phone')).toBeVisible();
 

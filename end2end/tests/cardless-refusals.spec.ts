@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
 import { demoSignIn } from '../support/session';
+import { lookAt } from '../support/screens';
 import { enrollKiosk, kioskCode, prepareCash, registerAtm, typeCode } from '../support/kiosk';
 
 /** Hanako's phone, signed in, `metres` north of Shibuya Station. */
@@ -82,7 +83,7 @@ test('declined on the phone: the kiosk says so and goes back to the start by its
   await expect(phone.getByRole('status').filter({ hasText: 'Declined.' })).toBeVisible();
   await expect(kiosk.getByRole('alert')).toHaveText('The withdrawal was declined on the phone.');
   await expect(kiosk.getByText(/^Back to start in \d+ s$/)).toBeVisible();
-  await kiosk.screenshot({ path: test.info().outputPath('kiosk-declined.png') });
+  await lookAt(kiosk, 'kiosk-declined');
   // A kiosk is never left on an ending screen.
   await expect(kiosk.getByLabel('Code from your phone')).toBeVisible({ timeout: 25_000 });
   await cancelFromList(phone, code);
@@ -142,7 +143,7 @@ test('an ATM without enough cash refuses, and the code still works at another', 
   await enrollKiosk(kiosk, tiny.code, 'Dogenzaka Mini');
   await typeCode(kiosk, code);
   await expect(kiosk.getByRole('alert')).toContainText('This ATM does not have enough cash for that amount.');
-  await kiosk.screenshot({ path: test.info().outputPath('kiosk-short-of-cash.png') });
+  await lookAt(kiosk, 'kiosk-short-of-cash');
   await phone.goto('/customer/activity');
   await expect(phone.getByText(/scanned at Dogenzaka Mini .*does not have enough cash/)).toBeVisible();
 

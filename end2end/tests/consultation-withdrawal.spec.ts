@@ -8,6 +8,7 @@
 // sub-accounts last seconds, unclaimed money goes back. No response the
 // clerk's page receives ever holds a password.
 import { test, expect } from '../support/fixtures';
+import { lookAt } from '../support/screens';
 import type { Browser, Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
@@ -124,7 +125,7 @@ test('a pushed form becomes cash with the number and password, then with the QR;
   await expect(card.getByText('Form opened')).toBeVisible();
   await expect(phone.getByLabel('Amount (yen)')).toHaveValue('30000');
   await expect(phone.getByText('Fee for a withdrawal with a code: ¥220')).toBeVisible();
-  await phone.screenshot({ path: test.info().outputPath('phone-form.png'), fullPage: true });
+  await lookAt(phone, 'phone-form');
 
   // A password the policy refuses is caught before the passkey; then she has no passkey yet, and adds one.
   await phone.getByRole('radio', { name: 'I will choose one' }).check();
@@ -140,7 +141,7 @@ test('a pushed form becomes cash with the number and password, then with the QR;
   const first = await confirmForm(phone, {});
   expect(first.password).toBe('407193');
   await expect(phone.getByRole('img', { name: 'QR code with your sub-account number and password' })).toBeVisible();
-  await phone.screenshot({ path: test.info().outputPath('phone-code.png'), fullPage: true });
+  await lookAt(phone, 'phone-code');
   await expect(card.getByText('Ready at any ATM')).toBeVisible();
   await expect(card.locator('.clerk-form__progress')).toContainText('¥40,000');
   await clerk.screenshot({ path: test.info().outputPath('clerk-progress.png'), fullPage: true });

@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-import { shot } from '../support/shots';
+import { lookAt } from '../support/screens';
 import { north, setLocation, SHIBUYA_STATION } from '../support/geolocation';
 import { BIN } from '../support/server';
 
@@ -65,7 +65,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
   await terminal.getByLabel('Time for the customer to decide').selectOption('30');
   await terminal.getByRole('button', { name: 'Use this device’s location' }).click();
   await expect(terminal.getByText('This terminal’s location is set.')).toBeVisible();
-  await shot(terminal, 'shop-setup');
+  await lookAt(terminal, 'shop-setup');
   await terminal.getByRole('button', { name: 'Save and start' }).click();
   await expect(terminal.getByRole('heading', { name: 'New payment' })).toBeVisible();
 
@@ -77,7 +77,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
 
   const code = await ask(terminal, 'Hanako', '1200', 'Lunch set');
   await expect(terminal.getByRole('timer')).toContainText(/Time left 0:[0-3]\d/);
-  await shot(terminal, 'shop-waiting');
+  await lookAt(terminal, 'shop-waiting');
 
   // Her phone shows who, what, where, the same code and a countdown.
   const card = phone.getByRole('article', { name: 'Payment requested for you' });
@@ -91,7 +91,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
   await expect(card).toContainText(/Time left 0:[0-3]\d/);
   await card.getByRole('button', { name: 'How far is this from me?' }).click();
   await expect(card).toContainText('About 150 m from you.');
-  await shot(phone, 'delegated-card');
+  await lookAt(phone, 'delegated-card');
 
   await card.getByRole('button', { name: 'Approve with passkey' }).click();
   await card.getByRole('button', { name: 'Add a passkey on this device' }).click();
@@ -101,7 +101,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
 
   await expect(terminal.getByRole('heading', { name: 'Paid' })).toBeVisible({ timeout: 15_000 });
   await expect(terminal.getByRole('status')).toContainText('¥1,200 from Hanako is in the shop’s account.');
-  await shot(terminal, 'shop-paid');
+  await lookAt(terminal, 'shop-paid');
 
   // Declined on the phone: the terminal says so and nothing is paid.
   await terminal.getByRole('button', { name: 'Next customer' }).click();
@@ -112,7 +112,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
   await second.getByRole('button', { name: 'Decline' }).click();
   await expect(phone.getByText('Declined. Nothing will happen.')).toBeVisible();
   await expect(terminal.getByRole('alert')).toContainText('The customer declined. Nothing was paid.', { timeout: 15_000 });
-  await shot(terminal, 'shop-declined');
+  await lookAt(terminal, 'shop-declined');
 
   // Left alone: it expires on both sides.
   await terminal.getByRole('button', { name: 'Back to the payment' }).click();
@@ -133,7 +133,7 @@ test('a shop terminal asks hanako by nickname; she approves with a passkey and t
   const requester = phone.getByRole('listitem').filter({ hasText: 'Sakura Mart Shibuya' });
   await expect(requester).toContainText('Paid today ¥1,200');
   await expect(phone.getByText('Nothing approved is waiting to be paid.')).toBeVisible();
-  await shot(phone, 'delegation-settings');
+  await lookAt(phone, 'delegation-settings');
 });
 
 test('an AI agent asks through the MCP server (stdio and streamable HTTP); hanako approves and the merchant is paid', async ({
@@ -147,7 +147,7 @@ test('an AI agent asks through the MCP server (stdio and streamable HTTP); hanak
   await demoSignIn(clerk, 'sato');
   const agent = await register(clerk, 'Travel Helper AI', 'AI agent');
   const ramen = await register(clerk, 'Ramen Ichiban', 'Merchant');
-  await shot(clerk, 'staff-api-clients-f5');
+  await lookAt(clerk, 'staff-api-clients-f5');
 
   const phone = await isolated.newPage({ viewport: { width: 390, height: 844 } });
   await addVirtualAuthenticator(phone);
@@ -182,7 +182,7 @@ test('an AI agent asks through the MCP server (stdio and streamable HTTP); hanak
   await expect(card).toContainText('Ramen Ichiban');
   await expect(card).toContainText('TR-77');
   await expect(card).toContainText('¥3,000');
-  await shot(phone, 'delegated-card-agent');
+  await lookAt(phone, 'delegated-card-agent');
 
   // Over streamable HTTP at /mcp, with the agent's key: waits for her decision.
   const http = new Client({ name: 'anshin-e2e-http', version: '1.0.0' });

@@ -8,21 +8,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-
-const SHOTS = process.env.ANSHIN_SHOTS;
-
-/** A screenshot in English and, on Anshin's own pages (the demo shop has no language switch), in Japanese. */
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await page.screenshot({ path: `${SHOTS}/${name}-en.png`, fullPage: true });
-  const language = page.getByRole('combobox', { name: 'Language' });
-  if ((await language.count()) === 0) return;
-  await language.selectOption('ja');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
-  await page.screenshot({ path: `${SHOTS}/${name}-ja.png`, fullPage: true });
-  await page.getByRole('combobox', { name: '言語' }).selectOption('en');
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
-}
+import { lookAt } from '../support/screens';
 
 async function buy(shop: Page, item: string, how: RegExp): Promise<void> {
   await shop.goto('/demo-shop');
@@ -49,26 +35,26 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
 
   await buy(shop, 'Manga, volume 3', /Pay ¥480 with Anshin/);
   await expect(shop.getByRole('table', { name: 'Orders' })).toContainText('awaiting_minor');
-  await shot(shop, 'demo-shop');
+  await lookAt(shop, 'demo-shop');
 
   // Both phones see it at once.
   const mine = taro.getByRole('listitem').filter({ hasText: 'Manga, volume 3' });
   await expect(mine).toContainText('Waiting for confirmation');
   const hers = yoko.getByRole('listitem').filter({ hasText: 'Manga, volume 3' });
   await expect(hers).toContainText('Waiting for confirmation');
-  await shot(yoko, 'guardian-purchase-waiting');
+  await lookAt(yoko, 'guardian-purchase-waiting');
 
   // Taro confirms with a passkey, set up on the spot the first time; the confirmation then goes on.
   await mine.getByRole('button', { name: 'Confirm with passkey' }).click();
   await taro.getByRole('button', { name: 'Set up a passkey on this device' }).click();
   await expect(mine).toContainText('Can be cancelled');
   await expect(mine).toContainText('A guardian can cancel until');
-  await shot(taro, 'minor-purchases');
+  await lookAt(taro, 'minor-purchases');
 
   // Yoko sees the countdown and cancels, asked twice.
   await expect(hers).toContainText('Can be cancelled');
   await expect(hers.getByRole('timer')).toContainText(/min .* s left/);
-  await shot(yoko, 'guardian-purchase-window');
+  await lookAt(yoko, 'guardian-purchase-window');
   await hers.getByRole('button', { name: 'Cancel purchase' }).click();
   await hers.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(hers).toContainText('Cancelled');
@@ -83,7 +69,7 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
     })
     .toMatch(/purchase\.cancelled\s+\d+\s+verified/);
   await expect(shop.getByRole('table', { name: 'Orders' })).toContainText('by_guardian');
-  await shot(shop, 'demo-shop-cancelled');
+  await lookAt(shop, 'demo-shop-cancelled');
 
   // Staff read the shop's delivery log and send the cancellation again, under its own id.
   const clerk = await isolated.newPage({ viewport: { width: 1280, height: 900 } });
@@ -95,7 +81,7 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
   const sent = log.getByRole('row').filter({ hasText: 'purchase.cancelled' });
   await expect(sent).toContainText('Delivered');
   await expect(sent).toContainText(/1 · last: HTTP 20\d/);
-  await shot(clerk, 'staff-webhook-log');
+  await lookAt(clerk, 'staff-webhook-log');
   await sent.getByRole('button', { name: 'Send again' }).click();
   await expect(demoShop.getByRole('status').filter({ hasText: 'will be sent again now, under the same id.' })).toBeVisible();
   await expect
@@ -114,7 +100,7 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
   await yoko.getByLabel('Limit per purchase (yen)').fill('1000');
   await yoko.getByRole('button', { name: 'Save rules' }).click();
   await expect(yoko.getByText('Saved.')).toBeVisible();
-  await shot(yoko, 'guardian-rules');
+  await lookAt(yoko, 'guardian-rules');
   await buy(shop, 'Game download', /Pay ¥6800 with Anshin/);
   await expect(shop.getByRole('table', { name: 'Orders' })).toContainText('per_purchase');
   const game = taro.getByRole('listitem').filter({ hasText: 'Game download' });
@@ -124,5 +110,5 @@ test('a purchase at the demo shop, seen on both phones, cancelled by the guardia
   await yoko.goto('/guardian');
   await expect(yoko.getByText(/Relationship verified since/)).toBeVisible();
   await expect(yoko.getByText('Nothing spent this month.')).toBeVisible();
-  await shot(yoko, 'guardian-overview');
+  await lookAt(yoko, 'guardian-overview');
 });

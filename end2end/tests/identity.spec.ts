@@ -8,7 +8,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-import { shot } from '../support/shots';
+import { lookAt } from '../support/screens';
 
 /** A photo of a card, as a phone would take it: drawn in a page of its own and captured. */
 async function photo(from: Page, title: string): Promise<Buffer> {
@@ -54,7 +54,7 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
     name: 'card.png', mimeType: 'image/png', buffer: await photo(kid, 'My Number card'),
   });
   await expect(form.getByRole('img', { name: 'Preview of the chosen image' })).toBeVisible();
-  await shot(kid, 'identity-form');
+  await lookAt(kid, 'identity-form');
   await form.getByRole('button', { name: 'Submit for review' }).click();
   await expect(kid.getByText('Waiting for review')).toBeVisible();
   await expect(form.getByRole('button', { name: 'Submit for review' })).toHaveCount(0);
@@ -77,12 +77,12 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
   await expect(invite.getByText('Invitation sent.', { exact: false })).toBeVisible();
   const mine = yoko.getByRole('region', { name: 'My links' });
   await expect(mine.getByRole('listitem', { name: /Jiro Suzuki/ }).getByText('Invited', { exact: true })).toBeVisible();
-  await shot(yoko, 'guardian-family');
+  await lookAt(yoko, 'guardian-family');
 
   // The invitation reaches the minor's open page; they accept.
   const card = kid.getByRole('listitem', { name: /Yoko Suzuki/ });
   await expect(card.getByText('Invited', { exact: true })).toBeVisible();
-  await shot(kid, 'identity-invited');
+  await lookAt(kid, 'identity-invited');
   await card.getByRole('button', { name: 'Accept' }).click();
   await expect(card.getByText('Accepted, waiting for the bank')).toBeVisible();
 
@@ -98,7 +98,7 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
     .toBeGreaterThan(200);
   const link = sato.getByRole('listitem', { name: /Yoko Suzuki → Jiro Suzuki/ });
   await expect(link.getByRole('button', { name: 'Verify relationship' })).toBeDisabled();
-  await shot(sato, 'staff-reviews');
+  await lookAt(sato, 'staff-reviews');
   await check.getByRole('button', { name: 'Ask for a new document' }).click();
   await expect(check.getByText('Choose a reason first.')).toBeVisible();
   await check.getByRole('button', { name: 'Approve' }).click();
@@ -106,12 +106,12 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
   await expect(link.getByRole('button', { name: 'Verify relationship' })).toBeEnabled();
   await link.getByRole('button', { name: 'Verify relationship' }).click();
   await expect(sato.getByRole('heading', { name: 'Nothing waiting' })).toHaveCount(2);
-  await shot(sato, 'staff-reviews-empty');
+  await lookAt(sato, 'staff-reviews-empty');
 
   // Both sides see it verified, live; Jiro is now in Yoko's care.
   await expect(kid.getByText('Approved', { exact: true })).toBeVisible();
   await expect(card.getByText('Verified', { exact: true })).toBeVisible();
-  await shot(kid, 'identity-verified');
+  await lookAt(kid, 'identity-verified');
   await expect(mine.getByRole('listitem', { name: /Jiro Suzuki/ }).getByText('Verified', { exact: true })).toBeVisible();
   await yoko.getByRole('link', { name: 'People in my care' }).click();
   await expect(yoko.getByRole('heading', { name: /Jiro Suzuki/ })).toBeVisible();
@@ -121,7 +121,7 @@ test('a minor’s check and a guardian’s invitation, accepted and verified by 
   await jiro.getByLabel('Amount (yen)').fill('1500');
   await jiro.getByRole('button', { name: 'Send allowance' }).click();
   await expect(jiro.getByText('Sent: ¥1,500')).toBeVisible();
-  await shot(yoko, 'guardian-allowance');
+  await lookAt(yoko, 'guardian-allowance');
   await kid.goto('/customer');
   await expect(kid.getByRole('article').first()).toContainText('¥1,500');
 });

@@ -9,12 +9,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-
-const SHOTS = process.env.ANSHIN_SHOTS;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+import { lookAt } from '../support/screens';
 
 test('a draft is checked, dry run over past transfers, saved as a version, and applies to the next transfer', async ({
   isolated,
@@ -56,7 +51,7 @@ test('a draft is checked, dry run over past transfers, saved as a version, and a
   await expect(held.getByRole('cell').nth(1)).toHaveText('0');
   await expect(held.getByRole('cell').nth(0)).not.toHaveText('0');
   await expect(result).toContainText(/would meet more friction and [1-8] less/);
-  await shot(clerk, 'staff-rules-dry-run');
+  await lookAt(clerk, 'staff-rules-dry-run');
 
   await clerk.getByLabel('What changed and why').fill('Mule pattern from nine new senders: fewer holds of ordinary shops');
   await clerk.getByRole('button', { name: 'Save as version 1' }).click();
@@ -64,7 +59,7 @@ test('a draft is checked, dry run over past transfers, saved as a version, and a
   await expect(clerk.getByText(/In force: version 1, saved by sato at/)).toBeVisible();
   await expect(clerk.getByRole('heading', { name: /Version 1, saved by sato/ })).toBeVisible();
   await expect(clerk.getByRole('spinbutton', { name: 'Mule pattern: new senders in 24 hours' })).toHaveValue('9');
-  await shot(clerk, 'staff-rules-saved');
+  await lookAt(clerk, 'staff-rules-saved');
 
   // The next transfer to the mule-like account: warned about, not held.
   const phone = await isolated.newPage({ viewport: { width: 390, height: 844 } });
@@ -96,5 +91,5 @@ test('in Japanese: the rules page and the dry run read in Japanese', async ({ is
   await expect(clerk.getByRole('spinbutton', { name: '「名義が一致しない」の重み' })).toHaveValue('25');
   await clerk.getByRole('button', { name: '試算する' }).click();
   await expect(clerk.getByRole('status').filter({ hasText: '直近7日間に8件の送金が審査されました。' })).toBeVisible();
-  await shot(clerk, 'staff-rules-ja');
+  await lookAt(clerk, 'staff-rules-ja');
 });

@@ -9,12 +9,7 @@ import { test, expect } from '../support/fixtures';
 import type { Page } from '@playwright/test';
 import { addVirtualAuthenticator } from '../support/webauthn';
 import { demoSignIn } from '../support/session';
-
-const SHOTS = process.env.ANSHIN_SHOTS;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
+import { lookAt } from '../support/screens';
 
 /** Fills the send form and asks for the review. */
 async function fillAndCheck(phone: Page, to: string, yen: number, name: string): Promise<void> {
@@ -49,14 +44,14 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
   await phone.getByRole('button', { name: 'Kenta (running club)' }).click();
   await phone.getByLabel('Amount (yen)').fill('5000');
   await phone.getByLabel('Name on their account').fill('Kenta Watanabe');
-  await shot(phone, 'send-form');
+  await lookAt(phone, 'send-form');
   await phone.getByRole('button', { name: 'Check and continue' }).click();
   await phone.getByRole('button', { name: 'Set up a passkey on this device' }).click();
   await expect(phone.getByRole('heading', { name: 'Check before you send' })).toBeVisible();
   await expect(phone.getByText('The name matches the account.')).toBeVisible();
   await expect(phone.getByText(/You have sent each other money before: 5 transfers/)).toBeVisible();
   await expect(phone.getByText('This could be a scam.')).toHaveCount(0);
-  await shot(phone, 'review-friend');
+  await lookAt(phone, 'review-friend');
   await phone.getByRole('button', { name: 'Confirm with passkey' }).click();
   await expect(phone.getByRole('status').filter({ hasText: 'Sent: ¥5,000 to kenta.' })).toBeVisible();
 
@@ -66,7 +61,7 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
   await expect(phone.getByText('This could be a scam.')).toBeVisible();
   await expect(phone.getByText('You have never sent money to this account.')).toBeVisible();
   await answer(phone, 'Goods or a service I am buying');
-  await shot(phone, 'review-stranger');
+  await lookAt(phone, 'review-stranger');
   await phone.getByRole('button', { name: 'Confirm with passkey' }).click();
   await expect(phone.getByRole('status').filter({ hasText: 'Sent: ¥20,000 to mika.' })).toBeVisible();
 
@@ -76,7 +71,7 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
   await expect(phone.getByText(/They started talking to you \d+ minutes ago\./)).toBeVisible();
   await expect(phone.getByText(/we will ask yui to confirm who they are first/)).toBeVisible();
   await answer(phone, 'Family or a friend I know in person');
-  await shot(phone, 'review-proof');
+  await lookAt(phone, 'review-proof');
   await phone.getByRole('button', { name: 'Confirm with passkey' }).click();
   await expect(phone.getByRole('status').filter({ hasText: 'Waiting for yui to confirm who they are.' })).toBeVisible();
   await phone.getByRole('link', { name: 'See this transfer' }).click();
@@ -88,7 +83,7 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
   await yui.goto('/customer/proofs');
   await expect(yui.getByText('hanako wants to send you ¥30,000 and asks you to confirm who you are.')).toBeVisible();
   await yui.getByLabel('Your message to hanako').fill('It is Yui from Tuesday yoga, we had tea after class.');
-  await shot(yui, 'proof-request');
+  await lookAt(yui, 'proof-request');
   await yui.getByRole('button', { name: 'Sign with passkey and send' }).click();
   // The passkey set up on the spot goes on with the sending.
   await yui.getByRole('button', { name: 'Set up a passkey on this device' }).click();
@@ -96,7 +91,7 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
 
   // The message reaches Hanako's open page live; she sends, and the money arrives.
   await expect(phone.getByTestId('proof-message')).toHaveText('It is Yui from Tuesday yoga, we had tea after class.');
-  await shot(phone, 'proof-relayed');
+  await lookAt(phone, 'proof-relayed');
   await phone.getByRole('button', { name: 'Send the money' }).click();
   await expect(phone.getByText('Sent', { exact: true })).toBeVisible();
   await yui.goto('/customer');
@@ -114,14 +109,14 @@ test('friend, stranger, recipient proof and a staff hold, each as the risk decid
   await demoSignIn(clerk, 'sato');
   await clerk.goto('/staff/transfers');
   await expect(clerk.getByRole('heading', { name: 'hanako → quickcash: ¥10,000' })).toBeVisible();
-  await shot(clerk, 'staff-held');
+  await lookAt(clerk, 'staff-held');
   await clerk.getByRole('button', { name: 'Release the transfer' }).click();
   await expect(clerk.getByRole('status').filter({ hasText: 'Done.' })).toBeVisible();
   await expect(clerk.getByText('No transfers are waiting for a review.')).toBeVisible();
   await phone.goto('/customer/send');
   await expect(phone.locator('li.decided').first()).toContainText('quickcash');
   await expect(phone.locator('li.decided').first()).toContainText('Sent');
-  await shot(phone, 'send-list');
+  await lookAt(phone, 'send-list');
 });
 
 test('in Japanese: the warning, the reasons and the question read in Japanese', async ({ isolated, failures }) => {
@@ -141,7 +136,7 @@ test('in Japanese: the warning, the reasons and the question read in Japanese', 
   await expect(phone.getByText('詐欺の可能性があります。')).toBeVisible();
   await expect(phone.getByText('この口座に送金したことはありません。')).toBeVisible();
   await expect(phone.getByRole('group', { name: 'この送金の目的は何ですか？' })).toBeVisible();
-  await shot(phone, 'review-stranger-ja');
+  await lookAt(phone, 'review-stranger-ja');
   await phone.getByRole('button', { name: '送金しない' }).click();
   await expect(phone.getByRole('button', { name: '確認して次へ' })).toBeVisible();
 });

@@ -91,12 +91,23 @@ pub fn database(context: &'static str, cause: sqlx::Error) -> AppError {
 /// picked this transaction to lose a deadlock or serialization conflict, or
 /// SQLite's write lock stayed taken past `busy_timeout`.
 fn busy(e: &sqlx::Error) -> bool {
-    const CODES: [&str; 7] = ["55P03", "57014", "40001", "40P01", "5", "6", "517"];
+    const CODES: [&str; 5] = ["55P03", "57014", "5", "6", "517"];
     match e {
         sqlx::Error::PoolTimedOut => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| CODES.contains(&c.as_ref())),
+        sqlx::Error::Database(d) => {
+            lost_a_conflict(e) || d.code().is_some_and(|c| CODES.contains(&c.as_ref()))
+        }
         _ => false,
     }
+}
+
+/// PostgreSQL picked this transaction to lose a deadlock or a
+/// serialization conflict: nothing of it was committed, and running it
+/// again may work.
+pub fn lost_a_conflict(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01" || c == "40001")
 }
 
 #[cfg(test)]

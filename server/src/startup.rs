@@ -277,7 +277,15 @@ pub async fn start(args: ServeArgs) -> Result<Running, StartupError> {
             ),
         },
         demo: args.demo,
-        allowed_origins: Arc::new(args.allowed_origins.clone()),
+        // The site's own origin is always ours, whatever host a request
+        // was addressed to (an instance behind a balancer, or beside another).
+        allowed_origins: Arc::new(
+            args.allowed_origins
+                .iter()
+                .cloned()
+                .chain([origin.origin().ascii_serialization()])
+                .collect(),
+        ),
         api_clients: Arc::new(crate::machine::clients::ApiClients::new(
             db.clone(),
             args.api_per_minute,

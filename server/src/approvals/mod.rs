@@ -154,7 +154,9 @@ impl Approvals {
         Ok(self.db.begin().await?)
     }
 
-    /// Moves a pending request to `outcome`, once; explains a refusal.
+    /// Moves a pending request to `outcome`, once; explains a refusal. A
+    /// try PostgreSQL ended to break a deadlock (with a ledger batch of this
+    /// instance or another) changed nothing, and is made again.
     async fn conclude(
         &self,
         id: ApprovalId,
@@ -163,15 +165,43 @@ impl Approvals {
         actor: &str,
         now: i64,
     ) -> Result<Approval, AppError> {
-        let mut tx = self.begin().await?;
+        let mut tries = 1;
+        loop {
+            match self
+                .conclude_once(id, outcome, proof.clone(), actor, now)
+                .await
+            {
+                Err(Error::Db(e)) if tries < 3 && crate::error::lost_a_conflict(&e) => {
+                    tracing::warn!(error = %e, %id, "decision aborted by the database; deciding again");
+                    tries += 1;
+                }
+                other => return other.map_err(Into::into),
+            }
+        }
+    }
+
+    async fn conclude_once(
+        &self,
+        id: ApprovalId,
+        outcome: Outcome,
+        proof: Option<serde_json::Value>,
+        actor: &str,
+        now: i64,
+    ) -> Result<Approval, Error> {
+        let mut tx = self.db.begin().await?;
         let mut unit = Unit::new(&mut tx, self.db.engine(), now);
+        // The person before the rows of their flows, the order the ledger's
+        // writer keeps, so the two wait on each other in no cycle of their own.
+        if let Some(found) = store::get(unit.conn(), id).await? {
+            unit.lock_user(found.decider).await?;
+        }
         let approval = conclude_in(&mut unit, id, outcome, proof, actor).await?;
         let hook = self.hook(approval.kind);
         if let Some(h) = &hook {
             h.decided(&mut unit, &approval).await?;
         }
         let deliveries = unit.finish().await?;
-        self.commit(tx, deliveries).await?;
+        self.notifier.commit(tx, deliveries).await?;
         if let Some(h) = hook {
             h.committed();
         }

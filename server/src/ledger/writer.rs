@@ -35,7 +35,7 @@ use super::{
 use crate::{
     audit,
     db::{shapes, Db, Unit},
-    error::Error,
+    error::{lost_a_conflict, Error},
     notify::{Delivery, Publisher},
     system::now_ms,
 };
@@ -138,11 +138,13 @@ async fn next_batch(rx: &mut mpsc::Receiver<Job>, max_batch: usize) -> Option<Ve
 /// serialization conflict, or refused a duplicate key: nothing was
 /// committed, and running it again may work.
 fn worth_retrying(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
+    lost_a_conflict(e)
         // 23505: another server committed the same idempotency key first;
         // run again, the batch finds it and answers the replay.
-        .is_some_and(|c| c == "40P01" || c == "40001" || c == "23505")
+        || e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "23505")
 }
 
 async fn commit_batch(db: &Db, jobs: Vec<Job>, publisher: Option<&Publisher>) {
@@ -311,7 +313,18 @@ async fn run_jobs(
                 sqlx::query("SAVEPOINT job").execute(&mut *conn).await?;
                 let unit = Unit::in_writer(&mut *conn, engine, now, &locks.users);
                 let mut work = Work::new(unit, scope, locks);
-                let answer = job.run(&mut work).await;
+                let answer = match job.run(&mut work).await {
+                    // The database ended this job's statement to break a
+                    // deadlock (or a serialization conflict) with another
+                    // transaction: the whole batch runs again, as when the
+                    // batch's own statements lose one.
+                    Err(Error::Db(e) | Error::Ledger(LedgerError::Database(e)))
+                        if lost_a_conflict(&e) =>
+                    {
+                        return Err(e)
+                    }
+                    other => other,
+                };
                 let (mut audit, mut told) = work.unit.into_parts();
                 if answer.is_ok() {
                     audited.append(&mut audit);

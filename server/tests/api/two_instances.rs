@@ -391,3 +391,22 @@ async fn an_agent_starts_on_one_instance_and_carries_on_at_the_other() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_page_of_the_site_may_call_either_instance() {
+    let Some((a, b)) = pair(|_| {}).await else {
+        return;
+    };
+    let from = |origin: &str| {
+        b.client
+            .post(b.url("/api/identity/me"))
+            .header("origin", origin.to_string())
+            .send()
+    };
+    // B serves A's site (its configured origin), addressed by its own port.
+    let site = format!("http://localhost:{}", a.addr.port());
+    assert_eq!(from(&site).await.unwrap().status(), 200);
+    assert_eq!(from("http://evil.example").await.unwrap().status(), 403);
+    b.stop().await;
+    a.stop().await;
+}

@@ -2,6 +2,7 @@
 started again on the same database), HTTP calls that keep trying through
 a kill, and the run's counts, claims and findings."""
 
+import http.client
 import json
 import os
 import random
@@ -39,7 +40,7 @@ def _write_dist(work):
 class Server:
     """One `anshin serve --demo` process; `kill` is SIGKILL, never a shutdown."""
 
-    def __init__(self, binary, url, dist, port, log, extra=()):
+    def __init__(self, binary, url, dist, port, log, extra=(), site=None):
         unlimited = "1000000"
         self.args = [binary, "serve", "--demo", "--listen", f"127.0.0.1:{port}",
                      "--database-url", url, "--dist", dist,
@@ -47,7 +48,13 @@ class Server:
                      "--requests-per-nickname", unlimited, "--requests-per-requester", unlimited,
                      "--api-per-minute", unlimited,
                      "--approval-sweep-ms", "200", "--expiry-sweep-ms", "500", *extra]
+        self.made_with = (binary, url, dist, tuple(extra))
         self.base = f"http://localhost:{port}"
+        # A second instance serves the first one's site: one origin for
+        # pages and passkeys, as behind a balancer.
+        self.site = site or self.base
+        if site:
+            self.args += ["--origin", site]
         self.log = log
         self.proc = None
 
@@ -80,6 +87,15 @@ def start_server(prefix, binary, database_url=None, extra=()):
     return work, url, server
 
 
+def start_twin(work, first):
+    """Another instance on `first`'s database and site, on a port of its own."""
+    log = open(os.path.join(work, "server2.log"), "wb")
+    binary, url, dist, extra = first.made_with
+    twin = Server(binary, url, dist, _free_port(), log, extra, site=first.base)
+    twin.start()
+    return twin
+
+
 def finish(work, failed):
     """Exits: 0 and the working directory removed, or 1 with it kept to look at."""
     if failed:
@@ -87,6 +103,16 @@ def finish(work, failed):
     else:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failed else 0)
+
+
+def _event_data(raw):
+    """A JSON body, or the JSON of the first server-sent event that has some."""
+    if not raw.lstrip().startswith((b"data:", b"event:", b"id:", b"retry:", b":")):
+        return raw
+    for line in raw.splitlines():
+        if line.startswith(b"data:") and line[5:].strip():
+            return line[5:].strip()
+    return b"null"
 
 
 class Down(Exception):
@@ -108,7 +134,9 @@ def send(base, method, path, body=None, headers=None):
             return res.status, res.read(), res.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read(), e.headers
-    except (urllib.error.URLError, ConnectionError, OSError, TimeoutError) as e:
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, OSError,
+            TimeoutError) as e:
+        # A kill may also cut an answer off mid-body (IncompleteRead).
         raise Down(str(e)) from e
 
 
@@ -135,8 +163,12 @@ class Caller:
 
 
 class Run:
-    def __init__(self, server, deadline):
-        self.server = server
+    """One run's clients share it. Each try of a request goes to one of the
+    `servers`, chosen at random, as a page or client of their one site."""
+
+    def __init__(self, servers, deadline):
+        self.servers = servers
+        self.site = servers[0].site
         self.deadline = deadline
         self.lock = threading.Lock()
         self.up = threading.Event()
@@ -195,12 +227,37 @@ class Run:
         if status != 409:
             self.error(f"key {idem} reused on {path} answered {status} {other}")
 
+    def tool(self, caller, name, arguments):
+        """An MCP tool called over `/mcp`: (ok, what it answered as JSON),
+        or (False, None) when the call was given up."""
+        message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                   "params": {"name": name, "arguments": arguments}}
+        status, answer = self.call(caller, "POST", "/mcp", message, may_abandon=True)
+        if status is None:
+            return False, None
+        if status != 200 or "result" not in (answer or {}):
+            self.error(f"MCP {name} answered {status} {answer}")
+            return False, None
+        result = answer["result"]
+        text = (result.get("content") or [{}])[0].get("text", "")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = {"error": text}
+        return not result.get("isError"), value
+
     def call(self, caller, method, path, body=None, idem=None, as_json=False, may_abandon=False):
         """Until an answer: a request cut off by a kill is sent again,
         unchanged; with `may_abandon`, half the time it is given up instead
         (a page closed) and `(None, None)` is returned. A 5xx is a finding."""
         headers = {}
-        if path.startswith("/v1/"):
+        if path == "/mcp":
+            # MCP over streamable HTTP, one JSON-RPC message per request.
+            headers = {"Authorization": f"Bearer {caller.api_key}",
+                       "Accept": "application/json, text/event-stream",
+                       "MCP-Protocol-Version": "2025-06-18", "Content-Type": "application/json"}
+            data = json.dumps(body).encode()
+        elif path.startswith("/v1/"):
             headers["Authorization"] = f"Bearer {caller.api_key}"
             if idem:
                 headers["Idempotency-Key"] = idem
@@ -208,11 +265,12 @@ class Run:
             if data is not None:
                 headers["Content-Type"] = "application/json"
         else:
-            data, headers = view_request(self.server.base, caller, body, as_json)
+            data, headers = view_request(self.site, caller, body, as_json)
         while time.time() < self.deadline + 120:
             self.up.wait(timeout=5)
             try:
-                status, raw, res_headers = send(self.server.base, method, path, data, headers)
+                base = random.choice(self.servers).base
+                status, raw, res_headers = send(base, method, path, data, headers)
             except Down:
                 if may_abandon and random.random() < 0.5:
                     self.count("abandoned")
@@ -227,7 +285,7 @@ class Run:
                 time.sleep(0.05)
                 continue
             try:
-                body = json.loads(raw) if raw else None
+                body = json.loads(_event_data(raw)) if raw else None
             except ValueError:
                 self.error(f"{status} on {method} {path} is not JSON: {raw[:200]!r}")
                 return status, None

@@ -1,11 +1,17 @@
 //! Every bound on what a client may send, shown: a header section over 64
 //! KiB or 100 headers is a 431, one not sent within 10 s ends the
-//! connection (a slow client holds nothing), a body over its door's limit a
+//! connection (a slow client holds nothing; one slow to send its body has
+//! begun no transaction, so it holds no writer), a body over its door's limit a
 //! 413 with the JSON error (never read into a transaction, never stored),
-//! and a browser's live channels are bounded (`live.rs`).
+//! a database held past the server's wait for it a 503 with `Retry-After`
+//! that did nothing, and a browser's live channels are bounded (`live.rs`).
+//! The 30 s limit on a whole request answers the same 503 (its unit test is
+//! in `http::time_limit`).
 
 use crate::{
-    helpers::TestApp,
+    cardless::funded,
+    delegation::{ask, request, terminal},
+    helpers::{DbEngine, TestApp},
     purchases::{all_scopes, api_client},
 };
 use server::machine::idempotency::MAX_BODY_BYTES;
@@ -115,5 +121,80 @@ crate::on_both_engines!(
             .unwrap();
         assert_eq!(res.status(), 413);
         assert_eq!(res.json::<AppError>().await.unwrap(), too_big);
+    }
+);
+
+crate::on_both_engines!(
+    a_database_held_past_the_servers_wait_is_a_503_that_did_nothing,
+    async |app: &TestApp| {
+        funded(app, "busy_hanako", 5_000).await;
+        let shop = terminal(app, "Busy Mart").await;
+        // Another writer holds what the request must write, longer than the
+        // server waits for it (SQLite's busy_timeout, PostgreSQL's lock_timeout).
+        let mut holder = app.db().begin().await.unwrap();
+        if app.engine == DbEngine::Postgres {
+            sqlx::query("LOCK TABLE api_requests IN EXCLUSIVE MODE")
+                .execute(&mut *holder)
+                .await
+                .unwrap();
+        }
+        let res = app
+            .client
+            .post(app.url("/v1/payment-requests"))
+            .bearer_auth(&shop.secret)
+            .header("idempotency-key", "busy-1")
+            .json(&ask("busy_hanako", 500))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "5");
+        assert_eq!(res.json::<AppError>().await.unwrap(), AppError::Unavailable);
+        holder.rollback().await.unwrap();
+        let asked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_requests")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(asked, 0, "nothing was done");
+        // Asked again with the same key once the database is free: done, once.
+        let (status, _) = request(app, &shop, "busy-1", ask("busy_hanako", 500)).await;
+        assert_eq!(status, 200);
+    }
+);
+
+crate::on_both_engines!(
+    a_client_slow_to_send_its_body_holds_no_writer,
+    async |app: &TestApp| {
+        use tokio::io::AsyncWriteExt;
+        funded(app, "slow_hanako", 5_000).await;
+        let shop = terminal(app, "Slow Mart").await;
+        // Two requests that would write, each with only part of its body sent.
+        let mut slow = Vec::new();
+        for (path, auth) in [
+            (
+                "/v1/payment-requests",
+                format!(
+                    "Authorization: Bearer {}\r\nIdempotency-Key: slow-1\r\n",
+                    shop.secret
+                ),
+            ),
+            ("/api/identity/me", format!("Origin: {}\r\n", app.origin())),
+        ] {
+            let mut s = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"login_hint\":"
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            slow.push(s);
+        }
+        // Meanwhile another request writes, on either engine, at once.
+        let (status, _) = request(app, &shop, "quick-1", ask("slow_hanako", 500)).await;
+        assert_eq!(status, 200);
+        let asked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_requests")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(asked, 1, "the slow request has not begun");
+        drop(slow);
     }
 );

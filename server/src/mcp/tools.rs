@@ -37,6 +37,12 @@ pub struct RequestPaymentArgs {
     /// Seconds the person has to decide (10–600, default 120).
     #[serde(default)]
     pub expires_in_s: Option<i64>,
+    /// Your own id for this request (1–128 visible ASCII characters). Asking
+    /// again with the same id and arguments answers the first request
+    /// instead of making a second: give one, and reuse it when an answer
+    /// was lost.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -83,10 +89,20 @@ fn answer(value: Value) -> Result<CallToolResult, McpError> {
 fn binding_code() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    let letters: String = (0..2)
-        .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
-        .collect();
-    format!("{letters}-{:02}", rng.random_range(0..100u8))
+    binding_of([rng.random(), rng.random(), rng.random()])
+}
+
+/// The code for a request the caller named, the same each time it asks
+/// again (a fresh one would make the retry a different request).
+fn binding_for(request_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(request_id.as_bytes());
+    binding_of([d[0], d[1], d[2]])
+}
+
+fn binding_of([a, b, n]: [u8; 3]) -> String {
+    let letter = |x: u8| char::from(b'A' + x % 26);
+    format!("{}{}-{:02}", letter(a), letter(b), n % 100)
 }
 
 impl AnshinTools {
@@ -120,6 +136,7 @@ impl AnshinTools {
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
+        request_id: Option<&str>,
     ) -> Result<(u16, Value), String> {
         let key = self.key(ctx).ok_or("no API key")?;
         let mut req = self
@@ -127,7 +144,8 @@ impl AnshinTools {
             .request(method.clone(), format!("{}{path}", self.base))
             .bearer_auth(key);
         if method == reqwest::Method::POST {
-            req = req.header("Idempotency-Key", uuid::Uuid::new_v4().to_string());
+            let key = request_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+            req = req.header("Idempotency-Key", key);
         }
         if let Some(b) = body {
             req = req.json(&b);
@@ -149,7 +167,9 @@ impl AnshinTools {
         id: &str,
     ) -> Result<(bool, Value), String> {
         let path = format!("/v1/payment-requests/{}", urlencode(id));
-        let (status, v) = self.call(ctx, reqwest::Method::GET, &path, None).await?;
+        let (status, v) = self
+            .call(ctx, reqwest::Method::GET, &path, None, None)
+            .await?;
         let error = v.get("error").and_then(Value::as_str);
         Ok(match (status, error) {
             (200, _) => (true, v),
@@ -181,7 +201,11 @@ impl AnshinTools {
         Parameters(args): Parameters<RequestPaymentArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
-        let binding = args.binding_message.unwrap_or_else(binding_code);
+        let binding = match (args.binding_message, &args.request_id) {
+            (Some(b), _) => b,
+            (None, Some(id)) => binding_for(id),
+            (None, None) => binding_code(),
+        };
         let mut body = json!({
             "login_hint": args.nickname,
             "binding_message": binding,
@@ -201,7 +225,13 @@ impl AnshinTools {
         }
         let path = "/v1/payment-requests";
         match self
-            .call(&ctx, reqwest::Method::POST, path, Some(body))
+            .call(
+                &ctx,
+                reqwest::Method::POST,
+                path,
+                Some(body),
+                args.request_id.as_deref(),
+            )
             .await
         {
             Ok((200, mut v)) => {
@@ -247,7 +277,10 @@ impl AnshinTools {
             "/v1/payment-requests/{}/cancel",
             urlencode(&args.auth_req_id)
         );
-        match self.call(&ctx, reqwest::Method::POST, &path, None).await {
+        match self
+            .call(&ctx, reqwest::Method::POST, &path, None, None)
+            .await
+        {
             Ok((204, _)) => {
                 answer(json!({ "auth_req_id": args.auth_req_id, "status": "cancelled" }))
             }

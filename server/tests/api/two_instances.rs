@@ -5,7 +5,8 @@
 //! on different instances cannot dispense one withdrawal twice, both
 //! sweeps expiring the same withdrawals end each once, and two approvals
 //! decided at once on two instances never promise past a ceiling, and an
-//! agent's MCP calls may go to either instance (no session in memory).
+//! agent's MCP calls may go to either instance (no session in memory), a
+//! retried `request_payment` with its `request_id` included.
 
 use crate::{
     approvals::{begin, finish},
@@ -379,12 +380,20 @@ async fn an_agent_starts_on_one_instance_and_carries_on_at_the_other() {
 
     let ask = json!({ "name": "request_payment", "arguments": {
         "nickname": "twin_mcp", "amount_yen": 1500, "description": "Books", "payee": payee.client.id.0,
+        "request_id": "twin-order-1",
     }});
-    let (asked, _) = mcp(&b, &agent.secret, 2, "tools/call", ask).await;
+    let (asked, _) = mcp(&b, &agent.secret, 2, "tools/call", ask.clone()).await;
     let id = tool_json(&asked)["auth_req_id"]
         .as_str()
         .expect("asked")
         .to_string();
+    // Its answer lost, the agent asks again with the same id, through the other instance.
+    let (again, _) = mcp(&a, &agent.secret, 4, "tools/call", ask).await;
+    assert_eq!(
+        tool_json(&again),
+        tool_json(&asked),
+        "the first request, not a second"
+    );
     let check = json!({ "name": "check_payment_request", "arguments": { "auth_req_id": id } });
     let (checked, _) = mcp(&a, &agent.secret, 3, "tools/call", check).await;
     assert_eq!(tool_json(&checked)["status"], "pending", "{checked}");

@@ -54,7 +54,7 @@ def ask_by_mcp(run, agent, payer, amount, binding, n):
     """The agent asks through its `request_payment` tool: the request's id, or None."""
     ok, asked = run.tool(agent, "request_payment", {
         "nickname": payer.name, "amount_yen": amount, "description": f"Crash {n}",
-        "payee": agent.payee, "binding_message": binding})
+        "payee": agent.payee, "binding_message": binding, "request_id": key()})
     if not ok:
         if asked is not None:
             run.refused(asked, 200)

@@ -90,7 +90,7 @@ pub fn database(context: &'static str, cause: sqlx::Error) -> AppError {
 /// came free in time, a lock or statement time limit ran out, PostgreSQL
 /// picked this transaction to lose a deadlock or serialization conflict, or
 /// SQLite's write lock stayed taken past `busy_timeout`.
-fn busy(e: &sqlx::Error) -> bool {
+pub fn busy(e: &sqlx::Error) -> bool {
     const CODES: [&str; 5] = ["55P03", "57014", "5", "6", "517"];
     match e {
         sqlx::Error::PoolTimedOut => true,

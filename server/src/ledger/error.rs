@@ -54,6 +54,10 @@ pub enum LedgerError {
     },
     #[error("the ledger is shutting down")]
     ShuttingDown,
+    /// The database stayed too busy for the batch, however often it ran
+    /// (a conflict lost every time, a lock or statement time limit).
+    #[error("the database is too busy")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -78,7 +82,7 @@ impl LedgerError {
             LedgerError::ExceedsHold { .. } => Reason::ExceedsHold,
             LedgerError::IdempotencyConflict => Reason::IdempotencyConflict,
             LedgerError::LinkedFailed { cause, .. } => cause.reason(),
-            LedgerError::ShuttingDown => Reason::Unavailable,
+            LedgerError::ShuttingDown | LedgerError::Busy => Reason::Unavailable,
             LedgerError::Database(_) => Reason::Internal,
         }
     }
@@ -109,7 +113,7 @@ impl From<LedgerError> for AppError {
     fn from(e: LedgerError) -> Self {
         match e {
             LedgerError::Database(cause) => crate::error::database("ledger", cause),
-            LedgerError::ShuttingDown => AppError::Unavailable,
+            LedgerError::ShuttingDown | LedgerError::Busy => AppError::Unavailable,
             LedgerError::IdempotencyConflict => AppError::Conflict {
                 reason: Reason::IdempotencyConflict,
             },

@@ -177,14 +177,23 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>, publisher: Option<&Publisher>) {
         }
         Err(e) => {
             tracing::error!(error = %e, jobs = jobs.len(), "ledger batch failed; nothing was committed");
+            // Callers of a batch the database was only too busy for are
+            // told so (503, try again), not that the server broke.
+            let busy = crate::error::busy(&e);
             for job in jobs {
                 let failed = || sqlx::Error::Protocol(e.to_string());
                 match job {
                     Job::Transfers { reply, .. } => {
-                        let _ = reply.send(Err(LedgerError::Database(failed())));
+                        let _ = reply.send(Err(match busy {
+                            true => LedgerError::Busy,
+                            false => LedgerError::Database(failed()),
+                        }));
                     }
                     Job::Flow { reply, .. } => {
-                        let _ = reply.send(Err(Error::Db(failed())));
+                        let _ = reply.send(Err(match busy {
+                            true => Error::Ledger(LedgerError::Busy),
+                            false => Error::Db(failed()),
+                        }));
                     }
                 }
             }

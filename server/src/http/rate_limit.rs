@@ -6,10 +6,8 @@
 
 use axum::{
     extract::{ConnectInfo, Request},
-    http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
-    Json,
 };
 use shared::AppError;
 use std::{
@@ -206,17 +204,10 @@ pub async fn limit_by_address(limits: AddressLimits, req: Request, next: Next) -
     next.run(req).await
 }
 
-/// `429` with `Retry-After` and the error as JSON.
+/// `429` with `Retry-After` and the error as JSON, as the machine API
+/// answers every refusal.
 pub fn too_many(refusal: AppError) -> Response {
-    let retry = match &refusal {
-        AppError::RateLimited { retry_after_s } => *retry_after_s,
-        _ => 1,
-    };
-    let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(refusal)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
+    crate::machine::ApiError(refusal).into_response()
 }
 
 #[cfg(test)]

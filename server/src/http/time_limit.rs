@@ -12,7 +12,7 @@ use axum::{
 use shared::AppError;
 use std::time::Duration;
 
-use crate::machine::error::ApiError;
+use crate::machine::ApiError;
 
 /// Runs the rest of the stack for at most `limit`.
 pub async fn within(limit: Duration, req: Request, next: Next) -> Response {

@@ -14,7 +14,7 @@ use axum::{
 use shared::{AppError, Reason};
 
 /// When to try again after a 503: the database's own lock waits end by then.
-pub const UNAVAILABLE_RETRY_S: u32 = 5;
+const UNAVAILABLE_RETRY_S: u32 = 5;
 
 #[derive(Debug)]
 pub struct ApiError(pub AppError);

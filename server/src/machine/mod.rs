@@ -12,7 +12,7 @@ mod auth;
 pub mod clients;
 mod contract;
 mod docs;
-pub(crate) mod error;
+mod error;
 pub mod idempotency;
 mod payments;
 mod purchases;

@@ -30,17 +30,15 @@ pub struct Decided {
 
 /// Whether `amount` more stays within the user's ceilings for the
 /// requester, counting what was paid and what live tokens still promise.
+/// The caller holds the person's row (a decision takes it first, the
+/// ledger's writer before its jobs), so two approvals decided at once, on
+/// two instances say, cannot each miss the other's promise.
 pub(super) async fn within_ceilings(
     unit: &mut Unit<'_>,
     r: &store::Request,
     amount: i64,
     promised: bool,
 ) -> Result<bool, Error> {
-    // Two approvals of one requester's requests, decided at once (on two
-    // instances, say), must not each miss the other's promise. The decision's
-    // event already took the person's row; this says so here rather than
-    // leaning on that order.
-    unit.lock_user(r.user).await?;
     let now = unit.now_ms();
     let s = store::settings(unit.conn(), r.user, r.client).await?;
     let pending = if promised {
